@@ -1,0 +1,5 @@
+"""Allow `python -m govbridge`."""
+
+from govbridge.cli.main import app
+
+app()

@@ -1,0 +1,1 @@
+"""Audit trail of administrative actions (who changed what, when, from where)."""

@@ -1,0 +1,57 @@
+"""Runtime settings: where state lives and how to reach the database and bus.
+
+Everything a deployment tunes comes from `GOVBRIDGE_*` environment variables.
+All state of an embedded installation lives under one data directory,
+`GOVBRIDGE_HOME` (default `~/.govbridge`).
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from functools import cached_property
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="GOVBRIDGE_", extra="ignore")
+
+    home: Path = Field(default_factory=lambda: Path.home() / ".govbridge")
+    database_url: str | None = None
+    bus_url: str = "inprocess://"
+    max_body_bytes: int = 1_048_576
+    cookie_secure: Literal["auto", "always", "never"] = "auto"
+    session_hours: int = 8
+    password_history: int = 5
+
+    @cached_property
+    def resolved_database_url(self) -> str:
+        if self.database_url:
+            return self.database_url
+        return f"sqlite:///{self.home / 'govbridge.db'}"
+
+    @cached_property
+    def secret_key(self) -> bytes:
+        """The installation's own secret (session signing, keyed hashes).
+
+        Created once with mode 0600 in the data directory; never logged.
+        """
+        path = self.home / "secret.key"
+        if not path.exists():
+            self.home.mkdir(parents=True, exist_ok=True)
+            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+            with os.fdopen(fd, "w") as fh:
+                fh.write(secrets.token_hex(32))
+        return bytes.fromhex(path.read_text().strip())
+
+    def ensure_home(self) -> Path:
+        self.home.mkdir(parents=True, exist_ok=True)
+        return self.home
+
+
+def load_settings() -> Settings:
+    return Settings()

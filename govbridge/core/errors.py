@@ -1,0 +1,133 @@
+"""The domain's error vocabulary, shared by every edge (API, CLI, web).
+
+Each error knows what went wrong and where, so the edges can render it as
+RFC 9457 problem details, a CLI message or a form error without guessing.
+Values shown back to the caller are passed through `shown_value`, which a
+caller marks as sensitive to keep masked data out of error messages.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass
+class FieldProblem:
+    """One thing wrong with one input field."""
+
+    field: str
+    reason: str
+    value: str | None = None
+    code: str = "invalid"
+    row: int | None = None
+
+    def as_dict(self) -> dict[str, object]:
+        out: dict[str, object] = {"field": self.field, "reason": self.reason, "code": self.code}
+        if self.value is not None:
+            out["value"] = self.value
+        if self.row is not None:
+            out["row"] = self.row
+        return out
+
+
+class DomainError(Exception):
+    """Base of every error a use case raises on purpose."""
+
+    status = 400
+    type_slug = "domain-error"
+    title = "Request cannot be processed"
+
+    def __init__(self, detail: str) -> None:
+        super().__init__(detail)
+        self.detail = detail
+
+    def extensions(self) -> dict[str, object]:
+        return {}
+
+
+class InvalidInput(DomainError):
+    """The input broke a rule; names the field(s), value(s) and rule(s)."""
+
+    status = 422
+    type_slug = "invalid-input"
+    title = "Invalid input"
+
+    def __init__(self, problems: list[FieldProblem] | FieldProblem) -> None:
+        self.problems = [problems] if isinstance(problems, FieldProblem) else list(problems)
+        detail = "; ".join(_describe(p) for p in self.problems)
+        super().__init__(detail)
+
+    @classmethod
+    def one(
+        cls, field: str, reason: str, value: object = None, code: str = "invalid"
+    ) -> InvalidInput:
+        shown = None if value is None else str(value)
+        return cls(FieldProblem(field=field, reason=reason, value=shown, code=code))
+
+    def extensions(self) -> dict[str, object]:
+        return {"errors": [p.as_dict() for p in self.problems]}
+
+
+def _describe(p: FieldProblem) -> str:
+    where = f"row {p.row}, " if p.row is not None else ""
+    shown = f" (value {p.value!r})" if p.value is not None else ""
+    return f"{where}{p.field}: {p.reason}{shown}"
+
+
+class NotFound(DomainError):
+    status = 404
+    type_slug = "not-found"
+    title = "Not found"
+
+    def __init__(self, kind: str, key: object) -> None:
+        super().__init__(f"{kind} {key!s} does not exist")
+        self.kind = kind
+        self.key = str(key)
+
+    def extensions(self) -> dict[str, object]:
+        return {"resource": self.kind, "key": self.key}
+
+
+class Conflict(DomainError):
+    status = 409
+    type_slug = "conflict"
+    title = "Conflict with existing data"
+
+    def __init__(self, detail: str, field: str | None = None, value: object = None) -> None:
+        super().__init__(detail)
+        self.field = field
+        self.value = None if value is None else str(value)
+
+    def extensions(self) -> dict[str, object]:
+        if self.field is None:
+            return {}
+        return {"errors": [{"field": self.field, "value": self.value, "reason": self.detail}]}
+
+
+class AuthenticationFailed(DomainError):
+    """Who you are could not be established. Deliberately vague about why."""
+
+    status = 401
+    type_slug = "authentication-failed"
+    title = "Authentication failed"
+
+
+class SecondFactorRequired(DomainError):
+    status = 401
+    type_slug = "second-factor-required"
+    title = "A one-time code (TOTP) is required"
+
+
+class PermissionDenied(DomainError):
+    """The caller is known but lacks a permission; says which one."""
+
+    status = 403
+    type_slug = "permission-denied"
+    title = "Permission denied"
+
+    def __init__(self, permission: str, detail: str | None = None) -> None:
+        super().__init__(detail or f"missing permission '{permission}'")
+        self.permission = permission
+
+    def extensions(self) -> dict[str, object]:
+        return {"missing_permission": self.permission}

@@ -1,0 +1,99 @@
+"""Roles, permissions and the pure decision of who may do what.
+
+The one place that maps a role to what it may do. Use cases ask
+`decide(...)` through `govbridge.identity.access.require`; nothing else
+in the code base compares role names.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+
+class Role(StrEnum):
+    BUREAU_ADMIN = "bureau_admin"
+    DATA_OFFICER = "data_officer"
+    CLERK = "clerk"
+    APPROVER = "approver"
+    AUDITOR = "auditor"
+    APPLICANT = "applicant"
+
+
+class Permission(StrEnum):
+    ORG_MANAGE = "org.manage"
+    ORG_READ = "org.read"
+    USER_MANAGE = "user.manage"
+    USER_MANAGE_OWN_ORG = "user.manage_own_org"
+    USER_READ = "user.read"
+    CLIENT_MANAGE = "client.manage"
+    CLIENT_MANAGE_OWN_ORG = "client.manage_own_org"
+    AUDIT_READ = "audit.read"
+    SELF_SERVICE = "self.service"
+
+
+ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
+    Role.BUREAU_ADMIN: frozenset(
+        {
+            Permission.ORG_MANAGE,
+            Permission.ORG_READ,
+            Permission.USER_MANAGE,
+            Permission.USER_READ,
+            Permission.CLIENT_MANAGE,
+            Permission.AUDIT_READ,
+        }
+    ),
+    Role.DATA_OFFICER: frozenset(
+        {
+            Permission.ORG_READ,
+            Permission.USER_READ,
+            Permission.CLIENT_MANAGE_OWN_ORG,
+        }
+    ),
+    Role.CLERK: frozenset({Permission.ORG_READ}),
+    Role.APPROVER: frozenset({Permission.ORG_READ}),
+    Role.AUDITOR: frozenset({Permission.ORG_READ, Permission.USER_READ, Permission.AUDIT_READ}),
+    Role.APPLICANT: frozenset({Permission.SELF_SERVICE}),
+}
+
+# Roles whose accounts must prove a second factor at every login.
+ROLES_REQUIRING_TOTP: frozenset[Role] = frozenset({Role.BUREAU_ADMIN, Role.AUDITOR})
+
+# Staff roles belong to a department; applicants never do.
+STAFF_ROLES: frozenset[Role] = frozenset(set(Role) - {Role.APPLICANT})
+
+# A permission that a role holds only for its own organization, mapped to its
+# platform-wide counterpart: holding the wide one implies the narrow one.
+OWN_ORG_VARIANT: dict[Permission, Permission] = {
+    Permission.USER_MANAGE: Permission.USER_MANAGE_OWN_ORG,
+    Permission.CLIENT_MANAGE: Permission.CLIENT_MANAGE_OWN_ORG,
+}
+
+
+def permissions_of(roles: set[Role] | frozenset[Role]) -> frozenset[Permission]:
+    granted: set[Permission] = set()
+    for role in roles:
+        granted |= ROLE_PERMISSIONS[role]
+    return frozenset(granted)
+
+
+def allows(
+    granted: frozenset[Permission],
+    wanted: Permission,
+    *,
+    actor_org_id: int | None = None,
+    target_org_id: int | None = None,
+) -> bool:
+    """Whether `granted` covers `wanted`, possibly through its own-org variant.
+
+    A platform-wide permission covers every organization. Its own-org variant
+    covers only the target organization equal to the actor's.
+    """
+    if wanted in granted:
+        return True
+    narrow = OWN_ORG_VARIANT.get(wanted)
+    return (
+        narrow is not None
+        and narrow in granted
+        and actor_org_id is not None
+        and actor_org_id == target_org_id
+    )

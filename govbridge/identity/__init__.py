@@ -1,0 +1,1 @@
+"""Identity and access: organizations, users, roles, system clients, sessions."""

@@ -1,0 +1,1 @@
+"""The city's subjects: persons and companies that data and services are about."""

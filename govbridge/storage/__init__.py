@@ -1,0 +1,1 @@
+"""Storage: engine, transactions, ORM base and migrations. Edge code only."""
