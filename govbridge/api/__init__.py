@@ -1,0 +1,1 @@
+"""HTTP edge: the FastAPI application, problem details, authentication of callers."""

@@ -1,0 +1,44 @@
+"""Builds the ASGI application: JSON API, web pages, static assets, middleware."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from fastapi import APIRouter, FastAPI
+from fastapi.staticfiles import StaticFiles
+
+from govbridge import __version__
+from govbridge.api import problems
+from govbridge.api.headers import SecurityHeaders
+from govbridge.api.limits import BodySizeLimit
+from govbridge.api.routes import health, identity
+from govbridge.runtime import Runtime
+
+STATIC = Path(__file__).resolve().parent.parent / "web" / "static"
+
+
+def create_app(rt: Runtime) -> FastAPI:
+    app = FastAPI(
+        title="govbridge",
+        version=__version__,
+        summary="Safe data sharing between government departments and one-stop services.",
+        openapi_url="/api/openapi.json",
+        docs_url="/api/docs",
+        redoc_url=None,
+    )
+    app.state.runtime = rt
+    problems.install(app)
+
+    v1 = APIRouter(prefix="/api/v1")
+    v1.include_router(health.router)
+    v1.include_router(identity.router)
+    app.include_router(v1)
+
+    from govbridge.web.routes import router as web_router
+
+    app.include_router(web_router)
+    app.mount("/static", StaticFiles(directory=STATIC), name="static")
+
+    app.add_middleware(BodySizeLimit, max_bytes=rt.settings.max_body_bytes)
+    app.add_middleware(SecurityHeaders)
+    return app

@@ -1,0 +1,53 @@
+"""Who is calling: API key, bearer session token, or session cookie (+ CSRF)."""
+
+from __future__ import annotations
+
+import hmac
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+from fastapi import Request
+
+from govbridge.core.errors import AuthenticationFailed, PermissionDenied
+from govbridge.identity import auth, clients
+from govbridge.identity.actor import Actor
+from govbridge.runtime import Ctx, Runtime
+
+SESSION_COOKIE = "gb_session"
+CSRF_HEADER = "x-csrf-token"
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+
+
+def runtime(request: Request) -> Runtime:
+    return request.app.state.runtime  # type: ignore[no-any-return]
+
+
+def authenticate(ctx: Ctx, request: Request) -> Actor:
+    """Resolve the caller. Cookie sessions must echo their CSRF token on writes."""
+    header = request.headers.get("authorization", "")
+    api_key = request.headers.get("x-api-key")
+    if header.lower().startswith("bearer "):
+        token = header[7:].strip()
+        if token.startswith(clients.KEY_PREFIX + "_"):
+            return clients.actor_for_api_key(ctx, token)
+        return auth.actor_for_session(ctx, token)
+    if api_key:
+        return clients.actor_for_api_key(ctx, api_key)
+    cookie = request.cookies.get(SESSION_COOKIE)
+    if cookie:
+        actor = auth.actor_for_session(ctx, cookie)
+        if request.method not in SAFE_METHODS:
+            sent = request.headers.get(CSRF_HEADER, "")
+            if not hmac.compare_digest(sent, auth.session_csrf(ctx, cookie)):
+                raise PermissionDenied("csrf", "missing or wrong X-CSRF-Token header")
+        return actor
+    raise AuthenticationFailed(
+        "no credentials: send 'Authorization: Bearer <API key or session token>'"
+    )
+
+
+@contextmanager
+def acting(request: Request) -> Iterator[tuple[Ctx, Actor]]:
+    """One transaction with the authenticated caller, for a route to run a use case in."""
+    with runtime(request).context() as ctx:
+        yield ctx, authenticate(ctx, request)

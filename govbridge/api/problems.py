@@ -1,0 +1,96 @@
+"""Errors as RFC 9457 problem details (`application/problem+json`).
+
+Values of secret fields (passwords, codes, keys) are never echoed back.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from govbridge.core.errors import DomainError
+
+log = logging.getLogger("govbridge.api")
+
+PROBLEM_JSON = "application/problem+json"
+SECRET_FIELDS = frozenset(
+    {"password", "new_password", "old_password", "totp_code", "api_key", "secret", "token"}
+)
+
+
+def problem(
+    status: int, slug: str, title: str, detail: str, instance: str, **extensions: Any
+) -> JSONResponse:
+    body = {
+        "type": f"urn:govbridge:problem:{slug}",
+        "title": title,
+        "status": status,
+        "detail": detail,
+        "instance": instance,
+        **extensions,
+    }
+    headers = {"WWW-Authenticate": "Bearer"} if status == 401 else None
+    return JSONResponse(body, status_code=status, media_type=PROBLEM_JSON, headers=headers)
+
+
+def _field_path(loc: tuple[Any, ...]) -> str:
+    parts = [str(p) for p in loc if p not in ("body", "query", "path", "header")]
+    return ".".join(parts) or "body"
+
+
+def _validation_problems(exc: RequestValidationError) -> tuple[str, list[dict[str, Any]]]:
+    errors = []
+    for err in exc.errors():
+        field = _field_path(tuple(err.get("loc", ())))
+        entry: dict[str, Any] = {"field": field, "reason": err.get("msg", "invalid"),
+                                 "code": err.get("type", "invalid")}
+        if err.get("type") == "json_invalid":
+            ctx = err.get("ctx") or {}
+            entry = {"field": "body", "code": "json_invalid",
+                     "reason": f"malformed JSON: {ctx.get('error', 'cannot parse')}"}
+            if isinstance(err.get("loc"), (tuple, list)) and len(err["loc"]) > 1:
+                entry["position"] = err["loc"][1]
+        elif field.split(".")[-1] not in SECRET_FIELDS and "input" in err:
+            value = err["input"]
+            if isinstance(value, (str, int, float, bool)) or value is None:
+                entry["value"] = value
+        errors.append(entry)
+    detail = "; ".join(
+        f"{e['field']}: {e['reason']}" + (f" (value {e['value']!r})" if "value" in e else "")
+        for e in errors
+    )
+    return detail, errors
+
+
+def install(app: FastAPI) -> None:
+    @app.exception_handler(DomainError)
+    async def on_domain_error(request: Request, exc: DomainError) -> JSONResponse:
+        return problem(exc.status, exc.type_slug, exc.title, exc.detail, request.url.path,
+                       **exc.extensions())
+
+    @app.exception_handler(RequestValidationError)
+    async def on_validation_error(request: Request, exc: RequestValidationError) -> JSONResponse:
+        detail, errors = _validation_problems(exc)
+        malformed = any(e["code"] == "json_invalid" for e in errors)
+        if malformed:
+            return problem(400, "malformed-json", "Malformed JSON body", detail,
+                           request.url.path, errors=errors)
+        return problem(422, "invalid-input", "Invalid input", detail, request.url.path,
+                       errors=errors)
+
+    @app.exception_handler(StarletteHTTPException)
+    async def on_http_error(request: Request, exc: StarletteHTTPException) -> JSONResponse:
+        slug = {404: "not-found", 405: "method-not-allowed", 413: "payload-too-large"}.get(
+            exc.status_code, "http-error")
+        return problem(exc.status_code, slug, str(exc.detail), str(exc.detail), request.url.path)
+
+    @app.exception_handler(Exception)
+    async def on_unexpected(request: Request, exc: Exception) -> JSONResponse:
+        log.exception("unhandled error on %s %s", request.method, request.url.path)
+        return problem(500, "internal-error", "Internal error",
+                       "an unexpected error occurred; it has been logged", request.url.path)

@@ -1,0 +1,1 @@
+"""Routes of the JSON API under /api/v1; each calls one use case."""

@@ -1,0 +1,1 @@
+"""Event bus: domain events published after a transaction commits."""

@@ -1,0 +1,1 @@
+"""Command line (Typer + Rich): the operator's edge onto the same use cases."""

@@ -1,0 +1,162 @@
+"""`govbridge` entry point: init, db, serve, demo, and the domain sub-commands."""
+
+from __future__ import annotations
+
+import json
+import time
+
+import typer
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+from sqlalchemy.engine import make_url
+
+from govbridge import __version__
+from govbridge.cli.common import JsonOpt, err, fail, out, settings
+from govbridge.cli.identity import client_app, org_app, user_app
+from govbridge.config import Settings
+from govbridge.runtime import Runtime
+from govbridge.storage.migrate import current_revision, head_revision, upgrade
+
+app = typer.Typer(
+    help="govbridge: safe data sharing between government departments and one-stop services.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+)
+db_app = typer.Typer(help="Database schema migrations.", no_args_is_help=True)
+app.add_typer(db_app, name="db")
+app.add_typer(org_app, name="org")
+app.add_typer(user_app, name="user")
+app.add_typer(client_app, name="client")
+
+
+def _safe_url(s: Settings) -> str:
+    return make_url(s.resolved_database_url).render_as_string(hide_password=True)
+
+
+def _initialise(s: Settings) -> Runtime:
+    s.ensure_home()
+    _ = s.secret_key  # created on first use, mode 0600
+    rt = Runtime(s)
+    upgrade(rt.engine)
+    return rt
+
+
+@app.command()
+def version() -> None:
+    """Print the version."""
+    out.print(__version__)
+
+
+@app.command()
+def init(as_json: bool = JsonOpt) -> None:
+    """Create the data directory, its secret key, and an up-to-date database."""
+    s = settings()
+    rt = _initialise(s)
+    info = {"home": str(s.home), "database": _safe_url(s),
+            "revision": current_revision(rt.engine)}
+    rt.dispose()
+    if as_json:
+        out.print_json(json.dumps(info))
+    else:
+        out.print(f"govbridge initialised in {info['home']} (database {info['database']}, "
+                  f"schema {info['revision']})")
+
+
+@db_app.command("upgrade")
+def db_upgrade() -> None:
+    """Apply pending migrations."""
+    s = settings()
+    rt = _initialise(s)
+    out.print(f"database {_safe_url(s)} at schema {current_revision(rt.engine)}")
+    rt.dispose()
+
+
+@db_app.command("status")
+def db_status(as_json: bool = JsonOpt) -> None:
+    """Show the schema revision against the newest one; exit 1 when behind."""
+    s = settings()
+    rt = Runtime(s)
+    cur, head = current_revision(rt.engine), head_revision(rt.engine)
+    rt.dispose()
+    if as_json:
+        out.print_json(json.dumps({"current": cur, "head": head, "up_to_date": cur == head}))
+    else:
+        out.print(f"current {cur or '-'}, newest {head}")
+    if cur != head:
+        raise typer.Exit(1)
+
+
+def _serve(rt: Runtime, host: str, port: int) -> None:
+    import uvicorn
+
+    from govbridge.api.app import create_app
+
+    uvicorn.run(create_app(rt), host=host, port=port, log_level="info",
+                proxy_headers=False, server_header=False)
+
+
+@app.command()
+def serve(
+    host: str = typer.Option("127.0.0.1", help="Interface to listen on"),
+    port: int = typer.Option(8000, help="TCP port"),
+) -> None:
+    """Serve the API and web UI on an initialised installation."""
+    s = settings()
+    rt = Runtime(s)
+    if current_revision(rt.engine) != head_revision(rt.engine):
+        raise fail("database schema is not up to date; run `govbridge db upgrade` first")
+    _serve(rt, host, port)
+
+
+class _RichProgress:
+    def __init__(self, progress: Progress) -> None:
+        self.progress = progress
+        self.task: int | None = None
+
+    def start(self, label: str, total: int) -> None:
+        self.task = self.progress.add_task(label, total=total)
+
+    def advance(self, n: int) -> None:
+        if self.task is not None:
+            self.progress.advance(self.task, n)
+
+
+@app.command()
+def demo(
+    port: int = typer.Option(8000, help="TCP port"),
+    host: str = typer.Option("127.0.0.1", help="Interface to listen on"),
+    persons: int = typer.Option(10_000, min=1, help="Persons to generate"),
+    companies: int = typer.Option(2_000, min=1, help="Companies to generate"),
+    seed: int = typer.Option(20261123, help="Seed of the reproducible generator"),
+    serve_: bool = typer.Option(True, "--serve/--no-serve", help="Serve after loading"),
+) -> None:
+    """Start govbridge on the embedded default with the demo city (loaded once)."""
+    from govbridge.demo.load import load_demo_city
+
+    started = time.perf_counter()
+    s = settings()
+    rt = _initialise(s)
+    with Progress(TextColumn("{task.description:<12}"), BarColumn(), MofNCompleteColumn(),
+                  TimeElapsedColumn(), console=err, transient=False) as bar:
+        city = load_demo_city(rt, seed=seed, persons=persons, companies=companies,
+                              progress=_RichProgress(bar))
+    state = "reused" if city.reused else "loaded"
+    err.print(f"demo city {state} in {time.perf_counter() - started:.1f} s: "
+              f"{city.departments} departments, {city.persons} persons, "
+              f"{city.companies} companies (data in {s.home})")
+    table = Table(title="Demo accounts (password for all: " + city.password + ")")
+    for col in ("username", "roles", "department", "TOTP secret"):
+        table.add_column(col)
+    for acc in city.accounts:
+        table.add_row(acc.username, ", ".join(acc.roles), acc.department_key or "-",
+                      acc.totp_secret or "-")
+    out.print(table)
+    if not serve_:
+        rt.dispose()
+        return
+    out.print(f"govbridge is running at [bold]http://{host}:{port}/[/] — Ctrl+C to stop")
+    _serve(rt, host, port)
+
+
+def run() -> None:
+    app()

@@ -1,0 +1,64 @@
+"""Who is calling a use case: a user, a system client, or the local operator."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Literal
+
+from govbridge.core.permissions import Permission, Role, permissions_of
+
+
+@dataclass(frozen=True)
+class Actor:
+    kind: Literal["user", "client", "operator"]
+    name: str
+    user_id: int | None = None
+    client_id: int | None = None
+    organization_id: int | None = None
+    roles: frozenset[Role] = frozenset()
+    permissions: frozenset[Permission] = frozenset()
+    subject_id: str | None = None
+
+    @property
+    def label(self) -> str:
+        """How the actor appears in audit trails."""
+        return f"{self.kind}:{self.name}"
+
+    @classmethod
+    def operator(cls, name: str) -> Actor:
+        """The local operator (CLI with access to the data directory): every permission.
+
+        Whoever can read the data directory already holds the database and keys,
+        so the CLI acts with full rights and is audited under the OS user name.
+        """
+        return cls(kind="operator", name=name, permissions=frozenset(Permission))
+
+    @classmethod
+    def for_user(
+        cls,
+        *,
+        user_id: int,
+        username: str,
+        roles: frozenset[Role],
+        organization_id: int | None,
+        subject_id: str | None,
+    ) -> Actor:
+        return cls(
+            kind="user",
+            name=username,
+            user_id=user_id,
+            organization_id=organization_id,
+            roles=roles,
+            permissions=permissions_of(roles),
+            subject_id=subject_id,
+        )
+
+    @classmethod
+    def for_client(cls, *, client_id: int, key_id: str, organization_id: int) -> Actor:
+        return cls(
+            kind="client",
+            name=key_id,
+            client_id=client_id,
+            organization_id=organization_id,
+            permissions=frozenset({Permission.ORG_READ}),
+        )

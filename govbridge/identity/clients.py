@@ -1,0 +1,101 @@
+"""Use cases for system clients: API keys shown once, stored hashed, revocable."""
+
+from __future__ import annotations
+
+import hmac
+import secrets
+
+from sqlalchemy import select
+
+from govbridge.audit.record import record
+from govbridge.core.errors import AuthenticationFailed, Conflict, NotFound
+from govbridge.core.permissions import Permission
+from govbridge.identity.access import require
+from govbridge.identity.actor import Actor
+from govbridge.identity.models import ApiClient
+from govbridge.identity.organizations import referenced_organization
+from govbridge.identity.schemas import ClientCreate, ClientCreated, ClientOut
+from govbridge.runtime import Ctx
+from govbridge.security.at_rest import token_digest
+
+KEY_PREFIX = "gbk"
+_KEY_ID_ALPHABET = "abcdefghijkmnpqrstuvwxyz23456789"
+
+
+def to_out(client: ApiClient) -> ClientOut:
+    return ClientOut(
+        key_id=client.key_id,
+        name=client.name,
+        organization_code=client.organization.code,
+        created_by=client.created_by,
+        created_at=client.created_at,
+        revoked_at=client.revoked_at,
+        last_used_at=client.last_used_at,
+    )
+
+
+def create_client(ctx: Ctx, actor: Actor, data: ClientCreate) -> ClientCreated:
+    org = referenced_organization(ctx, data.organization_code, "organization_code")
+    require(actor, Permission.CLIENT_MANAGE, organization_id=org.id)
+    name = data.name.strip()
+    taken = ctx.db.scalar(
+        select(ApiClient.id).where(ApiClient.organization_id == org.id, ApiClient.name == name)
+    )
+    if taken is not None:
+        raise Conflict(f"{org.code} already has a client named {name!r}", "name", name)
+    key_id = "".join(secrets.choice(_KEY_ID_ALPHABET) for _ in range(12))
+    secret = secrets.token_urlsafe(32)
+    client = ApiClient(
+        key_id=key_id,
+        name=name,
+        organization=org,
+        secret_hash=token_digest(secret),
+        created_by=actor.label,
+        created_at=ctx.now(),
+    )
+    ctx.db.add(client)
+    ctx.db.flush()
+    record(ctx, actor, "client.create", "api_client", key_id, {"organization": org.code})
+    return ClientCreated(**to_out(client).model_dump(), api_key=f"{KEY_PREFIX}_{key_id}_{secret}")
+
+
+def list_clients(ctx: Ctx, actor: Actor, organization_code: str | None = None) -> list[ClientOut]:
+    stmt = select(ApiClient).order_by(ApiClient.id)
+    if organization_code:
+        org = referenced_organization(ctx, organization_code, "organization_code")
+        require(actor, Permission.CLIENT_MANAGE, organization_id=org.id)
+        stmt = stmt.where(ApiClient.organization_id == org.id)
+    elif Permission.CLIENT_MANAGE not in actor.permissions:
+        # Own-org managers see their own organization's clients only.
+        require(actor, Permission.CLIENT_MANAGE, organization_id=actor.organization_id)
+        stmt = stmt.where(ApiClient.organization_id == actor.organization_id)
+    return [to_out(c) for c in ctx.db.scalars(stmt)]
+
+
+def revoke_client(ctx: Ctx, actor: Actor, key_id: str) -> ClientOut:
+    client = ctx.db.scalar(select(ApiClient).where(ApiClient.key_id == key_id))
+    if client is None:
+        raise NotFound("api client", key_id)
+    require(actor, Permission.CLIENT_MANAGE, organization_id=client.organization_id)
+    if client.revoked_at is None:
+        client.revoked_at = ctx.now()
+        record(ctx, actor, "client.revoke", "api_client", key_id)
+    return to_out(client)
+
+
+def actor_for_api_key(ctx: Ctx, api_key: str) -> Actor:
+    """Authenticate a system client. A revoked key is told so, once its secret checks out."""
+    parts = api_key.strip().split("_", 2)
+    if len(parts) != 3 or parts[0] != KEY_PREFIX:
+        raise AuthenticationFailed("malformed API key: expected gbk_<key id>_<secret>")
+    client = ctx.db.scalar(select(ApiClient).where(ApiClient.key_id == parts[1]))
+    if client is None or not hmac.compare_digest(client.secret_hash, token_digest(parts[2])):
+        raise AuthenticationFailed("unknown API key")
+    if client.revoked_at is not None:
+        raise AuthenticationFailed(
+            f"API key {client.key_id} was revoked at {client.revoked_at.isoformat()}"
+        )
+    client.last_used_at = ctx.now()
+    return Actor.for_client(
+        client_id=client.id, key_id=client.key_id, organization_id=client.organization_id
+    )

@@ -1,0 +1,89 @@
+"""Typed inputs and results of the identity use cases."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from govbridge.core.permissions import Role
+
+Level = Literal["province", "city", "district"]
+
+
+class OrganizationCreate(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    code: str = Field(description="统一社会信用代码 (GB 32100), 18 characters")
+    name: str = Field(min_length=2, max_length=200)
+    name_en: str | None = Field(default=None, max_length=200)
+    level: Level
+    vertically_managed: bool = False
+    division_code: str | None = None
+    parent_code: str | None = None
+
+
+class OrganizationOut(BaseModel):
+    code: str
+    name: str
+    name_en: str | None
+    level: Level
+    vertically_managed: bool
+    division_code: str | None
+    parent_code: str | None
+    active: bool
+    created_at: datetime
+
+
+class UserCreate(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    username: str = Field(min_length=3, max_length=64)
+    display_name: str = Field(min_length=1, max_length=100)
+    password: str = Field(repr=False)
+    roles: list[Role] = Field(min_length=1)
+    organization_code: str | None = None
+    subject_id: str | None = Field(
+        default=None, description="applicants: citizen ID number or credit code"
+    )
+
+
+class UserOut(BaseModel):
+    username: str
+    display_name: str
+    roles: list[Role]
+    organization_code: str | None
+    subject_type: str | None
+    subject_id: str | None
+    totp_enrolled: bool
+    active: bool
+    created_at: datetime
+
+
+class ClientCreate(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    organization_code: str
+    name: str = Field(min_length=2, max_length=100)
+
+
+class ClientOut(BaseModel):
+    key_id: str
+    name: str
+    organization_code: str
+    created_by: str
+    created_at: datetime
+    revoked_at: datetime | None
+    last_used_at: datetime | None
+
+
+class ClientCreated(ClientOut):
+    api_key: str = Field(description="shown once; only its hash is stored", repr=False)
+
+
+class LoginResult(BaseModel):
+    session_token: str = Field(repr=False)
+    csrf_token: str = Field(repr=False)
+    second_factor: Literal["none", "verify", "enroll"]
+    expires_at: datetime

@@ -1,0 +1,1 @@
+"""Cryptographic helpers shared by domains: secrets at rest, token hashing."""

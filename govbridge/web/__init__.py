@@ -1,0 +1,1 @@
+"""Web UI: server-rendered pages (Jinja2), own CSS/JS, zh-CN and English."""
