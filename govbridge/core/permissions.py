@@ -29,6 +29,15 @@ class Permission(StrEnum):
     CLIENT_MANAGE_OWN_ORG = "client.manage_own_org"
     AUDIT_READ = "audit.read"
     SELF_SERVICE = "self.service"
+    STANDARDS_READ = "standards.read"
+    STANDARDS_MANAGE = "standards.manage"
+    CATALOG_READ = "catalog.read"
+    CATALOG_REVIEW = "catalog.review"
+    DATASET_MANAGE = "dataset.manage"
+    DATASET_MANAGE_OWN_ORG = "dataset.manage_own_org"
+    DATA_INGEST = "data.ingest"
+    DATA_INGEST_OWN_ORG = "data.ingest_own_org"
+    QUALITY_READ = "quality.read"
 
 
 ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
@@ -40,6 +49,11 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
             Permission.USER_READ,
             Permission.CLIENT_MANAGE,
             Permission.AUDIT_READ,
+            Permission.STANDARDS_READ,
+            Permission.STANDARDS_MANAGE,
+            Permission.CATALOG_READ,
+            Permission.CATALOG_REVIEW,
+            Permission.QUALITY_READ,
         }
     ),
     Role.DATA_OFFICER: frozenset(
@@ -47,11 +61,24 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
             Permission.ORG_READ,
             Permission.USER_READ,
             Permission.CLIENT_MANAGE_OWN_ORG,
+            Permission.STANDARDS_READ,
+            Permission.CATALOG_READ,
+            Permission.DATASET_MANAGE_OWN_ORG,
+            Permission.DATA_INGEST_OWN_ORG,
+            Permission.QUALITY_READ,
         }
     ),
-    Role.CLERK: frozenset({Permission.ORG_READ}),
-    Role.APPROVER: frozenset({Permission.ORG_READ}),
-    Role.AUDITOR: frozenset({Permission.ORG_READ, Permission.USER_READ, Permission.AUDIT_READ}),
+    Role.CLERK: frozenset({Permission.ORG_READ, Permission.CATALOG_READ}),
+    Role.APPROVER: frozenset({Permission.ORG_READ, Permission.CATALOG_READ}),
+    Role.AUDITOR: frozenset(
+        {
+            Permission.ORG_READ,
+            Permission.USER_READ,
+            Permission.AUDIT_READ,
+            Permission.CATALOG_READ,
+            Permission.QUALITY_READ,
+        }
+    ),
     Role.APPLICANT: frozenset({Permission.SELF_SERVICE}),
 }
 
@@ -66,6 +93,8 @@ STAFF_ROLES: frozenset[Role] = frozenset(set(Role) - {Role.APPLICANT})
 OWN_ORG_VARIANT: dict[Permission, Permission] = {
     Permission.USER_MANAGE: Permission.USER_MANAGE_OWN_ORG,
     Permission.CLIENT_MANAGE: Permission.CLIENT_MANAGE_OWN_ORG,
+    Permission.DATASET_MANAGE: Permission.DATASET_MANAGE_OWN_ORG,
+    Permission.DATA_INGEST: Permission.DATA_INGEST_OWN_ORG,
 }
 
 

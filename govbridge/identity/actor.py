@@ -8,6 +8,12 @@ from typing import Literal
 from govbridge.core.permissions import Permission, Role, permissions_of
 
 
+# What a department's business system may do with its key, within its own organization.
+CLIENT_PERMISSIONS = frozenset(
+    {Permission.ORG_READ, Permission.CATALOG_READ, Permission.DATA_INGEST_OWN_ORG}
+)
+
+
 @dataclass(frozen=True)
 class Actor:
     kind: Literal["user", "client", "operator"]
@@ -60,5 +66,5 @@ class Actor:
             name=key_id,
             client_id=client_id,
             organization_id=organization_id,
-            permissions=frozenset({Permission.ORG_READ}),
+            permissions=CLIENT_PERMISSIONS,
         )
