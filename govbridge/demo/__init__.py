@@ -1,0 +1,1 @@
+"""The demo city of Suzhou: departments, residents, companies and accounts, generated purely."""

@@ -1,0 +1,101 @@
+"""The demo city's sign-in accounts: one per role, a data officer in every department."""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+from dataclasses import dataclass
+
+from govbridge.core.permissions import ROLES_REQUIRING_TOTP, Role
+from govbridge.demo.departments import DEPARTMENTS, DepartmentSpec, department
+from govbridge.demo.people import company_at, person_at, staff_name
+
+# The one password of every demo account. It exists for the demo city only: it is
+# printed in the docs and on the demo's start screen, so it must never be used for an
+# account of a real deployment. It passes the password rule (12+ characters, zxcvbn 4).
+DEMO_PASSWORD = "Gusu-Canal-Garden-2026!"  # noqa: S105 - public demo password, see above
+
+APPROVER_DEPARTMENTS = ("amr", "tax", "psb", "hrss")
+
+_ROLE_LABELS = {
+    Role.BUREAU_ADMIN: "平台管理员",
+    Role.AUDITOR: "审计员",
+    Role.DATA_OFFICER: "首席数据官",
+    Role.CLERK: "综合窗口受理员",
+    Role.APPROVER: "后台审批员",
+}
+
+
+@dataclass(frozen=True, slots=True)
+class DemoAccount:
+    username: str
+    display_name: str
+    roles: tuple[str, ...]
+    department_key: str | None
+    subject_type: str | None = None  # applicants: "person" or "enterprise"
+    subject_id: str | None = None  # applicants: citizen ID or credit code
+    totp_secret: str | None = None  # base32; only for roles that must use a second factor
+
+
+def totp_secret(seed: int, username: str) -> str:
+    """A deterministic 32-character base32 TOTP secret (160 bits) for a demo account."""
+    digest = hashlib.blake2b(
+        b"%d:%s" % (seed, username.encode()), digest_size=20, person=b"gb-demo-totp"
+    ).digest()
+    return base64.b32encode(digest).decode("ascii")
+
+
+def _short(dept: DepartmentSpec) -> str:
+    """苏州市市场监督管理局 -> 市场监督管理局; 国家税务总局苏州市税务局 -> 税务局."""
+    return dept.name.removeprefix("国家税务总局").removeprefix("苏州市")
+
+
+def _staff(seed: int, username: str, role: Role, department_key: str) -> DemoAccount:
+    dept = department(department_key)
+    return DemoAccount(
+        username=username,
+        display_name=f"{staff_name(seed, username)}（{_short(dept)}{_ROLE_LABELS[role]}）",
+        roles=(role.value,),
+        department_key=department_key,
+        totp_secret=totp_secret(seed, username) if role in ROLES_REQUIRING_TOTP else None,
+    )
+
+
+def demo_accounts(seed: int) -> list[DemoAccount]:
+    """Every demo account of the city grown from `seed`, all with `DEMO_PASSWORD`.
+
+    admin (bureau_admin) and auditor at the data bureau, both with a TOTP secret;
+    officer.<key> (data_officer) for every department; clerk (front desk) at the
+    bureau; approver.<key> at amr, tax, psb and hrss; citizen (person 0, an adult)
+    and company (company 0) as applicants.
+    """
+    accounts = [
+        _staff(seed, "admin", Role.BUREAU_ADMIN, "bureau"),
+        _staff(seed, "auditor", Role.AUDITOR, "bureau"),
+        _staff(seed, "clerk", Role.CLERK, "bureau"),
+    ]
+    accounts += [_staff(seed, f"officer.{d.key}", Role.DATA_OFFICER, d.key) for d in DEPARTMENTS]
+    accounts += [
+        _staff(seed, f"approver.{key}", Role.APPROVER, key) for key in APPROVER_DEPARTMENTS
+    ]
+    citizen = person_at(seed, 0)
+    company = company_at(seed, 0)
+    accounts += [
+        DemoAccount(
+            username="citizen",
+            display_name=citizen.name,
+            roles=(Role.APPLICANT.value,),
+            department_key=None,
+            subject_type="person",
+            subject_id=citizen.id_number,
+        ),
+        DemoAccount(
+            username="company",
+            display_name=company.name,
+            roles=(Role.APPLICANT.value,),
+            department_key=None,
+            subject_type="enterprise",
+            subject_id=company.credit_code,
+        ),
+    ]
+    return accounts
