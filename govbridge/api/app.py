@@ -5,14 +5,14 @@ from __future__ import annotations
 from pathlib import Path
 
 from fastapi import APIRouter, FastAPI
-from fastapi.staticfiles import StaticFiles
 
 from govbridge import __version__
 from govbridge.api import problems
 from govbridge.api.headers import SecurityHeaders
 from govbridge.api.limits import BodySizeLimit
-from govbridge.api.routes import health, identity
+from govbridge.api.routes import catalog, health, identity
 from govbridge.runtime import Runtime
+from govbridge.web.assets import CachedStaticFiles
 
 STATIC = Path(__file__).resolve().parent.parent / "web" / "static"
 
@@ -32,12 +32,13 @@ def create_app(rt: Runtime) -> FastAPI:
     v1 = APIRouter(prefix="/api/v1")
     v1.include_router(health.router)
     v1.include_router(identity.router)
+    v1.include_router(catalog.router)
     app.include_router(v1)
 
     from govbridge.web.routes import router as web_router
 
     app.include_router(web_router)
-    app.mount("/static", StaticFiles(directory=STATIC), name="static")
+    app.mount("/static", CachedStaticFiles(directory=STATIC), name="static")
 
     app.add_middleware(BodySizeLimit, max_bytes=rt.settings.max_body_bytes)
     app.add_middleware(SecurityHeaders)

@@ -13,6 +13,7 @@ from sqlalchemy.engine import make_url
 from govbridge import __version__
 from govbridge.cli.common import JsonOpt, err, fail, out, settings
 from govbridge.cli.identity import client_app, org_app, user_app
+from govbridge.cli.ledger import ledger_app
 from govbridge.config import Settings
 from govbridge.runtime import Runtime
 from govbridge.storage.migrate import current_revision, head_revision, upgrade
@@ -27,6 +28,7 @@ app.add_typer(db_app, name="db")
 app.add_typer(org_app, name="org")
 app.add_typer(user_app, name="user")
 app.add_typer(client_app, name="client")
+app.add_typer(ledger_app, name="ledger")
 
 
 def _safe_url(s: Settings) -> str:

@@ -105,11 +105,22 @@ class Conflict(DomainError):
 
 
 class AuthenticationFailed(DomainError):
-    """Who you are could not be established. Deliberately vague about why."""
+    """Who you are could not be established. Deliberately vague about why.
+
+    `reason` is a stable code for the edges: "credentials", "locked",
+    "session", "revoked", "malformed".
+    """
 
     status = 401
     type_slug = "authentication-failed"
     title = "Authentication failed"
+
+    def __init__(self, detail: str, reason: str = "credentials") -> None:
+        super().__init__(detail)
+        self.reason = reason
+
+    def extensions(self) -> dict[str, object]:
+        return {"reason": self.reason}
 
 
 class SecondFactorRequired(DomainError):

@@ -36,7 +36,9 @@ def login(ctx: Ctx, username: str, password: str, totp_code: str | None = None) 
         passwords.burn_time(password)
         raise AuthenticationFailed("wrong username or password")
     if user.locked_until is not None and user.locked_until > now:
-        raise AuthenticationFailed("account temporarily locked after repeated failures; try later")
+        raise AuthenticationFailed(
+            "account temporarily locked after repeated failures; try later", "locked"
+        )
     if not passwords.verify_password(user.password_hash, password):
         _count_failure(ctx, user)
         raise AuthenticationFailed("wrong username or password")
@@ -75,8 +77,16 @@ def _count_failure(ctx: Ctx, user: User) -> None:
     ctx.db.commit()
 
 
+def _refuse_if_locked(ctx: Ctx, user: User) -> None:
+    if user.locked_until is not None and user.locked_until > ctx.now():
+        raise AuthenticationFailed(
+            "account temporarily locked after repeated failures; try later", "locked"
+        )
+
+
 def _verify_code(ctx: Ctx, user: User, code: str) -> None:
     assert user.totp_secret_enc is not None
+    _refuse_if_locked(ctx, user)
     secret = totp.decrypt_secret(ctx.settings.secret_key, user.totp_secret_enc)
     step = totp.matching_step(secret, code, ctx.now(), user.totp_last_step)
     if step is None:
@@ -97,7 +107,7 @@ def _live_session(ctx: Ctx, session_token: str) -> WebSession:
         or session.expires_at <= ctx.now()
         or not session.user.active
     ):
-        raise AuthenticationFailed("session expired or signed out; please log in again")
+        raise AuthenticationFailed("session expired or signed out; please log in again", "session")
     return session
 
 
@@ -126,9 +136,11 @@ def confirm_enrollment(ctx: Ctx, session_token: str, code: str) -> None:
     session = _live_session(ctx, session_token)
     if session.pending_totp_enc is None:
         raise InvalidInput.one("totp_code", "no enrollment in progress", None, "state")
+    _refuse_if_locked(ctx, session.user)
     secret = totp.decrypt_secret(ctx.settings.secret_key, session.pending_totp_enc)
     step = totp.matching_step(secret, code, ctx.now(), None)
     if step is None:
+        _count_failure(ctx, session.user)
         raise InvalidInput.one("totp_code", "wrong one-time code", None, "totp")
     user = session.user
     user.totp_secret_enc = session.pending_totp_enc

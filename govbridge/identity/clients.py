@@ -87,13 +87,13 @@ def actor_for_api_key(ctx: Ctx, api_key: str) -> Actor:
     """Authenticate a system client. A revoked key is told so, once its secret checks out."""
     parts = api_key.strip().split("_", 2)
     if len(parts) != 3 or parts[0] != KEY_PREFIX:
-        raise AuthenticationFailed("malformed API key: expected gbk_<key id>_<secret>")
+        raise AuthenticationFailed("malformed API key: expected gbk_<key id>_<secret>", "malformed")
     client = ctx.db.scalar(select(ApiClient).where(ApiClient.key_id == parts[1]))
     if client is None or not hmac.compare_digest(client.secret_hash, token_digest(parts[2])):
         raise AuthenticationFailed("unknown API key")
     if client.revoked_at is not None:
         raise AuthenticationFailed(
-            f"API key {client.key_id} was revoked at {client.revoked_at.isoformat()}"
+            f"API key {client.key_id} was revoked at {client.revoked_at.isoformat()}", "revoked"
         )
     client.last_used_at = ctx.now()
     return Actor.for_client(

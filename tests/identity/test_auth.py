@@ -121,3 +121,14 @@ def test_deactivation_ends_sessions(rt, operator, make_org, make_user):
         auth.actor_for_session(ctx, session.session_token)
     with pytest.raises(AuthenticationFailed):
         _login(rt, "clerk")
+
+
+def test_locked_account_cannot_finish_a_half_open_totp_login(rt, make_org, make_user, clock):
+    make_user("admin3", [Role.BUREAU_ADMIN], org=make_org(), totp_secret=SECRET)
+    half_open = _login(rt, "admin3")
+    for _ in range(MAX_FAILURES):
+        with rt.context() as ctx, pytest.raises(InvalidInput):
+            auth.verify_second_factor(ctx, half_open.session_token, "000000")
+    with rt.context() as ctx, pytest.raises(AuthenticationFailed) as exc:
+        auth.verify_second_factor(ctx, half_open.session_token, pyotp.TOTP(SECRET).at(clock[0]))
+    assert exc.value.reason == "locked"

@@ -1,0 +1,30 @@
+"""Presentation helpers: masked identifiers and timestamps as the UI shows them."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+# A citizen ID shows its region (first 6) and last 4 characters, never the birth date.
+_ID_HEAD = 6
+_ID_TAIL = 4
+
+
+def mask_subject(subject_type: str | None, subject_id: str | None) -> str | None:
+    """How an applicant's identifier is shown: citizen IDs masked, credit codes in full."""
+    if not subject_id:
+        return None
+    if subject_type == "enterprise":
+        return subject_id
+    if len(subject_id) <= _ID_HEAD + _ID_TAIL:
+        return "*" * len(subject_id)
+    hidden = len(subject_id) - _ID_HEAD - _ID_TAIL
+    return subject_id[:_ID_HEAD] + "*" * hidden + subject_id[-_ID_TAIL:]
+
+
+def when(value: datetime | None) -> str:
+    """A timestamp as 'YYYY-MM-DD HH:MM:SS UTC' (stored times are UTC)."""
+    if value is None:
+        return ""
+    if value.tzinfo is not None:
+        value = value.astimezone(UTC)
+    return value.strftime("%Y-%m-%d %H:%M:%S") + " UTC"

@@ -1,0 +1,44 @@
+"""The role-aware navigation: the one place that maps permissions to menu items.
+
+A page appears in the menu when the actor holds one of the permissions its use
+case accepts; the use case still checks on every request, so the menu is a
+convenience and never a guard.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from govbridge.core.permissions import Permission
+
+
+@dataclass(frozen=True)
+class NavItem:
+    key: str  # i18n key suffix: "nav.<key>" is the label, "nav_desc.<key>" the description
+    path: str
+
+
+HOME = NavItem("home", "/")
+
+# Each page with the permissions that show it (any one of them suffices).
+PAGES: tuple[tuple[NavItem, frozenset[Permission]], ...] = (
+    (NavItem("organizations", "/organizations"), frozenset({Permission.ORG_MANAGE})),
+    (NavItem("users", "/users"), frozenset({Permission.USER_READ})),
+    (
+        NavItem("clients", "/clients"),
+        frozenset({Permission.CLIENT_MANAGE, Permission.CLIENT_MANAGE_OWN_ORG}),
+    ),
+    (NavItem("audit", "/audit"), frozenset({Permission.AUDIT_READ})),
+)
+
+
+def pages_for(permissions: Iterable[Permission]) -> list[NavItem]:
+    """The pages (beyond home) an actor with `permissions` works with, in menu order."""
+    held = frozenset(permissions)
+    return [item for item, show_for in PAGES if held & show_for]
+
+
+def nav_for(permissions: Iterable[Permission]) -> list[NavItem]:
+    """The whole menu: home first, then the actor's pages."""
+    return [HOME, *pages_for(permissions)]

@@ -1,0 +1,74 @@
+"""Rendering pages: Jinja2 templates with the language, menu and cache headers."""
+
+from __future__ import annotations
+
+import hashlib
+from functools import cache
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlencode
+
+from fastapi import Request
+from fastapi.responses import HTMLResponse
+from fastapi.templating import Jinja2Templates
+
+from govbridge.api.deps import runtime
+from govbridge.web import format as fmt
+from govbridge.web import i18n, session
+from govbridge.web.csrf import FIELD as CSRF_FIELD
+
+HERE = Path(__file__).resolve().parent
+STATIC = HERE / "static"
+templates = Jinja2Templates(directory=HERE / "templates")
+templates.env.globals.update(CSRF_FIELD=CSRF_FIELD)
+templates.env.filters["when"] = fmt.when
+
+
+@cache
+def _version(name: str) -> str:
+    path = STATIC / name
+    return hashlib.sha256(path.read_bytes()).hexdigest()[:12] if path.is_file() else "0"
+
+
+def static_url(name: str) -> str:
+    """The URL of a static file, versioned by content so caches never serve a stale one."""
+    return f"/static/{name}?v={_version(name)}"
+
+
+def switch_url(request: Request, lang: str) -> str:
+    """The header's language link: back to this page (without ?lang=) in `lang`."""
+    query = [(k, v) for k, v in request.query_params.multi_items() if k != "lang"]
+    here = request.url.path + (f"?{urlencode(query)}" if query else "")
+    return f"/lang/{lang}?{urlencode({'next': here})}"
+
+
+def render(
+    request: Request, template: str, lang: str, *, status: int = 200, **context: Any
+) -> HTMLResponse:
+    other = i18n.other_language(lang)
+
+    def t(key: str, /, **values: object) -> str:
+        return i18n.t(lang, key, **values)
+
+    response = templates.TemplateResponse(
+        request,
+        template,
+        {
+            "lang": lang,
+            "t": t,
+            "static_url": static_url,
+            "lang_switch_url": switch_url(request, other),
+            "current_path": request.url.path,
+            "viewer": None,
+            "errors": [],
+            **context,
+        },
+        status_code=status,
+    )
+    # Pages show personal data and one-time secrets: never store them in a cache.
+    response.headers["Cache-Control"] = "no-store"
+    # A language asked for with ?lang= sticks, so the page's own forms and links keep it.
+    asked = i18n.normalize(request.query_params.get("lang"))
+    if asked and asked != i18n.normalize(request.cookies.get(session.LANG_COOKIE)):
+        session.set_language(response, request, runtime(request).settings, asked)
+    return response

@@ -1,0 +1,179 @@
+"""Pure parts of the web UI: menu, cookie rule, redirects, masking, catalogs, templates."""
+
+from __future__ import annotations
+
+import re
+import string
+from pathlib import Path
+
+import pytest
+
+from govbridge.core.permissions import Permission, Role, permissions_of
+from govbridge.web import i18n
+from govbridge.web.format import mask_subject
+from govbridge.web.nav import nav_for, pages_for
+from govbridge.web.session import cookie_secure, safe_next
+
+WEB = Path(__file__).resolve().parents[2] / "govbridge" / "web"
+TEMPLATES = sorted((WEB / "templates").glob("*.html"))
+
+EXPECTED_NAV = {
+    Role.BUREAU_ADMIN: ["home", "organizations", "users", "clients", "audit"],
+    Role.DATA_OFFICER: ["home", "users", "clients"],
+    Role.CLERK: ["home"],
+    Role.APPROVER: ["home"],
+    Role.AUDITOR: ["home", "users", "audit"],
+    Role.APPLICANT: ["home"],
+}
+
+
+@pytest.mark.parametrize("role", list(Role))
+def test_nav_follows_the_roles_permissions(role):
+    assert [i.key for i in nav_for(permissions_of({role}))] == EXPECTED_NAV[role]
+
+
+def test_nav_items_come_from_permissions_alone():
+    assert [i.key for i in nav_for([])] == ["home"]
+    assert [i.path for i in pages_for([Permission.CLIENT_MANAGE_OWN_ORG])] == ["/clients"]
+    assert [i.key for i in pages_for([Permission.AUDIT_READ, Permission.ORG_MANAGE])] == [
+        "organizations",
+        "audit",
+    ]
+    # Several roles: the union, each page once, menu order kept.
+    both = permissions_of({Role.AUDITOR, Role.DATA_OFFICER})
+    assert [i.key for i in nav_for(both)] == ["home", "users", "clients", "audit"]
+
+
+@pytest.mark.parametrize(
+    ("mode", "scheme", "host", "secure"),
+    [
+        ("always", "http", "localhost", True),
+        ("always", "http", "127.0.0.1", True),
+        ("never", "https", "gov.example.cn", False),
+        ("auto", "https", "gov.example.cn", True),
+        ("auto", "http", "gov.example.cn", True),  # a real host: Secure even behind a proxy
+        ("auto", "http", "localhost", False),
+        ("auto", "https", "localhost", False),
+        ("auto", "http", "127.0.0.1", False),
+        ("auto", "http", "127.0.0.53", False),
+        ("auto", "http", "::1", False),
+        ("auto", "http", "[::1]", False),
+        ("auto", "http", "testserver", False),
+        ("auto", "https", "testserver", True),
+        ("auto", "http", "10.0.0.8", True),
+    ],
+)
+def test_cookie_secure_rule(mode, scheme, host, secure):
+    assert cookie_secure(mode, scheme, host) is secure
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [
+        ("/", "/"),
+        ("/clients", "/clients"),
+        ("/users?x=1&y=2", "/users?x=1&y=2"),
+        (None, "/"),
+        ("", "/"),
+        ("https://evil.example/", "/"),
+        ("//evil.example/x", "/"),
+        ("/\\evil.example", "/"),
+        ("\\\\evil.example", "/"),
+        ("javascript:alert(1)", "/"),
+        ("evil.example", "/"),
+        ("/ok\r\nSet-Cookie: x=1", "/"),
+        ("/%2F%2Fevil.example", "/%2F%2Fevil.example"),  # stays a local path
+    ],
+)
+def test_safe_next_refuses_other_sites(value, expected):
+    assert safe_next(value) == expected
+
+
+def test_mask_subject():
+    assert mask_subject("person", "320505199001011234") == "320505********1234"
+    assert mask_subject("person", "11010519491231002X") == "110105********002X"
+    assert mask_subject("enterprise", "91350100M000100Y43") == "91350100M000100Y43"
+    assert mask_subject(None, None) is None
+    assert mask_subject("person", "12345") == "*****"
+
+
+def _placeholders(text: str) -> set[str]:
+    return {name for _, name, _, _ in string.Formatter().parse(text) if name}
+
+
+def test_catalogs_have_the_same_keys_and_placeholders():
+    zh, en = i18n.CATALOGS["zh-CN"], i18n.CATALOGS["en"]
+    assert sorted(set(zh) - set(en)) == []
+    assert sorted(set(en) - set(zh)) == []
+    for key in zh:
+        assert zh[key].strip() and en[key].strip(), key
+        assert _placeholders(zh[key]) == _placeholders(en[key]), key
+
+
+def test_every_role_and_permission_has_a_label():
+    for lang in i18n.LANGUAGES:
+        for role in Role:
+            assert i18n.has(lang, f"role.{role.value}") and i18n.has(lang, f"duty.{role.value}")
+        for perm in (
+            Permission.ORG_MANAGE,
+            Permission.USER_READ,
+            Permission.CLIENT_MANAGE,
+            Permission.CLIENT_MANAGE_OWN_ORG,
+            Permission.AUDIT_READ,
+        ):
+            assert i18n.has(lang, f"perm.{perm.value}")
+        for item in nav_for(set(Permission)):
+            assert i18n.has(lang, f"nav.{item.key}")
+            if item.key != "home":
+                assert i18n.has(lang, f"nav_desc.{item.key}")
+
+
+def test_t_fills_placeholders_and_falls_back_to_the_key():
+    assert i18n.t("en", "home.greeting", name="Li Lei") == "Hello, Li Lei"
+    assert i18n.t("zh-CN", "home.greeting", name="李雷") == "李雷，您好！"
+    assert i18n.t("en", "no.such.key") == "no.such.key"
+    assert i18n.normalize("en-US") == "en" and i18n.normalize("zh_cn") == "zh-CN"
+    assert i18n.normalize("fr") is None
+
+
+def test_templates_use_only_keys_of_the_catalog():
+    literal = re.compile(r"""\bt\(\s*["']([a-z0-9_.]+)["']""")
+    used = {key for path in TEMPLATES for key in literal.findall(path.read_text())}
+    assert used, "no translated text found in templates"
+    zh = i18n.CATALOGS["zh-CN"]
+    # A key ending in "." is a prefix completed at run time, e.g. t("role." ~ role.value).
+    missing = sorted(
+        k
+        for k in used
+        if not (any(x.startswith(k) for x in zh) if k.endswith(".") else i18n.has("zh-CN", k))
+    )
+    assert missing == []
+
+
+@pytest.mark.parametrize("path", TEMPLATES, ids=lambda p: p.name)
+def test_templates_obey_the_content_security_policy(path):
+    html = path.read_text()
+    assert not re.search(r"\sstyle\s*=", html), "inline style attribute"
+    assert "<style" not in html, "style element"
+    assert not re.search(r"<script(?![^>]*\bsrc=)", html), "inline script"
+    assert not re.search(r"\son[a-z]+\s*=", html), "inline event handler"
+    assert not re.search(r"(src|href)=\"(https?:)?//", html), "external resource"
+
+
+def test_static_files_are_cached_by_version():
+    from fastapi import FastAPI
+    from fastapi.testclient import TestClient
+
+    from govbridge.web.assets import BRIEFLY, FOREVER, CachedStaticFiles
+    from govbridge.web.render import static_url
+
+    app = FastAPI()
+    app.mount("/static", CachedStaticFiles(directory=WEB / "static"), name="static")
+    with TestClient(app) as client:
+        versioned = client.get(static_url("app.css"))
+        assert versioned.status_code == 200 and versioned.headers["cache-control"] == FOREVER
+        plain = client.get("/static/app.css")
+        assert plain.headers["cache-control"] == BRIEFLY
+        again = client.get("/static/app.css", headers={"If-None-Match": plain.headers["etag"]})
+        assert again.status_code == 304
+    assert static_url("app.css") != "/static/app.css?v=0"
