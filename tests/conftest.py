@@ -13,7 +13,6 @@ from sqlalchemy import Engine, create_engine, text
 from sqlalchemy.engine import make_url
 
 from govbridge.config import Settings
-from support import IN_CI, ORG_CODES, PASSWORD, need  # noqa: F401 - re-exported for tests
 from govbridge.core.permissions import Role
 from govbridge.identity import organizations, users
 from govbridge.identity.actor import Actor
@@ -22,6 +21,7 @@ from govbridge.runtime import Runtime
 from govbridge.storage.base import Base
 from govbridge.storage.engine import make_engine
 from govbridge.storage.migrate import upgrade
+from support import IN_CI, ORG_CODES, PASSWORD, need  # noqa: F401 - re-exported for tests
 
 SERVER_URL = os.environ.get("GOVBRIDGE_TEST_DATABASE_URL")
 

@@ -55,10 +55,10 @@ class InProcessBus:
 def _matches(pattern: str, topic: str) -> bool:
     """NATS-style subjects: `*` matches one token, `>` the rest."""
     p, t = pattern.split("."), topic.split(".")
-    for i, token in enumerate(p):
-        if token == ">":
+    for i, part in enumerate(p):
+        if part == ">":
             return len(t) > i
-        if i >= len(t) or (token != "*" and token != t[i]):
+        if i >= len(t) or (part != "*" and part != t[i]):
             return False
     return len(p) == len(t)
 

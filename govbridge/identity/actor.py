@@ -7,7 +7,6 @@ from typing import Literal
 
 from govbridge.core.permissions import Permission, Role, permissions_of
 
-
 # What a department's business system may do with its key, within its own organization.
 CLIENT_PERMISSIONS = frozenset(
     {Permission.ORG_READ, Permission.CATALOG_READ, Permission.DATA_INGEST_OWN_ORG}

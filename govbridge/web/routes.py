@@ -35,6 +35,7 @@ from govbridge.core.password_policy import MIN_LENGTH
 from govbridge.core.permissions import Permission
 from govbridge.identity import auth, clients, organizations, users
 from govbridge.identity.actor import Actor
+from govbridge.identity.profile import Profile, my_profile
 from govbridge.identity.schemas import ClientCreate
 from govbridge.runtime import Ctx
 from govbridge.web import csrf, i18n, session
@@ -42,7 +43,6 @@ from govbridge.web.format import mask_subject
 from govbridge.web.forms import FormError, describe, message, problems_of
 from govbridge.web.i18n import t
 from govbridge.web.nav import NavItem, nav_for, pages_for
-from govbridge.identity.profile import Profile, my_profile
 from govbridge.web.render import render
 
 log = logging.getLogger("govbridge.web")
@@ -88,7 +88,7 @@ def _error_page(request: Request, lang: str, status: int, title: str, text: str)
         try:
             with runtime(request).context() as ctx:
                 viewer = _viewer(ctx, request)
-        except Exception:  # the error page must render whatever state the session is in
+        except Exception:  # noqa: BLE001 - the error page renders whatever state the session is in
             viewer = None
     return render(request, "error.html", lang, status=status, title=title, text=text, viewer=viewer)
 

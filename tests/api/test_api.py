@@ -93,7 +93,8 @@ def test_password_never_echoed_in_errors(client):
 
 
 def test_login_needs_totp_for_admin(client, make_org, make_user):
-    make_user("boss", [Role.BUREAU_ADMIN], org=make_org(), totp_secret="JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP")
+    make_user("boss", [Role.BUREAU_ADMIN], org=make_org(),
+              totp_secret="JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP")
     resp = client.post("/api/v1/sessions", json={"username": "boss", "password": PASSWORD})
     assert resp.status_code == 401
     assert resp.json()["type"] == "urn:govbridge:problem:second-factor-required"

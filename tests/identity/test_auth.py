@@ -71,7 +71,8 @@ def test_admin_needs_totp_and_codes_cannot_be_replayed(rt, make_org, make_user, 
     with rt.context() as ctx:
         auth.verify_second_factor(ctx, result.session_token, code)
     with rt.context() as ctx:
-        assert Permission.ORG_MANAGE in auth.actor_for_session(ctx, result.session_token).permissions
+        actor = auth.actor_for_session(ctx, result.session_token)
+    assert Permission.ORG_MANAGE in actor.permissions
     again = _login(rt, "admin")
     with rt.context() as ctx, pytest.raises(InvalidInput):
         auth.verify_second_factor(ctx, again.session_token, code)  # same step: replay

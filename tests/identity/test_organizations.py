@@ -5,7 +5,6 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import func, select
 
-from support import ORG_CODES
 from govbridge.audit.models import AuditEvent
 from govbridge.core.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 from govbridge.core.permissions import Role
@@ -13,6 +12,7 @@ from govbridge.identity import organizations
 from govbridge.identity.actor import Actor
 from govbridge.identity.models import Organization
 from govbridge.identity.schemas import OrganizationCreate
+from support import ORG_CODES
 
 
 def _create(rt, actor, **kw):

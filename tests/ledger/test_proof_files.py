@@ -13,7 +13,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from support import need
 
 from govbridge.ledger.merkle import (
     ProofError,
@@ -30,6 +29,7 @@ from govbridge.ledger.proof_files import (
     load_proof_file,
     parse_proof_document,
 )
+from support import need
 
 VECTORS = Path(__file__).resolve().parents[2] / ".." / "shared" / "testdata" / "rfc6962-merkle"
 RFC_KINDS = ("inclusion", "consistency")

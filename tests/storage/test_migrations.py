@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
+import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from sqlalchemy import text
 from sqlalchemy.exc import IntegrityError
-
-import pytest
 
 from govbridge.storage.base import Base
 from govbridge.storage.engine import make_engine

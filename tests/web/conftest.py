@@ -23,10 +23,10 @@ import pyotp
 import pytest
 import uvicorn
 from fastapi.testclient import TestClient
-from support import PASSWORD, need
 
 from govbridge.api.app import create_app
 from govbridge.core.permissions import ROLES_REQUIRING_TOTP, Role
+from support import PASSWORD, need
 
 CITIZEN_ID = "11010519491231002X"
 CREDIT_CODE = "91350100M000100Y43"

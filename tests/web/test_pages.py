@@ -8,12 +8,12 @@ import re
 import pyotp
 import pytest
 from fastapi.testclient import TestClient
-from support import PASSWORD
 
 from govbridge.api.app import create_app
 from govbridge.core.permissions import Role
 from govbridge.identity import auth, clients
 from govbridge.identity.actor import Actor
+from support import PASSWORD
 
 NAV = re.compile(r'data-nav="([a-z]+)"')
 WRONG = "Sup3r-Secret-Guess-991"
