@@ -10,7 +10,7 @@ from govbridge import __version__
 from govbridge.api import problems
 from govbridge.api.headers import SecurityHeaders
 from govbridge.api.limits import BodySizeLimit
-from govbridge.api.routes import health, identity
+from govbridge.api.routes import catalog, health, identity
 from govbridge.runtime import Runtime
 from govbridge.web.assets import CachedStaticFiles
 
@@ -32,6 +32,7 @@ def create_app(rt: Runtime) -> FastAPI:
     v1 = APIRouter(prefix="/api/v1")
     v1.include_router(health.router)
     v1.include_router(identity.router)
+    v1.include_router(catalog.router)
     app.include_router(v1)
 
     from govbridge.web.routes import router as web_router

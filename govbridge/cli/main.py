@@ -11,11 +11,13 @@ from rich.table import Table
 from sqlalchemy.engine import make_url
 
 from govbridge import __version__
+from govbridge.cli.catalog import catalog_app
 from govbridge.cli.common import JsonOpt, err, fail, out, settings
 from govbridge.cli.identity import client_app, org_app, user_app
 from govbridge.cli.ledger import ledger_app
 from govbridge.config import Settings
 from govbridge.runtime import Runtime
+from govbridge.standards.usecases import seed_builtin_elements
 from govbridge.storage.migrate import current_revision, head_revision, upgrade
 
 app = typer.Typer(
@@ -28,6 +30,7 @@ app.add_typer(db_app, name="db")
 app.add_typer(org_app, name="org")
 app.add_typer(user_app, name="user")
 app.add_typer(client_app, name="client")
+app.add_typer(catalog_app, name="catalog")
 app.add_typer(ledger_app, name="ledger")
 
 
@@ -40,6 +43,8 @@ def _initialise(s: Settings) -> Runtime:
     _ = s.secret_key  # created on first use, mode 0600
     rt = Runtime(s)
     upgrade(rt.engine)
+    with rt.context() as ctx:
+        seed_builtin_elements(ctx)
     return rt
 
 

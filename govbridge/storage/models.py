@@ -1,6 +1,7 @@
 """Imports every domain's tables so metadata (and Alembic) sees all of them."""
 
 from govbridge.audit.models import AuditEvent
+from govbridge.catalog.models import Dataset, DatasetVersion, SearchTerm
 from govbridge.identity.models import (
     ApiClient,
     Organization,
@@ -9,7 +10,11 @@ from govbridge.identity.models import (
     UserRole,
     WebSession,
 )
+from govbridge.ingest.live_models import LiveSource
+from govbridge.ingest.models import DatasetRecord, IngestBatch, QuarantinedRow
+from govbridge.quality.models import QualityRun
 from govbridge.registry.models import Company, Person
+from govbridge.standards.models import DataElement
 from govbridge.storage.base import Base
 from govbridge.storage.meta import InstallationFact
 
@@ -18,10 +23,19 @@ __all__ = [
     "AuditEvent",
     "Base",
     "Company",
+    "DataElement",
+    "Dataset",
+    "DatasetRecord",
+    "DatasetVersion",
+    "IngestBatch",
     "InstallationFact",
+    "LiveSource",
     "Organization",
     "PasswordHistory",
     "Person",
+    "QualityRun",
+    "QuarantinedRow",
+    "SearchTerm",
     "User",
     "UserRole",
     "WebSession",

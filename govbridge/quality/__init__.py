@@ -1,0 +1,1 @@
+"""Data quality: completeness, validity, uniqueness, timeliness, cross-department consistency."""
