@@ -152,8 +152,9 @@ def demo(
               f"{city.departments} departments, {city.persons} persons, "
               f"{city.companies} companies (data in {s.home})")
     table = Table(title="Demo accounts (password for all: " + city.password + ")")
-    for col in ("username", "roles", "department", "TOTP secret"):
+    for col in ("username", "roles", "department"):
         table.add_column(col)
+    table.add_column("TOTP secret", overflow="fold", min_width=32)
     for acc in city.accounts:
         table.add_row(acc.username, ", ".join(acc.roles), acc.department_key or "-",
                       acc.totp_secret or "-")
