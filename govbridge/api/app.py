@@ -27,7 +27,9 @@ def create_app(rt: Runtime) -> FastAPI:
         redoc_url=None,
     )
     app.state.runtime = rt
-    problems.install(app)
+    from govbridge.web.routes import not_found_page
+
+    problems.install(app, html_not_found=not_found_page)
 
     v1 = APIRouter(prefix="/api/v1")
     v1.include_router(health.router)

@@ -6,11 +6,13 @@ Values of secret fields (passwords, codes, keys) are never echoed back.
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
+from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from govbridge.core.errors import DomainError
@@ -47,12 +49,18 @@ def _validation_problems(exc: RequestValidationError) -> tuple[str, list[dict[st
     errors = []
     for err in exc.errors():
         field = _field_path(tuple(err.get("loc", ())))
-        entry: dict[str, Any] = {"field": field, "reason": err.get("msg", "invalid"),
-                                 "code": err.get("type", "invalid")}
+        entry: dict[str, Any] = {
+            "field": field,
+            "reason": err.get("msg", "invalid"),
+            "code": err.get("type", "invalid"),
+        }
         if err.get("type") == "json_invalid":
             ctx = err.get("ctx") or {}
-            entry = {"field": "body", "code": "json_invalid",
-                     "reason": f"malformed JSON: {ctx.get('error', 'cannot parse')}"}
+            entry = {
+                "field": "body",
+                "code": "json_invalid",
+                "reason": f"malformed JSON: {ctx.get('error', 'cannot parse')}",
+            }
             if isinstance(err.get("loc"), (tuple, list)) and len(err["loc"]) > 1:
                 entry["position"] = err["loc"][1]
         elif field.split(".")[-1] not in SECRET_FIELDS and "input" in err:
@@ -67,30 +75,53 @@ def _validation_problems(exc: RequestValidationError) -> tuple[str, list[dict[st
     return detail, errors
 
 
-def install(app: FastAPI) -> None:
+def install(app: FastAPI, html_not_found: Callable[[Request], Response] | None = None) -> None:
+    """Render errors as problem details; unknown non-API pages asked for as HTML get a page."""
+
     @app.exception_handler(DomainError)
     async def on_domain_error(request: Request, exc: DomainError) -> JSONResponse:
-        return problem(exc.status, exc.type_slug, exc.title, exc.detail, request.url.path,
-                       **exc.extensions())
+        return problem(
+            exc.status, exc.type_slug, exc.title, exc.detail, request.url.path, **exc.extensions()
+        )
 
     @app.exception_handler(RequestValidationError)
     async def on_validation_error(request: Request, exc: RequestValidationError) -> JSONResponse:
         detail, errors = _validation_problems(exc)
         malformed = any(e["code"] == "json_invalid" for e in errors)
         if malformed:
-            return problem(400, "malformed-json", "Malformed JSON body", detail,
-                           request.url.path, errors=errors)
-        return problem(422, "invalid-input", "Invalid input", detail, request.url.path,
-                       errors=errors)
+            return problem(
+                400,
+                "malformed-json",
+                "Malformed JSON body",
+                detail,
+                request.url.path,
+                errors=errors,
+            )
+        return problem(
+            422, "invalid-input", "Invalid input", detail, request.url.path, errors=errors
+        )
 
     @app.exception_handler(StarletteHTTPException)
-    async def on_http_error(request: Request, exc: StarletteHTTPException) -> JSONResponse:
+    async def on_http_error(request: Request, exc: StarletteHTTPException) -> Response:
+        if (
+            html_not_found is not None
+            and exc.status_code == 404
+            and not request.url.path.startswith("/api")
+            and "text/html" in request.headers.get("accept", "")
+        ):
+            return await run_in_threadpool(html_not_found, request)
         slug = {404: "not-found", 405: "method-not-allowed", 413: "payload-too-large"}.get(
-            exc.status_code, "http-error")
+            exc.status_code, "http-error"
+        )
         return problem(exc.status_code, slug, str(exc.detail), str(exc.detail), request.url.path)
 
     @app.exception_handler(Exception)
     async def on_unexpected(request: Request, exc: Exception) -> JSONResponse:
         log.exception("unhandled error on %s %s", request.method, request.url.path)
-        return problem(500, "internal-error", "Internal error",
-                       "an unexpected error occurred; it has been logged", request.url.path)
+        return problem(
+            500,
+            "internal-error",
+            "Internal error",
+            "an unexpected error occurred; it has been logged",
+            request.url.path,
+        )

@@ -93,6 +93,15 @@ def _error_page(request: Request, lang: str, status: int, title: str, text: str)
     return render(request, "error.html", lang, status=status, title=title, text=text, viewer=viewer)
 
 
+def not_found_page(request: Request) -> Response:
+    """The page a person gets for a URL that does not exist (the API keeps JSON problems)."""
+    lang = session.language(request)
+    return _error_page(
+        request, lang, 404, t(lang, "error.404.title"),
+        t(lang, "error.404.text", detail=request.url.path),
+    )
+
+
 def web_page(handler: Callable[..., Response]) -> Callable[..., Response]:
     """Render the domain's errors as pages instead of the API's JSON problems."""
 

@@ -155,3 +155,11 @@ def test_authorization_matrix(client, token_for, role, method, path, body, allow
     else:
         assert resp.status_code == 403, resp.text
         assert resp.json()["missing_permission"]
+
+
+def test_unknown_page_is_html_for_browsers_and_json_for_the_api(client):
+    page = client.get("/no/such/page", headers={"Accept": "text/html"})
+    assert page.status_code == 404 and page.headers["content-type"].startswith("text/html")
+    assert "/no/such/page" in page.text
+    api = client.get("/api/v1/nothing", headers={"Accept": "text/html"})
+    assert api.status_code == 404 and api.headers["content-type"] == PROBLEM
