@@ -24,6 +24,7 @@ class Settings(BaseSettings):
     database_url: str | None = None
     bus_url: str = "inprocess://"
     max_body_bytes: int = 1_048_576
+    max_upload_bytes: int = 512 * 1_048_576
     cookie_secure: Literal["auto", "always", "never"] = "auto"
     session_hours: int = 8
     password_history: int = 5

@@ -24,6 +24,8 @@ from govbridge.storage.migrate import upgrade
 from support import IN_CI, ORG_CODES, PASSWORD, need  # noqa: F401 - re-exported for tests
 
 SERVER_URL = os.environ.get("GOVBRIDGE_TEST_DATABASE_URL")
+# Catalog fixtures (data elements, a provider, a dataset factory) for every folder.
+pytest_plugins = ["catalog_fixtures"]
 
 def _pg(url: str) -> str:
     return url.replace("postgresql://", "postgresql+psycopg://", 1)

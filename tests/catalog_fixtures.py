@@ -1,4 +1,5 @@
-"""Catalog fixtures: seeded data elements, a provider department, a dataset factory."""
+"""Catalog fixtures shared by catalog, ingest and web tests: seeded data elements, a provider
+department, a dataset factory. Each test folder's conftest.py imports the ones it uses."""
 
 from __future__ import annotations
 

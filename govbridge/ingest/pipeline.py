@@ -1,0 +1,362 @@
+"""The one way rows get in: validate, store the valid ones, quarantine the rest, report.
+
+Every way in (file upload, REST push, event stream, a fix from the quarantine) ends
+here, so every row meets the same rules: the data elements its dataset's published
+fields bind to, the record key, and idempotency.
+
+- A batch is one transaction: its valid rows, its rejected rows (in the quarantine)
+  and its report commit together or not at all; a crash leaves no half batch.
+- A batch is identified by the SHA-256 of its content: the same content sent again
+  adds nothing and answers with the first report (`duplicate_batch`).
+- A record is identified by (dataset, record key, version). The key is the value of
+  the dataset's key field; the version is the row's `_version` when given, else a hash
+  of its validated content: a row sent again is a duplicate, a changed row is a new
+  version of its record, and the same key twice in one batch with different content
+  is rejected.
+- Rows stream through in chunks: memory stays flat however long the batch.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from decimal import Decimal
+from itertools import islice
+from typing import Any
+
+from sqlalchemy import insert, select
+
+from govbridge.catalog.models import Dataset
+from govbridge.catalog.usecases import find_dataset, published_fields
+from govbridge.core.errors import Conflict, FieldProblem, InvalidInput
+from govbridge.core.permissions import Permission
+from govbridge.identity.access import require
+from govbridge.identity.actor import Actor
+from govbridge.ingest.models import DatasetRecord, IngestBatch, QuarantinedRow
+from govbridge.ingest.schemas import BatchReport, RowProblem
+from govbridge.runtime import Ctx
+from govbridge.standards.usecases import spec_of
+from govbridge.standards.validation import RuleViolation, compile_element
+
+CHUNK = 2000
+MAX_REPORTED = 1000  # problems kept in a report; the quarantine keeps them all
+MAX_SHOWN = 200  # characters of a bad value shown back
+VERSION_FIELD = "_version"
+SOURCES = frozenset({"upload", "rest", "stream", "fix", "live"})
+
+RowValidator = Callable[[int | None, Mapping[str, Any]], tuple[dict[str, Any], list[FieldProblem]]]
+
+
+class ReadProblem(Exception):
+    """A row that could not even be read (ragged CSV line, broken JSON line)."""
+
+    def __init__(self, problem: FieldProblem, raw: Mapping[str, Any]) -> None:
+        super().__init__(problem.reason)
+        self.problem = problem
+        self.raw = dict(raw)
+
+
+# A numbered row as readers hand it over: (row number, the row or what made it unreadable).
+NumberedRow = tuple[int | None, Mapping[str, Any] | ReadProblem]
+
+
+def json_value(value: Any) -> Any:
+    """A value as JSON keeps it: dates as ISO text, decimals as text, the rest as is."""
+    if isinstance(value, datetime | date):
+        return value.isoformat()
+    if isinstance(value, Decimal):
+        return str(value)
+    if isinstance(value, bytes | bytearray | memoryview):
+        return bytes(value).hex()
+    if isinstance(value, str | int | float | bool) or value is None:
+        return value
+    return str(value)
+
+
+def _shown(value: Any) -> str | None:
+    if value is None:
+        return None
+    text = str(value)
+    return text if len(text) <= MAX_SHOWN else text[:MAX_SHOWN] + "…"
+
+
+def canonical_json(data: Mapping[str, Any]) -> str:
+    return json.dumps(data, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+
+
+def row_validator(ctx: Ctx, fields: Sequence[Mapping[str, Any]]) -> RowValidator:
+    """A function (row number, raw row) → (clean row, problems) for the dataset's fields.
+
+    Checkers are compiled once per batch; a row's every problem is reported, not only
+    its first. Keys that name no field are problems too (a misspelt column would
+    otherwise be dropped silently).
+    """
+    checks = [
+        (f["name"], bool(f.get("required")),
+         compile_element(spec_of(ctx, f["element"], f.get("element_version"))))
+        for f in fields
+    ]
+    known = frozenset(f["name"] for f in fields) | {VERSION_FIELD}
+
+    def validate(
+        n: int | None, raw: Mapping[str, Any]
+    ) -> tuple[dict[str, Any], list[FieldProblem]]:
+        clean: dict[str, Any] = {}
+        problems: list[FieldProblem] = []
+        for name, required, check in checks:
+            value = raw.get(name)
+            try:
+                checked = check(value)
+            except RuleViolation as exc:
+                problems.append(FieldProblem(name, exc.reason, _shown(value), exc.rule, n))
+                continue
+            if checked is None:
+                if required:
+                    problems.append(FieldProblem(name, "a value is required", None, "required", n))
+                continue
+            clean[name] = json_value(checked)
+        for name in raw:
+            if name not in known:
+                problems.append(FieldProblem(
+                    str(name), "not a field of this dataset", _shown(raw[name]), "unknown_field", n
+                ))
+        return clean, problems
+
+    return validate
+
+
+@dataclass
+class _Tally:
+    received: int = 0
+    accepted: int = 0
+    duplicates: int = 0
+    rejected: int = 0
+    problems: list[RowProblem] = field(default_factory=list)
+    truncated: int = 0
+
+    def reject(self, problems: Sequence[FieldProblem]) -> None:
+        self.rejected += 1
+        for p in problems:
+            if len(self.problems) < MAX_REPORTED:
+                self.problems.append(RowProblem(row=p.row, field=p.field, value=p.value,
+                                                rule=p.code, reason=p.reason))
+            else:
+                self.truncated += 1
+
+
+def ingestible(ctx: Ctx, actor: Actor, resource_code: str) -> Dataset:
+    """The dataset rows may go into: published, not retired, and the actor's to feed."""
+    ds = find_dataset(ctx, resource_code)
+    require(actor, Permission.DATA_INGEST, organization_id=ds.provider_id)
+    if ds.status == "retired":
+        raise Conflict(f"dataset {ds.resource_code} is retired and takes no data",
+                       "resource_code", ds.resource_code)
+    if ds.published_version is None:
+        raise InvalidInput.one("resource_code", "dataset has no published version yet",
+                               ds.resource_code, "not_published")
+    return ds
+
+
+def _report(ds: Dataset, batch: IngestBatch, *, duplicate: bool) -> BatchReport:
+    stored = batch.report or {}
+    return BatchReport(
+        resource_code=ds.resource_code,
+        dataset_version=batch.dataset_version,
+        batch_id=batch.id,
+        source=batch.source,
+        filename=batch.filename,
+        content_sha256=batch.content_sha256,
+        received=batch.received,
+        accepted=batch.accepted,
+        duplicates=batch.duplicates,
+        rejected=batch.rejected,
+        duplicate_batch=duplicate,
+        problems=[RowProblem(**p) for p in stored.get("problems", [])],
+        problems_truncated=int(stored.get("problems_truncated", 0)),
+    )
+
+
+def content_hash_of_rows(rows: Sequence[Mapping[str, Any]]) -> str:
+    digest = hashlib.sha256()
+    for row in rows:
+        digest.update(canonical_json({k: json_value(v) for k, v in row.items()}).encode())
+        digest.update(b"\n")
+    return digest.hexdigest()
+
+
+def ingest_rows(
+    ctx: Ctx,
+    actor: Actor,
+    resource_code: str,
+    rows: Iterable[Mapping[str, Any]],
+    *,
+    source: str,
+    content_sha256: str | None = None,
+    filename: str | None = None,
+) -> BatchReport:
+    """Ingest rows numbered 1, 2, … (JSON batches, stream messages, Python callers).
+
+    Without `content_sha256` the rows are hashed as canonical JSON, which needs them
+    all at hand; readers of large files pass the hash of the file instead.
+    """
+    if content_sha256 is None:
+        rows = list(rows)
+        content_sha256 = content_hash_of_rows(rows)
+    return ingest_numbered(ctx, actor, resource_code, enumerate(rows, start=1), source=source,
+                           content_sha256=content_sha256, filename=filename)
+
+
+def ingest_numbered(
+    ctx: Ctx,
+    actor: Actor,
+    resource_code: str,
+    rows: Iterable[NumberedRow],
+    *,
+    source: str,
+    content_sha256: str,
+    filename: str | None = None,
+) -> BatchReport:
+    """Ingest numbered rows as one batch (see the module docstring for the guarantees)."""
+    if source not in SOURCES:
+        raise InvalidInput.one("source", f"one of {', '.join(sorted(SOURCES))}", source, "enum")
+    ds = ingestible(ctx, actor, resource_code)
+    earlier = ctx.db.scalar(select(IngestBatch).where(
+        IngestBatch.dataset_id == ds.id, IngestBatch.content_sha256 == content_sha256))
+    if earlier is not None:
+        return _report(ds, earlier, duplicate=True)
+    now = ctx.now()
+    batch = IngestBatch(dataset_id=ds.id, dataset_version=ds.published_version,
+                        source=source, content_sha256=content_sha256, filename=filename,
+                        report={}, created_by=actor.label, created_at=now)
+    ctx.db.add(batch)
+    ctx.db.flush()
+    writer = _BatchWriter(ctx, ds, batch, row_validator(ctx, published_fields(ds)))
+    for chunk in _chunks(iter(rows), CHUNK):
+        writer.write(chunk)
+    tally = writer.tally
+    batch.received, batch.accepted = tally.received, tally.accepted
+    batch.duplicates, batch.rejected = tally.duplicates, tally.rejected
+    batch.report = {
+        "problems": [p.model_dump() for p in tally.problems],
+        "problems_truncated": tally.truncated,
+    }
+    ctx.db.flush()
+    ctx.emit("ingest.batch", {"resource_code": ds.resource_code, "batch_id": batch.id,
+                              "source": source, "accepted": tally.accepted,
+                              "rejected": tally.rejected})
+    return _report(ds, batch, duplicate=False)
+
+
+def _chunks(rows: Iterator[NumberedRow], size: int) -> Iterator[list[NumberedRow]]:
+    while chunk := list(islice(rows, size)):
+        yield chunk
+
+
+class _BatchWriter:
+    """Writes a batch chunk by chunk: validation, key and version, duplicates, inserts."""
+
+    def __init__(self, ctx: Ctx, ds: Dataset, batch: IngestBatch, validate: RowValidator) -> None:
+        self.ctx, self.ds, self.batch, self.validate = ctx, ds, batch, validate
+        self.key_field = ds.key_field or ds.subject_field
+        self.tally = _Tally()
+        self.conn = ctx.db.connection()
+        self.now = ctx.now()
+
+    def _quarantine(self, n: int | None, raw: Mapping[str, Any],
+                    problems: Sequence[FieldProblem], out: list[dict[str, Any]]) -> None:
+        self.tally.reject(problems)
+        out.append({
+            "dataset_id": self.ds.id, "batch_id": self.batch.id, "row_number": n,
+            "raw": {str(k): json_value(v) for k, v in raw.items()},
+            "problems": [{"row": p.row, "field": p.field, "value": p.value, "rule": p.code,
+                          "reason": p.reason} for p in problems],
+            "status": "open", "resolved_batch_id": None, "created_at": self.now,
+        })
+
+    def _identify(self, n: int | None, raw: Mapping[str, Any], clean: dict[str, Any]
+                  ) -> tuple[str, str] | FieldProblem:
+        content = canonical_json(clean)
+        if self.key_field is None:
+            key = hashlib.sha256(content.encode()).hexdigest()[:32]
+        else:
+            value = clean.get(self.key_field)
+            if value is None:
+                return FieldProblem(self.key_field, "the record key is required", None,
+                                    "required", n)
+            key = str(value)
+            if len(key) > 128:
+                return FieldProblem(self.key_field, "a record key has at most 128 characters",
+                                    _shown(key), "length", n)
+        given = raw.get(VERSION_FIELD)
+        if given is not None and str(given).strip():
+            version = str(given).strip()
+            if len(version) > 32:
+                return FieldProblem(VERSION_FIELD, "a version has at most 32 characters",
+                                    _shown(version), "length", n)
+        else:
+            version = hashlib.sha256(content.encode()).hexdigest()[:16]
+        return key, version
+
+    def write(self, chunk: list[NumberedRow]) -> None:
+        tally = self.tally
+        rejected: list[dict[str, Any]] = []
+        candidates: list[tuple[int | None, str, str, dict[str, Any]]] = []
+        for n, raw in chunk:
+            tally.received += 1
+            if isinstance(raw, ReadProblem):
+                self._quarantine(n, raw.raw, [raw.problem], rejected)
+                continue
+            clean, problems = self.validate(n, raw)
+            if problems:
+                self._quarantine(n, raw, problems, rejected)
+                continue
+            identity = self._identify(n, raw, clean)
+            if isinstance(identity, FieldProblem):
+                self._quarantine(n, raw, [identity], rejected)
+                continue
+            candidates.append((n, identity[0], identity[1], clean))
+        stored = self._stored_versions({key for _, key, _, _ in candidates})
+        fresh: list[dict[str, Any]] = []
+        for n, key, version, clean in candidates:
+            seen = stored.setdefault(key, {})
+            if version in seen:
+                tally.duplicates += 1
+                continue
+            if self.batch.id in seen.values():
+                self._quarantine(n, clean, [FieldProblem(
+                    self.key_field or "record", "this record key came earlier in the batch "
+                    "with other values", key, "duplicate_key", n)], rejected)
+                continue
+            seen[version] = self.batch.id
+            tally.accepted += 1
+            fresh.append({
+                "dataset_id": self.ds.id, "record_key": key, "version": version,
+                "subject_id": _subject(clean, self.ds.subject_field), "data": clean,
+                "batch_id": self.batch.id, "created_at": self.now,
+            })
+        if fresh:
+            self.conn.execute(insert(DatasetRecord), fresh)
+        if rejected:
+            self.conn.execute(insert(QuarantinedRow), rejected)
+
+    def _stored_versions(self, keys: set[str]) -> dict[str, dict[str, int | None]]:
+        """{record key: {version: batch id}} for keys of this chunk already stored."""
+        found: dict[str, dict[str, int | None]] = {}
+        if not keys:
+            return found
+        stmt = select(DatasetRecord.record_key, DatasetRecord.version, DatasetRecord.batch_id
+                      ).where(DatasetRecord.dataset_id == self.ds.id,
+                              DatasetRecord.record_key.in_(keys))
+        for key, version, batch_id in self.conn.execute(stmt):
+            found.setdefault(key, {})[version] = batch_id
+        return found
+
+
+def _subject(clean: Mapping[str, Any], subject_field: str | None) -> str | None:
+    if subject_field is None:
+        return None
+    value = clean.get(subject_field)
+    return None if value is None else str(value)[:64]
