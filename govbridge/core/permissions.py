@@ -38,6 +38,20 @@ class Permission(StrEnum):
     DATA_INGEST = "data.ingest"
     DATA_INGEST_OWN_ORG = "data.ingest_own_org"
     QUALITY_READ = "quality.read"
+    AGREEMENT_READ = "agreement.read"
+    AGREEMENT_READ_OWN_ORG = "agreement.read_own_org"
+    AGREEMENT_REQUEST = "agreement.request"
+    AGREEMENT_REQUEST_OWN_ORG = "agreement.request_own_org"
+    AGREEMENT_DECIDE = "agreement.decide"
+    AGREEMENT_DECIDE_OWN_ORG = "agreement.decide_own_org"
+    EXCHANGE_QUERY = "exchange.query"
+    EXCHANGE_QUERY_OWN_ORG = "exchange.query_own_org"
+    SEAL_MANAGE = "seal.manage"
+    SEAL_MANAGE_OWN_ORG = "seal.manage_own_org"
+    LEDGER_READ = "ledger.read"
+    LEDGER_AUDIT = "ledger.audit"
+    LEDGER_WITNESS = "ledger.witness"
+    ACCESS_FLAGS_READ = "access.flags_read"
 
 
 ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
@@ -54,6 +68,10 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
             Permission.CATALOG_READ,
             Permission.CATALOG_REVIEW,
             Permission.QUALITY_READ,
+            Permission.AGREEMENT_READ,
+            Permission.SEAL_MANAGE,
+            Permission.LEDGER_READ,
+            Permission.LEDGER_AUDIT,
         }
     ),
     Role.DATA_OFFICER: frozenset(
@@ -66,6 +84,12 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
             Permission.DATASET_MANAGE_OWN_ORG,
             Permission.DATA_INGEST_OWN_ORG,
             Permission.QUALITY_READ,
+            Permission.AGREEMENT_READ_OWN_ORG,
+            Permission.AGREEMENT_REQUEST_OWN_ORG,
+            Permission.AGREEMENT_DECIDE_OWN_ORG,
+            Permission.EXCHANGE_QUERY_OWN_ORG,
+            Permission.SEAL_MANAGE_OWN_ORG,
+            Permission.LEDGER_READ,
         }
     ),
     Role.CLERK: frozenset({Permission.ORG_READ, Permission.CATALOG_READ}),
@@ -77,6 +101,10 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
             Permission.AUDIT_READ,
             Permission.CATALOG_READ,
             Permission.QUALITY_READ,
+            Permission.AGREEMENT_READ,
+            Permission.LEDGER_READ,
+            Permission.LEDGER_AUDIT,
+            Permission.ACCESS_FLAGS_READ,
         }
     ),
     Role.APPLICANT: frozenset({Permission.SELF_SERVICE}),
@@ -95,6 +123,11 @@ OWN_ORG_VARIANT: dict[Permission, Permission] = {
     Permission.CLIENT_MANAGE: Permission.CLIENT_MANAGE_OWN_ORG,
     Permission.DATASET_MANAGE: Permission.DATASET_MANAGE_OWN_ORG,
     Permission.DATA_INGEST: Permission.DATA_INGEST_OWN_ORG,
+    Permission.AGREEMENT_READ: Permission.AGREEMENT_READ_OWN_ORG,
+    Permission.AGREEMENT_REQUEST: Permission.AGREEMENT_REQUEST_OWN_ORG,
+    Permission.AGREEMENT_DECIDE: Permission.AGREEMENT_DECIDE_OWN_ORG,
+    Permission.EXCHANGE_QUERY: Permission.EXCHANGE_QUERY_OWN_ORG,
+    Permission.SEAL_MANAGE: Permission.SEAL_MANAGE_OWN_ORG,
 }
 
 

@@ -9,7 +9,13 @@ from govbridge.core.permissions import Permission, Role, permissions_of
 
 # What a department's business system may do with its key, within its own organization.
 CLIENT_PERMISSIONS = frozenset(
-    {Permission.ORG_READ, Permission.CATALOG_READ, Permission.DATA_INGEST_OWN_ORG}
+    {
+        Permission.ORG_READ,
+        Permission.CATALOG_READ,
+        Permission.DATA_INGEST_OWN_ORG,
+        Permission.EXCHANGE_QUERY_OWN_ORG,
+        Permission.LEDGER_READ,
+    }
 )
 
 

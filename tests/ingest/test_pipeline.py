@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import pytest
-from ingest_helpers import licence_row
 from sqlalchemy import func, select
 
 from govbridge.catalog import usecases as catalog
@@ -13,6 +12,7 @@ from govbridge.identity.actor import Actor
 from govbridge.ingest import usecases
 from govbridge.ingest.models import DatasetRecord, IngestBatch, QuarantinedRow
 from govbridge.ingest.pipeline import CHUNK, MAX_REPORTED, ingest_rows
+from ingest_helpers import licence_row
 
 
 def _count(rt, model, **where) -> int:
