@@ -12,6 +12,14 @@ from govbridge.identity.models import (
 )
 from govbridge.ingest.live_models import LiveSource
 from govbridge.ingest.models import DatasetRecord, IngestBatch, QuarantinedRow
+from govbridge.ledger.models import (
+    Checkpoint,
+    LedgerEntry,
+    LedgerNode,
+    LedgerState,
+    LedgerSubject,
+    WitnessSignature,
+)
 from govbridge.quality.models import QualityRun
 from govbridge.registry.models import Company, Person
 from govbridge.standards.models import DataElement
@@ -22,6 +30,7 @@ __all__ = [
     "ApiClient",
     "AuditEvent",
     "Base",
+    "Checkpoint",
     "Company",
     "DataElement",
     "Dataset",
@@ -29,6 +38,10 @@ __all__ = [
     "DatasetVersion",
     "IngestBatch",
     "InstallationFact",
+    "LedgerEntry",
+    "LedgerNode",
+    "LedgerState",
+    "LedgerSubject",
     "LiveSource",
     "Organization",
     "PasswordHistory",
@@ -39,4 +52,5 @@ __all__ = [
     "User",
     "UserRole",
     "WebSession",
+    "WitnessSignature",
 ]
