@@ -220,8 +220,8 @@ def ingest_file(
     source: str = "upload",
 ) -> BatchReport:
     """Ingest one uploaded file into a published dataset as one batch."""
-    kind = format_of(filename, fmt)
     ds = ingestible(ctx, actor, resource_code)
+    kind = format_of(filename, fmt)
     sha, _size = hash_and_size(stream, ctx.settings.max_upload_bytes)
     rows = read_rows(stream, kind, published_fields(ds), encoding)
     return ingest_numbered(ctx, actor, ds.resource_code, rows, source=source,

@@ -23,6 +23,12 @@ HOME = NavItem("home", "/")
 
 # Each page with the permissions that show it (any one of them suffices).
 PAGES: tuple[tuple[NavItem, frozenset[Permission]], ...] = (
+    (NavItem("catalog", "/catalog"), frozenset({Permission.CATALOG_READ})),
+    (
+        NavItem("publish", "/catalog/new"),
+        frozenset({Permission.DATASET_MANAGE, Permission.DATASET_MANAGE_OWN_ORG}),
+    ),
+    (NavItem("review", "/catalog/review"), frozenset({Permission.CATALOG_REVIEW})),
     (NavItem("organizations", "/organizations"), frozenset({Permission.ORG_MANAGE})),
     (NavItem("users", "/users"), frozenset({Permission.USER_READ})),
     (

@@ -10,11 +10,20 @@ from govbridge.core.permissions import Role
 pytestmark = pytest.mark.browser
 
 ROLE_NAV = {
-    Role.BUREAU_ADMIN: ["home", "organizations", "users", "clients", "audit", "password"],
-    Role.DATA_OFFICER: ["home", "users", "clients", "password"],
-    Role.CLERK: ["home", "password"],
-    Role.APPROVER: ["home", "password"],
-    Role.AUDITOR: ["home", "users", "audit", "password"],
+    Role.BUREAU_ADMIN: [
+        "home",
+        "catalog",
+        "review",
+        "organizations",
+        "users",
+        "clients",
+        "audit",
+        "password",
+    ],
+    Role.DATA_OFFICER: ["home", "catalog", "publish", "users", "clients", "password"],
+    Role.CLERK: ["home", "catalog", "password"],
+    Role.APPROVER: ["home", "catalog", "password"],
+    Role.AUDITOR: ["home", "catalog", "users", "audit", "password"],
     Role.APPLICANT: ["home", "password"],
 }
 ROLE_LABEL = {

@@ -184,7 +184,7 @@ def test_totp_login_wrong_code_then_right_code(web, account, csrf_of):
     )
     assert resp.status_code == 303 and resp.headers["location"] == "/"
     home = web.get("/")
-    assert nav_keys(home.text) == ["home", "users", "audit", "password"]
+    assert nav_keys(home.text) == ["home", "catalog", "users", "audit", "password"]
 
 
 def test_first_login_enrolls_a_second_factor(web, account, csrf_of):
@@ -220,6 +220,8 @@ def test_first_login_enrolls_a_second_factor(web, account, csrf_of):
     assert resp.headers["location"] == "/"
     assert nav_keys(web.get("/").text) == [
         "home",
+        "catalog",
+        "review",
         "organizations",
         "users",
         "clients",
@@ -236,13 +238,13 @@ def test_first_login_enrolls_a_second_factor(web, account, csrf_of):
     [
         (
             Role.BUREAU_ADMIN,
-            ["home", "organizations", "users", "clients", "audit"],
+            ["home", "catalog", "review", "organizations", "users", "clients", "audit"],
             "数据管理局管理员",
         ),
-        (Role.DATA_OFFICER, ["home", "users", "clients"], "首席数据官"),
-        (Role.CLERK, ["home"], "综合窗口受理员"),
-        (Role.APPROVER, ["home"], "后台审批人员"),
-        (Role.AUDITOR, ["home", "users", "audit"], "审计员"),
+        (Role.DATA_OFFICER, ["home", "catalog", "publish", "users", "clients"], "首席数据官"),
+        (Role.CLERK, ["home", "catalog"], "综合窗口受理员"),
+        (Role.APPROVER, ["home", "catalog"], "后台审批人员"),
+        (Role.AUDITOR, ["home", "catalog", "users", "audit"], "审计员"),
         (Role.APPLICANT, ["home"], "申请人"),
     ],
 )

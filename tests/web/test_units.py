@@ -18,11 +18,11 @@ WEB = Path(__file__).resolve().parents[2] / "govbridge" / "web"
 TEMPLATES = sorted((WEB / "templates").glob("*.html"))
 
 EXPECTED_NAV = {
-    Role.BUREAU_ADMIN: ["home", "organizations", "users", "clients", "audit"],
-    Role.DATA_OFFICER: ["home", "users", "clients"],
-    Role.CLERK: ["home"],
-    Role.APPROVER: ["home"],
-    Role.AUDITOR: ["home", "users", "audit"],
+    Role.BUREAU_ADMIN: ["home", "catalog", "review", "organizations", "users", "clients", "audit"],
+    Role.DATA_OFFICER: ["home", "catalog", "publish", "users", "clients"],
+    Role.CLERK: ["home", "catalog"],
+    Role.APPROVER: ["home", "catalog"],
+    Role.AUDITOR: ["home", "catalog", "users", "audit"],
     Role.APPLICANT: ["home"],
 }
 
@@ -41,7 +41,15 @@ def test_nav_items_come_from_permissions_alone():
     ]
     # Several roles: the union, each page once, menu order kept.
     both = permissions_of({Role.AUDITOR, Role.DATA_OFFICER})
-    assert [i.key for i in nav_for(both)] == ["home", "users", "clients", "audit"]
+    assert [i.key for i in nav_for(both)] == [
+        "home",
+        "catalog",
+        "publish",
+        "users",
+        "clients",
+        "audit",
+    ]
+    assert [i.path for i in pages_for([Permission.CATALOG_REVIEW])] == ["/catalog/review"]
 
 
 @pytest.mark.parametrize(
