@@ -1,12 +1,15 @@
-"""`govbridge ledger ...`: check Merkle proofs offline."""
+"""`govbridge ledger ...`: check Merkle proofs offline, audit the stored ledger, checkpoints."""
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import typer
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 
-from govbridge.cli.common import out
+from govbridge.cli.common import JsonOpt, err, out, use_case
+from govbridge.ledger import audit, checkpoints, log
 from govbridge.ledger.merkle import ProofError
 from govbridge.ledger.proof_files import check_proof_document, load_proof_file
 
@@ -33,3 +36,40 @@ def verify_proof(files: list[Path] = typer.Argument(..., help="Proof documents (
             out.print(f"{path}: ok", highlight=False, soft_wrap=True)
     if failed:
         raise typer.Exit(1)
+
+
+@ledger_app.command("audit")
+def audit_cmd(as_json: bool = JsonOpt) -> None:
+    """Recompute the ledger from storage; exit 1 when anything does not match."""
+    with use_case() as (ctx, actor):
+        total = log.tree_state(ctx)[0]
+        with Progress(TextColumn("audit"), BarColumn(), MofNCompleteColumn(), console=err,
+                      disable=as_json or not err.is_terminal, transient=True) as bar:
+            task = bar.add_task("audit", total=total)
+            report = audit.audit_ledger(ctx, actor, lambda n: bar.advance(task, n))
+    if as_json:
+        out.print_json(json.dumps({"ok": report.ok, "entries": report.entries,
+                                   "checkpoints": report.checkpoints, "nodes": report.nodes,
+                                   "findings": [vars(f) for f in report.findings],
+                                   "truncated": report.truncated}, ensure_ascii=False))
+    else:
+        out.print(f"{report.entries} entries, {report.checkpoints} checkpoints, "
+                  f"{report.nodes} cached nodes checked", highlight=False)
+        for f in report.findings:
+            out.print(f"[red]{f.kind}[/]: {f.where}: {f.detail}", highlight=False)
+        out.print("[green]ledger ok[/]" if report.ok else
+                  f"[red]{len(report.findings) + report.truncated} problems[/]")
+    if not report.ok:
+        raise typer.Exit(1)
+
+
+@ledger_app.command("checkpoint")
+def checkpoint_cmd(as_json: bool = JsonOpt) -> None:
+    """Sign and keep the current tree head now."""
+    with use_case() as (ctx, actor):
+        head = checkpoints.checkpoint_now(ctx, actor)
+    if as_json:
+        out.print_json(json.dumps(head.as_dict()))
+    else:
+        out.print(f"checkpoint {head.id}: size {head.tree_size}, root "
+                  f"{head.as_dict()['root']}, signed by {head.key_id}", highlight=False)

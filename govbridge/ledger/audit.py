@@ -162,11 +162,11 @@ def audit_ledger(ctx: Ctx, actor: Actor,
                  progress: Callable[[int], None] | None = None) -> AuditReport:
     """Audit the whole ledger (auditor or bureau admin)."""
     require(actor, Permission.LEDGER_AUDIT)
-    from govbridge.seals.usecases import verify_ledger_signature
+    from govbridge.seals.usecases import PURPOSE_LEDGER, verify_detached
 
     def verify_head(row: Checkpoint, body: bytes) -> bool:
         try:
-            verify_ledger_signature(ctx, row.key_id, row.signature, body)
+            verify_detached(ctx, row.key_id, row.signature, body, purpose=PURPOSE_LEDGER)
         except Exception:  # noqa: BLE001 - any failure is a finding, reported by the caller
             return False
         return True
