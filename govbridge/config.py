@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import secrets
+from datetime import date
 from functools import cached_property
 from pathlib import Path
 from typing import Literal
@@ -28,6 +29,11 @@ class Settings(BaseSettings):
     cookie_secure: Literal["auto", "always", "never"] = "auto"
     session_hours: int = 8
     password_history: int = 5
+    # Working days a provider has to answer a conditional sharing request (有条件共享).
+    agreement_answer_days: int = 10
+    # Public holidays and make-up working days (调休) for working-day deadlines.
+    holidays: list[date] = Field(default_factory=list)
+    makeup_workdays: list[date] = Field(default_factory=list)
 
     @cached_property
     def resolved_database_url(self) -> str:
