@@ -57,6 +57,7 @@ class Receipt:
     leaf_hash: bytes
     root: bytes
     proof: tuple[bytes, ...]
+    entry: str = ""  # the canonical text the leaf hashes
 
     def as_document(self) -> dict[str, Any]:
         """The inclusion proof as `govbridge ledger verify-proof` reads it."""
@@ -194,7 +195,7 @@ def append_many(ctx: Ctx, entries: Sequence[NewEntry]) -> list[Receipt]:
     builder = _builder(ctx, leaves, nodes)
     root = tree.root()
     return [Receipt(size + i, tree.size, h, root,
-                    tuple(builder.inclusion_proof(size + i, tree.size)))
+                    tuple(builder.inclusion_proof(size + i, tree.size)), texts[i])
             for i, h in enumerate(hashes)]
 
 
@@ -227,7 +228,8 @@ def inclusion(ctx: Ctx, leaf_index: int, tree_size: int) -> Receipt:
         raise NotFound("ledger entry", leaf_index)
     builder = _builder(ctx)
     return Receipt(leaf_index, tree_size, builder.perfect_hash(0, leaf_index),
-                   builder.root(tree_size), tuple(builder.inclusion_proof(leaf_index, tree_size)))
+                   builder.root(tree_size), tuple(builder.inclusion_proof(leaf_index, tree_size)),
+                   entry(ctx, leaf_index).entry)
 
 
 def consistency(ctx: Ctx, size1: int, size2: int) -> tuple[bytes, bytes, list[bytes]]:

@@ -33,6 +33,7 @@ from typing import Any
 
 from cryptography import x509
 from cryptography.exceptions import InvalidSignature
+from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
 from govbridge.core.errors import DomainError
@@ -269,3 +270,21 @@ def verify_json(
         not_after=cred.not_after,
         header=header,
     )
+
+
+def trusted_key(certificate_pem: str, *, trust_anchor_pem: str | bytes,
+                at: datetime | None = None) -> tuple[object, str | None]:
+    """(public key, kid) of a certificate the platform CA issued and that is valid `at`.
+
+    For keys that sign bytes rather than JWS (the ledger's tree heads).
+    """
+    anchor = _load_anchor(trust_anchor_pem)
+    try:
+        cert = x509.load_pem_x509_certificate(certificate_pem.encode())
+    except ValueError as exc:
+        raise SealInvalid("malformed", "not a PEM certificate") from exc
+    der = base64.b64encode(cert.public_bytes(serialization.Encoding.DER)).decode()
+    cred = _from_x5c({"x5c": [der]}, anchor)
+    when = at or datetime.now(UTC)
+    _check_window(cred.not_before, cred.not_after, when, "the certificate")
+    return cred.public_key, cred.kid

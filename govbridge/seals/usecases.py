@@ -476,3 +476,12 @@ def verify_detached(ctx: Ctx, kid: str, signature: bytes, data: bytes, *,
     verifier = verifier_for(alg, public)
     if verifier is None or not verifier.verify(data, signature):
         raise SealInvalid("signature", f"signature by {kid} does not verify")
+
+
+def ledger_certificate_pem(ctx: Ctx, kid: str) -> str:
+    """The CA-issued certificate of a ledger key, so a receipt can be checked offline."""
+    row = ctx.db.scalar(select(SealKey).where(SealKey.kid == kid,
+                                              SealKey.purpose == PURPOSE_LEDGER))
+    if row is None or row.certificate_pem is None:
+        raise NotFound("ledger key", kid)
+    return row.certificate_pem

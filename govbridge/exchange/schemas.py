@@ -1,0 +1,67 @@
+"""Typed inputs and results of the exchange gateway."""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+MAX_SUBJECTS = 200
+MAX_ROWS = 1000
+
+
+class PurposeIn(BaseModel):
+    """What the call is for: a service item (its code) or a legal basis (in words)."""
+
+    model_config = ConfigDict(extra="forbid")
+    kind: Literal["service_item", "legal_basis"]
+    code: str | None = Field(default=None, max_length=64)
+    text: str | None = Field(default=None, max_length=2000)
+
+    @model_validator(mode="after")
+    def _named(self) -> PurposeIn:
+        if self.kind == "service_item" and not (self.code or "").strip():
+            raise ValueError("a service item purpose needs its code")
+        if self.kind == "legal_basis" and not (self.text or "").strip():
+            raise ValueError("a legal basis purpose needs its text")
+        return self
+
+
+class QueryIn(BaseModel):
+    """Rows about given subjects, or rows whose fields equal given values, for a purpose."""
+
+    model_config = ConfigDict(extra="forbid")
+    subject_ids: list[str] | None = Field(default=None, max_length=MAX_SUBJECTS)
+    filter: dict[str, str] | None = Field(default=None, max_length=5,
+                                          description="field = value, all must hold")
+    fields: list[str] | None = Field(default=None, max_length=300,
+                                     description="default: every field the agreement grants")
+    purpose: PurposeIn
+    limit: int = Field(default=100, ge=1, le=MAX_ROWS)
+
+    @model_validator(mode="after")
+    def _one_way(self) -> QueryIn:
+        if bool(self.subject_ids) == bool(self.filter):
+            raise ValueError("give either subject_ids or filter")
+        return self
+
+
+class Receipt(BaseModel):
+    """Where the access stands in the ledger, with everything needed to check it offline."""
+
+    entry: str = Field(description="the ledger entry exactly as hashed (canonical JSON)")
+    leafIdx: int  # camelCase: the proof document format of `ledger verify-proof`
+    treeSize: int
+    root: str
+    leafHash: str
+    proof: list[str]
+    tree_head: dict[str, Any]
+    ledger_certificate: str = Field(description="PEM of the key that signed the tree head")
+
+
+class ExchangeResponse(BaseModel):
+    """A sealed answer: the provider vouches for `sealed`; `data` is its payload, decoded."""
+
+    sealed: str = Field(description="JWS compact serialization, signed by the provider's seal")
+    data: dict[str, Any]
+    receipt: Receipt
