@@ -1,5 +1,6 @@
 """Imports every domain's tables so metadata (and Alembic) sees all of them."""
 
+from govbridge.agreements.models import Agreement
 from govbridge.audit.models import AuditEvent
 from govbridge.catalog.models import Dataset, DatasetVersion, SearchTerm
 from govbridge.identity.models import (
@@ -10,6 +11,7 @@ from govbridge.identity.models import (
     UserRole,
     WebSession,
 )
+from govbridge.exchange.models import ExchangeUsage
 from govbridge.ingest.live_models import LiveSource
 from govbridge.ingest.models import DatasetRecord, IngestBatch, QuarantinedRow
 from govbridge.ledger.models import (
@@ -22,11 +24,13 @@ from govbridge.ledger.models import (
 )
 from govbridge.quality.models import QualityRun
 from govbridge.registry.models import Company, Person
+from govbridge.seals.models import SealAuthority, SealKey
 from govbridge.standards.models import DataElement
 from govbridge.storage.base import Base
 from govbridge.storage.meta import InstallationFact
 
 __all__ = [
+    "Agreement",
     "ApiClient",
     "AuditEvent",
     "Base",
@@ -36,6 +40,7 @@ __all__ = [
     "Dataset",
     "DatasetRecord",
     "DatasetVersion",
+    "ExchangeUsage",
     "IngestBatch",
     "InstallationFact",
     "LedgerEntry",
@@ -48,6 +53,8 @@ __all__ = [
     "Person",
     "QualityRun",
     "QuarantinedRow",
+    "SealAuthority",
+    "SealKey",
     "SearchTerm",
     "User",
     "UserRole",
