@@ -80,9 +80,13 @@ def install(app: FastAPI, html_not_found: Callable[[Request], Response] | None =
 
     @app.exception_handler(DomainError)
     async def on_domain_error(request: Request, exc: DomainError) -> JSONResponse:
-        return problem(
+        resp = problem(
             exc.status, exc.type_slug, exc.title, exc.detail, request.url.path, **exc.extensions()
         )
+        retry_after = getattr(exc, "retry_after", None)  # limits, unavailable sources
+        if isinstance(retry_after, int):
+            resp.headers["Retry-After"] = str(retry_after)
+        return resp
 
     @app.exception_handler(RequestValidationError)
     async def on_validation_error(request: Request, exc: RequestValidationError) -> JSONResponse:

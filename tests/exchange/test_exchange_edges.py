@@ -1,0 +1,76 @@
+"""The gateway over HTTP and the command line: problems, Retry-After, offline verify."""
+
+from __future__ import annotations
+
+import json
+
+from fastapi.testclient import TestClient
+from typer.testing import CliRunner
+
+from govbridge.api.app import create_app
+from govbridge.cli.main import app as cli
+from govbridge.identity import clients
+from govbridge.identity.actor import Actor
+from govbridge.identity.schemas import ClientCreate
+from ingest_helpers import company_code
+
+from .conftest import PURPOSE
+
+
+def _key(rt, org_code: str) -> dict[str, str]:
+    with rt.context() as ctx:
+        made = clients.create_client(ctx, Actor.operator("t"), ClientCreate(
+            organization_code=org_code, name="业务系统"))
+    return {"Authorization": f"Bearer {made.api_key}"}
+
+
+def test_query_refusals_and_verify_over_http(rt, consumer, licences, agree):
+    agree(rate_per_minute=1)
+    url = f"/api/v1/exchange/{licences}/query"
+    body = {"subject_ids": [company_code(1)], "purpose": PURPOSE}
+    with TestClient(create_app(rt), raise_server_exceptions=False) as http:
+        auth = _key(rt, consumer.code)
+        ok = http.post(url, json=body, headers=auth)
+        assert ok.status_code == 200, ok.text
+        saved = ok.json()
+        limited = http.post(url, json=body, headers=auth)
+        assert limited.status_code == 429 and int(limited.headers["Retry-After"]) > 0
+        assert limited.json()["limit"] == "rate_per_minute"
+        wrong = http.post(url, json={**body, "purpose": {"kind": "legal_basis", "text": "好奇"}},
+                          headers=auth)
+        assert wrong.status_code == 403 and wrong.json()["reason"] == "wrong_purpose"
+        bad = http.post(url, json={"purpose": PURPOSE}, headers=auth)
+        assert bad.status_code == 422
+        assert http.post(url, json=body).status_code == 401
+        checked = http.post("/api/v1/exchange/verify", json=saved)
+        assert checked.status_code == 200 and checked.json()["rows"] == 1
+        saved["data"]["rows"][0]["legal_rep"] = "改过"
+        refused = http.post("/api/v1/exchange/verify", json=saved)
+        assert refused.status_code == 422 and refused.json()["part"] == "data"
+
+
+def test_cli_query_saves_a_response_that_verifies_offline(rt, settings, consumer, licences,
+                                                          agree, tmp_path):
+    agree()
+    env = {"GOVBRIDGE_HOME": str(settings.home), "GOVBRIDGE_DATABASE_URL": settings.database_url}
+    runner = CliRunner()
+    saved = tmp_path / "answer.json"
+    made = runner.invoke(cli, ["exchange", "query", licences, "--org", consumer.code,
+                               "--subject", company_code(2), "--legal-basis", PURPOSE["text"],
+                               "--out", str(saved)], env=env)
+    assert made.exit_code == 0, made.output
+    ca = tmp_path / "ca.pem"
+    assert runner.invoke(cli, ["seal", "ca", "--out", str(ca)], env=env).exit_code == 0
+    ok = runner.invoke(cli, ["exchange", "verify", str(saved), "--ca", str(ca)], env=env)
+    assert ok.exit_code == 0 and ": ok (1 rows" in ok.stdout
+    doc = json.loads(saved.read_text("utf-8"))
+    doc["receipt"]["proof"] = [*doc["receipt"]["proof"][:-1], "AAAA"]
+    forged = tmp_path / "forged.json"
+    forged.write_text(json.dumps(doc), "utf-8")
+    bad = runner.invoke(cli, ["exchange", "verify", str(saved), str(forged), "--ca", str(ca)],
+                        env=env)
+    assert bad.exit_code == 1 and f"{forged}: invalid:" in bad.stdout
+    assert f"{saved}: ok" in bad.stdout
+    none = runner.invoke(cli, ["exchange", "query", licences, "--org", consumer.code,
+                               "--subject", company_code(2)], env=env)
+    assert none.exit_code == 2 and "--legal-basis" in none.output
