@@ -18,6 +18,7 @@ import hashlib
 import hmac
 import uuid
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -173,32 +174,45 @@ def _consumer(ctx: Ctx, actor: Actor) -> Organization:
     return org
 
 
-def query(ctx: Ctx, actor: Actor, resource_code: str, data: QueryIn) -> ExchangeResponse:
-    """Answer one exchange query (see the module docstring for the order of checks)."""
+@dataclass(frozen=True)
+class Plan:
+    """What the hub decided about a call before any row is read."""
+
+    consumer: Organization
+    dataset: Dataset
+    agreement: Agreement
+    query: QueryIn
+    masks: dict[str, str]  # field -> "raw" or an operator text, in response order
+    skeleton: dict[str, Any]  # the sealed payload without its rows
+
+
+@dataclass(frozen=True)
+class Produced:
+    """The provider's answer: sealed payload and the subjects its rows are about."""
+
+    sealed: str
+    payload: dict[str, Any]
+    subjects: list[str]
+
+
+def plan(ctx: Ctx, actor: Actor, resource_code: str, data: QueryIn) -> Plan:
+    """Authenticate, find the agreement, check the rate, decide the masks."""
     consumer = _consumer(ctx, actor)
     ds = find_dataset(ctx, resource_code)
     fields = published_fields(ds)
     _check_request(data, fields)
-    purpose = purpose_of(data.purpose)
-    agreement: Agreement = active_agreement_for(ctx, consumer.id, ds.resource_code, purpose,
-                                                data.fields)
-    now = ctx.now()
-    minute, day, retry = _windows(now)
+    agreement: Agreement = active_agreement_for(ctx, consumer.id, ds.resource_code,
+                                                purpose_of(data.purpose), data.fields)
+    minute, _day, retry = _windows(ctx.now())
     calls, _ = _count(ctx, agreement.id, minute, calls=1, rows=0)
     if calls > agreement.rate_per_minute:
         raise LimitExceeded(f"agreement {agreement.code} allows {agreement.rate_per_minute} "
                             "calls a minute", "rate_per_minute", retry)
     wanted = list(data.fields or [f["name"] for f in fields if f["name"] in agreement.grants])
-    rows = _read(ctx, ds, data)
-    _, used = _count(ctx, agreement.id, day, calls=1, rows=len(rows))
-    if used > agreement.daily_volume:
-        raise LimitExceeded(f"agreement {agreement.code} allows {agreement.daily_volume} rows "
-                            "a day", "daily_volume", 3600)
     ops = _masks(ctx, fields, agreement.grants or {}, wanted)
-    shown = _apply(rows, ops, mask_key(ctx.settings.secret_key, consumer.code))
-    payload = {
+    skeleton = {
         "query_id": str(uuid.uuid4()),
-        "issued_at": now.isoformat(),
+        "issued_at": ctx.now().isoformat(),
         "consumer": {"code": consumer.code, "name": consumer.name},
         "provider": {"code": ds.provider.code, "name": ds.provider.name},
         "resource_code": ds.resource_code,
@@ -207,27 +221,54 @@ def query(ctx: Ctx, actor: Actor, resource_code: str, data: QueryIn) -> Exchange
         "agreement": agreement.code,
         "purpose": data.purpose.model_dump(exclude_none=True),
         "fields": [{"name": n, "mask": masking.grant_text(op)} for n, op in ops.items()],
-        "rows": shown,
     }
+    return Plan(consumer, ds, agreement, data,
+                {n: masking.grant_text(op) for n, op in ops.items()}, skeleton)
+
+
+def produce_local(ctx: Ctx, plan: Plan) -> Produced:
+    """Read, mask and seal here (embedded demo, or a dataset stored on the hub)."""
+    rows = _read(ctx, plan.dataset, plan.query)
+    ops = {n: None if m == masking.RAW else masking.parse_operator(m)
+           for n, m in plan.masks.items()}
+    payload = {**plan.skeleton,
+               "rows": _apply(rows, ops, mask_key(ctx.settings.secret_key, plan.consumer.code))}
     from govbridge.seals.usecases import seal_for
 
-    sealed = seal_for(ctx, ds.provider_id, payload)
-    subjects = _subjects(ds, rows, data)
+    return Produced(seal_for(ctx, plan.dataset.provider_id, payload), payload,
+                    _subjects(plan.dataset, rows, plan.query))
+
+
+def record(ctx: Ctx, actor: Actor, plan: Plan, produced: Produced) -> ExchangeResponse:
+    """Check the daily volume, ledger the access, and hand back data, seal and receipt."""
+    payload = produced.payload
+    _minute, day, _retry = _windows(ctx.now())
+    _, used = _count(ctx, plan.agreement.id, day, calls=1, rows=len(payload["rows"]))
+    if used > plan.agreement.daily_volume:
+        raise LimitExceeded(f"agreement {plan.agreement.code} allows "
+                            f"{plan.agreement.daily_volume} rows a day", "daily_volume", 3600)
     receipt = log.append(ctx, QUERY_KIND, {
         "query_id": payload["query_id"],
         "caller": actor.label,
-        "consumer": consumer.code,
-        "provider": ds.provider.code,
-        "resource_code": ds.resource_code,
-        "dataset_version": ds.published_version,
-        "fields": wanted,
-        "subjects": subjects,
+        "consumer": plan.consumer.code,
+        "provider": plan.dataset.provider.code,
+        "resource_code": plan.dataset.resource_code,
+        "dataset_version": plan.dataset.published_version,
+        "fields": list(plan.masks),
+        "subjects": produced.subjects,
         "purpose": payload["purpose"],
-        "agreement": agreement.code,
-        "rows": len(shown),
+        "agreement": plan.agreement.code,
+        "rows": len(payload["rows"]),
         "response_sha256": hashlib.sha256(jcs.canonical(payload)).hexdigest(),
-    }, subjects=subjects)
-    return ExchangeResponse(sealed=sealed, data=payload, receipt=receipt_of(ctx, receipt))
+    }, subjects=produced.subjects)
+    return ExchangeResponse(sealed=produced.sealed, data=payload,
+                            receipt=receipt_of(ctx, receipt))
+
+
+def query(ctx: Ctx, actor: Actor, resource_code: str, data: QueryIn) -> ExchangeResponse:
+    """Answer one exchange query (see the module docstring for the order of checks)."""
+    decided = plan(ctx, actor, resource_code, data)
+    return record(ctx, actor, decided, produce_local(ctx, decided))
 
 
 def receipt_of(ctx: Ctx, receipt: log.Receipt) -> Receipt:
