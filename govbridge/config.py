@@ -34,6 +34,11 @@ class Settings(BaseSettings):
     # Public holidays and make-up working days (调休) for working-day deadlines.
     holidays: list[date] = Field(default_factory=list)
     makeup_workdays: list[date] = Field(default_factory=list)
+    # Unusual-access flags (exchange/anomaly.py): rows a day above factor × the usual day
+    # and above the floor; calls about this many subjects outside working hours.
+    flag_volume_factor: float = 5.0
+    flag_volume_floor: int = 200
+    flag_bulk_subjects: int = 20
 
     @cached_property
     def resolved_database_url(self) -> str:

@@ -33,7 +33,7 @@ from govbridge.catalog.models import Dataset
 from govbridge.catalog.usecases import find_dataset, published_fields
 from govbridge.core.errors import DomainError, FieldProblem, InvalidInput, PermissionDenied
 from govbridge.core.permissions import Permission
-from govbridge.exchange import masking
+from govbridge.exchange import masking, transparency
 from govbridge.exchange.models import ExchangeUsage
 from govbridge.exchange.schemas import ExchangeResponse, PurposeIn, QueryIn, Receipt
 from govbridge.identity.access import require
@@ -261,6 +261,9 @@ def record(ctx: Ctx, actor: Actor, plan: Plan, produced: Produced) -> ExchangeRe
         "rows": len(payload["rows"]),
         "response_sha256": hashlib.sha256(jcs.canonical(payload)).hexdigest(),
     }, subjects=produced.subjects)
+    transparency.flag_access(ctx, leaf_index=receipt.leaf_index,
+                             consumer_org_id=plan.consumer.id, subjects=len(produced.subjects),
+                             rows=len(payload["rows"]))
     return ExchangeResponse(sealed=produced.sealed, data=payload,
                             receipt=receipt_of(ctx, receipt))
 

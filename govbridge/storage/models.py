@@ -3,6 +3,7 @@
 from govbridge.agreements.models import Agreement
 from govbridge.audit.models import AuditEvent
 from govbridge.catalog.models import Dataset, DatasetVersion, SearchTerm
+from govbridge.exchange.models import AccessFlag, ExchangeUsage
 from govbridge.identity.models import (
     ApiClient,
     Organization,
@@ -11,7 +12,6 @@ from govbridge.identity.models import (
     UserRole,
     WebSession,
 )
-from govbridge.exchange.models import ExchangeUsage
 from govbridge.ingest.live_models import LiveSource
 from govbridge.ingest.models import DatasetRecord, IngestBatch, QuarantinedRow
 from govbridge.ledger.models import (
@@ -30,6 +30,7 @@ from govbridge.storage.base import Base
 from govbridge.storage.meta import InstallationFact
 
 __all__ = [
+    "AccessFlag",
     "Agreement",
     "ApiClient",
     "AuditEvent",

@@ -17,10 +17,10 @@ from ingest_helpers import company_code
 from .conftest import PURPOSE
 
 
-def _key(rt, org_code: str) -> dict[str, str]:
+def _key(rt, org_code: str, name: str = "业务系统") -> dict[str, str]:
     with rt.context() as ctx:
         made = clients.create_client(ctx, Actor.operator("t"), ClientCreate(
-            organization_code=org_code, name="业务系统"))
+            organization_code=org_code, name=name))
     return {"Authorization": f"Bearer {made.api_key}"}
 
 
@@ -74,3 +74,22 @@ def test_cli_query_saves_a_response_that_verifies_offline(rt, settings, consumer
     none = runner.invoke(cli, ["exchange", "query", licences, "--org", consumer.code,
                                "--subject", company_code(2)], env=env)
     assert none.exit_code == 2 and "--legal-basis" in none.output
+
+
+def test_transparency_routes(rt, consumer, licences, agree, make_user):
+    from support import PASSWORD
+
+    agree()
+    subject = company_code(3)
+    make_user("ent-3", ["applicant"], subject_id=subject)
+    with TestClient(create_app(rt), raise_server_exceptions=False) as http:
+        http.post(f"/api/v1/exchange/{licences}/query", headers=_key(rt, consumer.code),
+                  json={"subject_ids": [subject], "purpose": PURPOSE})
+        token = http.post("/api/v1/sessions", json={"username": "ent-3",
+                                                    "password": PASSWORD}).json()
+        mine = http.get("/api/v1/me/accesses",
+                        headers={"Authorization": f"Bearer {token['session_token']}"})
+        assert mine.status_code == 200 and mine.json()[0]["consumer_name"] == "苏州市税务局"
+        key = _key(rt, consumer.code, "另一个系统")
+        assert http.get("/api/v1/me/accesses", headers=key).status_code == 403
+        assert http.get("/api/v1/access-flags", headers=key).status_code == 403

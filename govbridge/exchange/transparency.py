@@ -1,0 +1,199 @@
+"""我的数据被谁用了: every access to a person's or enterprise's data, with its proof;
+and the auditors' flags of unusual access.
+
+A citizen or enterprise sees only its own accesses (its subject ID comes from its
+login, never from the request). Each entry carries an inclusion proof against the
+current tree, so the citizen can check that the access log shown is the ledger's.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from datetime import UTC, datetime, timedelta
+from typing import Any, Literal
+
+from pydantic import BaseModel
+from sqlalchemy import func, select
+
+from govbridge.agreements.models import Agreement
+from govbridge.audit.record import record
+from govbridge.catalog.models import Dataset
+from govbridge.core.errors import Conflict, InvalidInput, NotFound, PermissionDenied
+from govbridge.core.permissions import Permission
+from govbridge.exchange import anomaly
+from govbridge.exchange.models import AccessFlag, ExchangeUsage
+from govbridge.identity.access import require
+from govbridge.identity.actor import Actor
+from govbridge.identity.models import Organization
+from govbridge.ledger import log
+from govbridge.runtime import Ctx
+
+QUERY_KIND = "exchange.query"
+BASELINE_DAYS = 14
+
+
+class AccessOut(BaseModel):
+    leaf_index: int
+    at: datetime
+    consumer_code: str
+    consumer_name: str | None
+    provider_code: str
+    provider_name: str | None
+    resource_code: str
+    dataset_name: str | None
+    fields: list[str]
+    purpose: dict[str, Any]
+    agreement: str
+    rows: int
+    proof: dict[str, Any]
+    flagged: bool
+
+
+class FlagOut(BaseModel):
+    id: int
+    leaf_index: int
+    consumer_code: str
+    consumer_name: str
+    rule: str
+    detail: str
+    status: str
+    created_at: datetime
+    reviewed_by: str | None
+    note: str | None
+
+
+def _names(ctx: Ctx, entries: Sequence[dict[str, Any]]) -> tuple[dict[str, str], dict[str, str]]:
+    orgs = {e["consumer"] for e in entries} | {e["provider"] for e in entries}
+    codes = {e["resource_code"] for e in entries}
+    org_names = dict(ctx.db.execute(select(Organization.code, Organization.name)
+                                    .where(Organization.code.in_(orgs))).all()) if orgs else {}
+    ds_names = dict(ctx.db.execute(select(Dataset.resource_code, Dataset.name)
+                                   .where(Dataset.resource_code.in_(codes))).all()) if codes else {}
+    return org_names, ds_names
+
+
+def _accesses(ctx: Ctx, subject_id: str, limit: int, before: int | None) -> list[AccessOut]:
+    rows = log.entries_of_subject(ctx, subject_id, kinds=[QUERY_KIND], limit=limit,
+                                  before=before)
+    parsed = [json.loads(r.entry) for r in rows]
+    org_names, ds_names = _names(ctx, parsed)
+    flagged = set(ctx.db.scalars(select(AccessFlag.leaf_index).where(
+        AccessFlag.leaf_index.in_([r.leaf_index for r in rows])))) if rows else set()
+    size = log.tree_state(ctx)[0]
+    out = []
+    for row, e in zip(rows, parsed, strict=True):
+        out.append(AccessOut(
+            leaf_index=row.leaf_index,
+            at=datetime.fromtimestamp(e["at"] / 1000, UTC),
+            consumer_code=e["consumer"], consumer_name=org_names.get(e["consumer"]),
+            provider_code=e["provider"], provider_name=org_names.get(e["provider"]),
+            resource_code=e["resource_code"], dataset_name=ds_names.get(e["resource_code"]),
+            fields=e.get("fields", []), purpose=e.get("purpose", {}),
+            agreement=e.get("agreement", ""), rows=int(e.get("rows", 0)),
+            proof=log.inclusion(ctx, row.leaf_index, size).as_document(),
+            flagged=row.leaf_index in flagged,
+        ))
+    return out
+
+
+def my_accesses(ctx: Ctx, actor: Actor, *, limit: int = 100,
+                before: int | None = None) -> list[AccessOut]:
+    """The caller's own access log (a citizen or enterprise logged in as itself)."""
+    require(actor, Permission.SELF_SERVICE)
+    if not actor.subject_id:
+        raise PermissionDenied(Permission.SELF_SERVICE.value,
+                               "only a citizen or enterprise account has an access log")
+    return _accesses(ctx, actor.subject_id, limit, before)
+
+
+def subject_accesses(ctx: Ctx, actor: Actor, subject_id: str, *,
+                     limit: int = 100) -> list[AccessOut]:
+    """Any subject's access log, for auditors reviewing a complaint."""
+    require(actor, Permission.LEDGER_AUDIT)
+    if not subject_id.strip() or len(subject_id) > 64:
+        raise InvalidInput.one("subject_id", "give the person's ID or the credit code", None,
+                               "format")
+    record(ctx, actor, "ledger.subject_lookup", "subject", subject_id[:6] + "…")
+    return _accesses(ctx, subject_id.strip(), limit, None)
+
+
+# --- flags -----------------------------------------------------------------------------------
+
+
+def _daily_rows(ctx: Ctx, consumer_org_id: int, days: list[str]) -> dict[str, int]:
+    stmt = (select(ExchangeUsage.window, func.sum(ExchangeUsage.rows))
+            .join(Agreement, Agreement.id == ExchangeUsage.agreement_id)
+            .where(Agreement.consumer_org_id == consumer_org_id,
+                   ExchangeUsage.window.in_([f"d{d}" for d in days]))
+            .group_by(ExchangeUsage.window))
+    return {w[1:]: int(n or 0) for w, n in ctx.db.execute(stmt)}
+
+
+def thresholds(ctx: Ctx) -> anomaly.Thresholds:
+    s = ctx.settings
+    return anomaly.Thresholds(volume_factor=s.flag_volume_factor,
+                              volume_floor=s.flag_volume_floor,
+                              bulk_subjects=s.flag_bulk_subjects)
+
+
+def flag_access(ctx: Ctx, *, leaf_index: int, consumer_org_id: int, subjects: int,
+                rows: int) -> list[str]:
+    """Apply the rules to one recorded access; keep a flag per rule that fires (internal).
+
+    The volume rule fires at most once per consumer and day.
+    """
+    limits = thresholds(ctx)
+    now = ctx.now()
+    local = now.astimezone(anomaly.LOCAL_TZ)
+    day = f"{local:%Y%m%d}"
+    found: list[anomaly.Flag] = []
+    bulk = anomaly.off_hours_flag(now, subjects, rows, limits)
+    if bulk is not None:
+        found.append(bulk)
+    already = ctx.db.scalar(select(AccessFlag.id).where(
+        AccessFlag.consumer_org_id == consumer_org_id, AccessFlag.rule == "volume",
+        AccessFlag.day == day))
+    if already is None:
+        days = [f"{local - timedelta(days=i):%Y%m%d}" for i in range(BASELINE_DAYS + 1)]
+        counts = _daily_rows(ctx, consumer_org_id, days)
+        volume = anomaly.volume_flag(counts.get(day, 0), [counts.get(d, 0) for d in days[1:]],
+                                     limits)
+        if volume is not None:
+            found.append(volume)
+    for flag in found:
+        ctx.db.add(AccessFlag(leaf_index=leaf_index, consumer_org_id=consumer_org_id,
+                              rule=flag.rule, day=day, detail=flag.detail, status="open",
+                              created_at=now))
+    return [f.rule for f in found]
+
+
+def list_flags(ctx: Ctx, actor: Actor, *, status: str = "open",
+               limit: int = 200) -> list[FlagOut]:
+    require(actor, Permission.ACCESS_FLAGS_READ)
+    stmt = (select(AccessFlag, Organization.code, Organization.name)
+            .join(Organization, Organization.id == AccessFlag.consumer_org_id)
+            .where(AccessFlag.status == status).order_by(AccessFlag.id.desc())
+            .limit(min(max(limit, 1), 1000)))
+    return [FlagOut(id=f.id, leaf_index=f.leaf_index, consumer_code=code, consumer_name=name,
+                    rule=f.rule, detail=f.detail, status=f.status, created_at=f.created_at,
+                    reviewed_by=f.reviewed_by, note=f.note)
+            for f, code, name in ctx.db.execute(stmt)]
+
+
+def review_flag(ctx: Ctx, actor: Actor, flag_id: int,
+                verdict: Literal["dismissed", "confirmed"], note: str) -> None:
+    """An auditor closes a flag: a false alarm, or a confirmed misuse to follow up."""
+    require(actor, Permission.ACCESS_FLAGS_READ)
+    if verdict not in ("dismissed", "confirmed"):
+        raise InvalidInput.one("verdict", "dismissed or confirmed", verdict, "enum")
+    if not note.strip():
+        raise InvalidInput.one("note", "say what was found", None, "required")
+    flag = ctx.db.get(AccessFlag, flag_id)
+    if flag is None:
+        raise NotFound("flag", flag_id)
+    if flag.status != "open":
+        raise Conflict(f"flag {flag_id} is already {flag.status}", "status", flag.status)
+    flag.status, flag.note = verdict, note.strip()[:2000]
+    flag.reviewed_by, flag.reviewed_at = actor.label, ctx.now()
+    record(ctx, actor, "access.flag_review", "access_flag", flag_id, {"verdict": verdict})
