@@ -39,6 +39,10 @@ class Settings(BaseSettings):
     flag_volume_factor: float = 5.0
     flag_volume_floor: int = 200
     flag_bulk_subjects: int = 20
+    # Signed tree heads on a schedule (seconds; 0: only on demand), witnessed in-process
+    # by every department on the embedded default.
+    checkpoint_seconds: float = 300
+    embedded_witnesses: bool = True
 
     @cached_property
     def resolved_database_url(self) -> str:
