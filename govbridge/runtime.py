@@ -51,4 +51,7 @@ class Runtime:
             self.bus.publish(event.topic, event.payload)
 
     def dispose(self) -> None:
+        close = getattr(self.bus, "close", None)  # a broker bus holds a connection and a thread
+        if callable(close):
+            close()
         self.engine.dispose()

@@ -10,7 +10,19 @@ from govbridge import __version__
 from govbridge.api import problems
 from govbridge.api.headers import SecurityHeaders
 from govbridge.api.limits import BodySizeLimit
-from govbridge.api.routes import catalog, health, identity
+from govbridge.api.routes import agreements as agreement_routes
+from govbridge.api.routes import (
+    catalog,
+    exchange,
+    health,
+    identity,
+    ingest,
+    ledger,
+    live,
+    quality,
+    transparency,
+)
+from govbridge.api.routes import seals as seal_routes
 from govbridge.runtime import Runtime
 from govbridge.web.assets import CachedStaticFiles
 
@@ -35,13 +47,24 @@ def create_app(rt: Runtime) -> FastAPI:
     v1.include_router(health.router)
     v1.include_router(identity.router)
     v1.include_router(catalog.router)
+    v1.include_router(ingest.router)
+    v1.include_router(live.router)
+    v1.include_router(quality.router)
+    v1.include_router(ledger.router)
+    v1.include_router(exchange.router)
+    v1.include_router(transparency.router)
+    v1.include_router(seal_routes.router)
+    v1.include_router(agreement_routes.router)
     app.include_router(v1)
 
+    from govbridge.web.catalog_pages import router as catalog_pages
     from govbridge.web.routes import router as web_router
 
     app.include_router(web_router)
+    app.include_router(catalog_pages)
     app.mount("/static", CachedStaticFiles(directory=STATIC), name="static")
 
-    app.add_middleware(BodySizeLimit, max_bytes=rt.settings.max_body_bytes)
+    app.add_middleware(BodySizeLimit, max_bytes=rt.settings.max_body_bytes,
+                       max_upload_bytes=rt.settings.max_upload_bytes)
     app.add_middleware(SecurityHeaders)
     return app

@@ -64,6 +64,14 @@ def _matches(pattern: str, topic: str) -> bool:
 
 
 def make_bus(url: str) -> EventBus:
+    """`inprocess://` (embedded default), `nats://host:4222` (JetStream) or `kafka://host:9092`."""
     if url.startswith("inprocess"):
         return InProcessBus()
-    raise ValueError(f"unsupported bus URL scheme in {url.split('://')[0]!r}; use inprocess://")
+    from govbridge.bus.broker import DEFAULT_INGEST_STREAM, BrokerBus, broker_kind
+
+    if broker_kind(url) is not None:
+        return BrokerBus(url, ingest_stream=DEFAULT_INGEST_STREAM)
+    raise ValueError(
+        f"unsupported bus URL scheme in {url.split('://')[0]!r}; "
+        "use inprocess://, nats://host:port or kafka://host:port"
+    )

@@ -11,10 +11,17 @@ from rich.table import Table
 from sqlalchemy.engine import make_url
 
 from govbridge import __version__
+from govbridge.cli.agreements import agreement_app
+from govbridge.cli.bench import bench_app
 from govbridge.cli.catalog import catalog_app
 from govbridge.cli.common import JsonOpt, err, fail, out, settings
+from govbridge.cli.exchange import exchange_app
 from govbridge.cli.identity import client_app, org_app, user_app
+from govbridge.cli.ingest import ingest_cmd, quarantine_app
 from govbridge.cli.ledger import ledger_app
+from govbridge.cli.quality import quality_app
+from govbridge.cli.seals import seal_app
+from govbridge.cli.stream import stream_app
 from govbridge.config import Settings
 from govbridge.runtime import Runtime
 from govbridge.standards.usecases import seed_builtin_elements
@@ -31,7 +38,15 @@ app.add_typer(org_app, name="org")
 app.add_typer(user_app, name="user")
 app.add_typer(client_app, name="client")
 app.add_typer(catalog_app, name="catalog")
+app.add_typer(agreement_app, name="agreement")
 app.add_typer(ledger_app, name="ledger")
+app.add_typer(exchange_app, name="exchange")
+app.add_typer(bench_app, name="bench")
+app.add_typer(quarantine_app, name="quarantine")
+app.add_typer(quality_app, name="quality")
+app.add_typer(stream_app, name="stream")
+app.add_typer(seal_app, name="seal")
+app.command("ingest")(ingest_cmd)
 
 
 def _safe_url(s: Settings) -> str:
@@ -97,9 +112,15 @@ def _serve(rt: Runtime, host: str, port: int) -> None:
     import uvicorn
 
     from govbridge.api.app import create_app
+    from govbridge.ledger.schedule import CheckpointScheduler
 
-    uvicorn.run(create_app(rt), host=host, port=port, log_level="info",
-                proxy_headers=False, server_header=False)
+    schedule = CheckpointScheduler(rt, rt.settings.checkpoint_seconds,
+                                   witnesses=rt.settings.embedded_witnesses).start()
+    try:
+        uvicorn.run(create_app(rt), host=host, port=port, log_level="info",
+                    proxy_headers=False, server_header=False)
+    finally:
+        schedule.stop()
 
 
 @app.command()
@@ -150,7 +171,8 @@ def demo(
     state = "reused" if city.reused else "loaded"
     err.print(f"demo city {state} in {time.perf_counter() - started:.1f} s: "
               f"{city.departments} departments, {city.persons} persons, "
-              f"{city.companies} companies (data in {s.home})")
+              f"{city.companies} companies, {city.datasets} datasets with {city.records} "
+              f"records (data in {s.home})")
     table = Table(title="Demo accounts (password for all: " + city.password + ")")
     for col in ("username", "roles", "department"):
         table.add_column(col)
