@@ -11,6 +11,7 @@ from rich.table import Table
 from sqlalchemy.engine import make_url
 
 from govbridge import __version__
+from govbridge.bus.base import InProcessBus
 from govbridge.cli.agreements import agreement_app
 from govbridge.cli.bench import bench_app
 from govbridge.cli.catalog import catalog_app
@@ -114,6 +115,10 @@ def _serve(rt: Runtime, host: str, port: int) -> None:
     from govbridge.api.app import create_app
     from govbridge.ledger.schedule import CheckpointScheduler
 
+    if isinstance(rt.bus, InProcessBus):  # brokers have their own `govbridge stream worker`
+        from govbridge.ingest.streams import attach_inprocess
+
+        attach_inprocess(rt)
     schedule = CheckpointScheduler(rt, rt.settings.checkpoint_seconds,
                                    witnesses=rt.settings.embedded_witnesses).start()
     try:
