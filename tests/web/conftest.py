@@ -201,9 +201,14 @@ def chromium_path() -> str:
     return os.environ.get("GOVBRIDGE_CHROMIUM", "/usr/bin/chromium")
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def chromium() -> Iterator[object]:
-    """One headless Chromium for the test session (Debian's binary, never a download)."""
+    """One headless Chromium per test module (Debian's binary, never a download).
+
+    Not per session: Playwright's sync API keeps an event loop running in the main
+    thread until it stops, and a later test in the same worker that calls
+    `asyncio.run` (the stream tests) would then fail.
+    """
     path = chromium_path()
     need(
         Path(path).is_file() and os.access(path, os.X_OK),
