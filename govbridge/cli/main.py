@@ -20,6 +20,7 @@ from govbridge.cli.exchange import exchange_app
 from govbridge.cli.identity import client_app, org_app, user_app
 from govbridge.cli.ingest import ingest_cmd, quarantine_app
 from govbridge.cli.ledger import ledger_app
+from govbridge.cli.nodes import node_app
 from govbridge.cli.quality import quality_app
 from govbridge.cli.seals import seal_app
 from govbridge.cli.stream import stream_app
@@ -47,6 +48,7 @@ app.add_typer(quarantine_app, name="quarantine")
 app.add_typer(quality_app, name="quality")
 app.add_typer(stream_app, name="stream")
 app.add_typer(seal_app, name="seal")
+app.add_typer(node_app, name="node")
 app.command("ingest")(ingest_cmd)
 
 

@@ -8,6 +8,10 @@ volume holds; the provider seals the canonical payload; the access is appended t
 the ledger with the subjects it concerns and the hash of the sealed payload; the
 receipt carries the entry, its inclusion proof and a signed tree head.
 
+When the provider runs its own node (前置机, `govbridge.nodes`), reading, masking and
+sealing happen there instead: the hub sends the plan over mutual TLS and checks the
+node's sealed answer before recording it (`govbridge.nodes.client`).
+
 All of it is one transaction: a call that fails anywhere leaves no ledger entry,
 no usage count and no response, so nothing is ever half recorded.
 """
@@ -158,10 +162,7 @@ def _apply(rows: Sequence[Mapping[str, Any]], ops: Mapping[str, masking.Operator
 
 
 def _subjects(ds: Dataset, rows: Sequence[Mapping[str, Any]], query: QueryIn) -> list[str]:
-    if query.subject_ids:
-        return list(dict.fromkeys(s.strip() for s in query.subject_ids))
-    field = ds.subject_field
-    return list(dict.fromkeys(str(r[field]) for r in rows if field and r.get(field)))
+    return subjects_of(ds.subject_field, rows, query.subject_ids)
 
 
 def _consumer(ctx: Ctx, actor: Actor) -> Organization:
@@ -226,17 +227,45 @@ def plan(ctx: Ctx, actor: Actor, resource_code: str, data: QueryIn) -> Plan:
                 {n: masking.grant_text(op) for n, op in ops.items()}, skeleton)
 
 
+def mask_rows(rows: Sequence[Mapping[str, Any]], masks: Mapping[str, str],
+              key: bytes) -> list[dict[str, Any]]:
+    """Rows with exactly the planned fields, each raw or masked as the plan says. Pure."""
+    ops = {n: None if m == masking.RAW else masking.parse_operator(m) for n, m in masks.items()}
+    return _apply(rows, ops, key)
+
+
+def subjects_of(subject_field: str | None, rows: Sequence[Mapping[str, Any]],
+                subject_ids: Sequence[str] | None) -> list[str]:
+    """Whom the answer is about: the subjects asked for, or those of the (raw) rows. Pure."""
+    if subject_ids:
+        return list(dict.fromkeys(s.strip() for s in subject_ids))
+    return list(dict.fromkeys(str(r[subject_field]) for r in rows
+                              if subject_field and r.get(subject_field)))
+
+
 def produce_local(ctx: Ctx, plan: Plan) -> Produced:
     """Read, mask and seal here (embedded demo, or a dataset stored on the hub)."""
     rows = _read(ctx, plan.dataset, plan.query)
-    ops = {n: None if m == masking.RAW else masking.parse_operator(m)
-           for n, m in plan.masks.items()}
-    payload = {**plan.skeleton,
-               "rows": _apply(rows, ops, mask_key(ctx.settings.secret_key, plan.consumer.code))}
+    payload = {**plan.skeleton, "rows": mask_rows(
+        rows, plan.masks, mask_key(ctx.settings.secret_key, plan.consumer.code))}
     from govbridge.seals.usecases import seal_for
 
     return Produced(seal_for(ctx, plan.dataset.provider_id, payload), payload,
                     _subjects(plan.dataset, rows, plan.query))
+
+
+def produce(ctx: Ctx, plan: Plan) -> Produced:
+    """Where the provider has its own node (前置机), the node answers; otherwise the hub.
+
+    A node that cannot be reached raises `NodeUnavailable` (503, `retry_after`) before
+    anything is recorded, so the whole call rolls back, rate counter included.
+    """
+    from govbridge.nodes import client
+
+    node = client.node_of(ctx, plan.dataset.provider_id)
+    if node is None:
+        return produce_local(ctx, plan)
+    return client.produce_remote(ctx, plan, node)
 
 
 def record(ctx: Ctx, actor: Actor, plan: Plan, produced: Produced) -> ExchangeResponse:
@@ -271,7 +300,7 @@ def record(ctx: Ctx, actor: Actor, plan: Plan, produced: Produced) -> ExchangeRe
 def query(ctx: Ctx, actor: Actor, resource_code: str, data: QueryIn) -> ExchangeResponse:
     """Answer one exchange query (see the module docstring for the order of checks)."""
     decided = plan(ctx, actor, resource_code, data)
-    return record(ctx, actor, decided, produce_local(ctx, decided))
+    return record(ctx, actor, decided, produce(ctx, decided))
 
 
 def receipt_of(ctx: Ctx, receipt: log.Receipt) -> Receipt:

@@ -16,12 +16,13 @@ material only.
 from __future__ import annotations
 
 import secrets
+from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import Any
 
 from cryptography import x509
 from cryptography.hazmat.primitives import serialization
-from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 from sqlalchemy import select
 
 from govbridge.audit.record import record
@@ -127,6 +128,18 @@ def _ca_material(ctx: Ctx, row: SealAuthority) -> tuple[Ed25519PrivateKey, x509.
     key = serialization.load_der_private_key(private, password=None)
     assert isinstance(key, Ed25519PrivateKey)
     return key, x509.load_pem_x509_certificate(row.certificate_pem.encode())
+
+
+def certify_with_ca(
+    ctx: Ctx, make: Callable[[Ed25519PrivateKey, x509.Certificate], x509.Certificate]
+) -> x509.Certificate:
+    """Let `make` build and sign one certificate with the platform CA key (TLS certificates
+    of the hub and the department nodes); the key is lent for the call, never returned."""
+    ca_key, ca_cert = _ca_material(ctx, _ensure_ca_row(ctx))
+    cert = make(ca_key, ca_cert)
+    record(ctx, SYSTEM, "seal.ca_certify", "certificate", certs.fingerprint(cert),
+           {"subject": cert.subject.rfc4514_string()[:200]})
+    return cert
 
 
 # --- seal keys ---------------------------------------------------------------------------
@@ -254,7 +267,33 @@ def _lock_org(ctx: Ctx, org_id: int) -> Organization:
     return org
 
 
+# Signers already materialised (key decrypted and loaded, x5c header built), by everything
+# they are made from: the installation secret, the stored key and its certificate or
+# attestation. None of these change in place, so an entry never goes stale; which key is
+# current (and whether it is revoked) is still read from the database on every call.
+_SIGNERS: dict[tuple[Any, ...], Signer] = {}
+_SIGNERS_MAX = 256
+
+
 def _signer_from_row(ctx: Ctx, row: SealKey) -> Signer:
+    if not row.private_key_enc:
+        raise Conflict(
+            f"seal {row.kid} is held by the department's own node, not by the hub",
+            "organization_code",
+            None,
+        )
+    cache_key = (ctx.settings.secret_key, row.kid, row.algorithm, row.private_key_enc,
+                 row.attestation, row.certificate_pem, row.authority_id)
+    signer = _SIGNERS.get(cache_key)
+    if signer is None:
+        signer = _load_row_signer(ctx, row)
+        if len(_SIGNERS) >= _SIGNERS_MAX:
+            _SIGNERS.clear()
+        _SIGNERS[cache_key] = signer
+    return signer
+
+
+def _load_row_signer(ctx: Ctx, row: SealKey) -> Signer:
     private = at_rest.unseal(ctx.settings.secret_key, _key_purpose(row.kid), row.private_key_enc)
     headers: dict[str, Any]
     if row.attestation:
@@ -310,6 +349,75 @@ def issue_seal(
     )
     ctx.emit("seals.seal.issued", {"kid": row.kid, "organization": org.code})
     return _to_out(row, org)
+
+
+def certify_held_seal(
+    ctx: Ctx,
+    actor: Actor,
+    org_code: str,
+    public_key: Ed25519PublicKey,
+    *,
+    validity_days: int = DEFAULT_VALIDITY_DAYS,
+) -> tuple[SealOut, str]:
+    """Certify an Ed25519 seal key the hub does not hold (a department node's own key).
+
+    The organization's current active seal is retired, as on rotation. The hub keeps the
+    public key and its certificate only (`private_key_enc` is empty, so the hub can verify
+    this key's seals and co-signatures but never sign with it). Returns the seal and the CA
+    certificate (PEM) the node puts in its seals' `x5c` header.
+    """
+    org = referenced_organization(ctx, org_code, "organization_code")
+    require(actor, Permission.SEAL_MANAGE, organization_id=org.id)
+    org = _lock_org(ctx, org.id)
+    ca = _ensure_ca_row(ctx)
+    ca_key, ca_cert = _ca_material(ctx, ca)
+    current = _active(ctx, PURPOSE_SEAL, org.id)
+    if current is not None:
+        current.status = "retired"
+        current.retired_at = ctx.now()
+    now = _now(ctx)
+    not_after = min(now + timedelta(days=validity_days), ca.not_after)
+    now -= CLOCK_SKEW
+    kid = f"{org.code}-{secrets.token_hex(4)}"
+    cert = certs.issue_certificate(
+        ca_key,
+        ca_cert,
+        public_key,
+        kid=kid,
+        org_code=org.code,
+        org_name=org.name,
+        not_before=now,
+        not_after=not_after,
+    )
+    raw = public_key.public_bytes(serialization.Encoding.Raw, serialization.PublicFormat.Raw)
+    row = SealKey(
+        kid=kid,
+        purpose=PURPOSE_SEAL,
+        organization_id=org.id,
+        authority_id=ca.id,
+        algorithm="Ed25519",
+        public_key=raw,
+        certificate_pem=certs.to_pem(cert),
+        attestation=None,
+        private_key_enc=b"",
+        status="active",
+        not_before=now,
+        not_after=not_after,
+        created_by=actor.label,
+        created_at=ctx.now(),
+    )
+    ctx.db.add(row)
+    ctx.db.flush()
+    record(
+        ctx,
+        actor,
+        "seal.certify_held",
+        "seal_key",
+        kid,
+        {"organization": org.code, "retired": current.kid if current else None},
+    )
+    ctx.emit("seals.seal.rotated", {"kid": kid, "organization": org.code})
+    return _to_out(row, org), ca.certificate_pem
 
 
 def rotate_seal(

@@ -22,6 +22,7 @@ from govbridge.ledger.models import (
     LedgerSubject,
     WitnessSignature,
 )
+from govbridge.nodes.models import Node
 from govbridge.quality.models import QualityRun
 from govbridge.registry.models import Company, Person
 from govbridge.seals.models import SealAuthority, SealKey
@@ -49,6 +50,7 @@ __all__ = [
     "LedgerState",
     "LedgerSubject",
     "LiveSource",
+    "Node",
     "Organization",
     "PasswordHistory",
     "Person",

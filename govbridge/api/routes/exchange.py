@@ -17,6 +17,9 @@ router = APIRouter(prefix="/exchange", tags=["exchange"])
 REFUSALS = {
     403: {"description": "No agreement covers the call (`reason` says why) or no permission"},
     429: {"description": "The agreement's rate or daily volume is used up; see `Retry-After`"},
+    502: {"description": "The provider's node answered with something the hub refuses"},
+    503: {"description": "The provider's node is unreachable; nothing was recorded; see "
+                         "`Retry-After`"},
 }
 
 

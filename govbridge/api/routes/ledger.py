@@ -6,10 +6,10 @@ import base64
 import binascii
 from typing import Any
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Request, Response
 from pydantic import BaseModel, ConfigDict, Field
 
-from govbridge.api.deps import acting
+from govbridge.api.deps import acting, runtime
 from govbridge.core.errors import InvalidInput
 from govbridge.identity.organizations import referenced_organization
 from govbridge.ledger import audit, checkpoints, queries
@@ -54,6 +54,17 @@ def cosign(checkpoint_id: int, body: CosignatureIn, request: Request) -> dict[st
         made = checkpoints.record_cosignature(ctx, actor, checkpoint_id, org.id, body.key_id,
                                               signature)
     return {"id": made, "checkpoint_id": checkpoint_id}
+
+
+@router.get("/keys/{kid}/certificate", response_class=Response,
+            responses={200: {"content": {"application/x-pem-file": {}}}},
+            summary="Certificate (PEM) of a ledger key: public, for witnesses and verifiers")
+def ledger_key_certificate(kid: str, request: Request) -> Response:
+    from govbridge.seals.usecases import ledger_certificate_pem
+
+    with runtime(request).context() as ctx:
+        pem = ledger_certificate_pem(ctx, kid)
+    return Response(pem, media_type="application/x-pem-file")
 
 
 @router.get("/proofs/inclusion", summary="Inclusion proof (verify-proof document format)")

@@ -1,0 +1,28 @@
+"""Department nodes (前置机): each department serves its own data, holds its own seal key,
+seals its answers and witnesses the hub's ledger.
+
+Where a node's data lives: in the node's own directory, in its own small SQLite store
+(`rows.db`, `store.py`), loaded by the department with `govbridge node load` from CSV /
+JSON / JSON Lines exported from its system. Not the hub's schema: a node holds rows,
+never the catalog, agreements or ledger; it knows the datasets it serves from a snapshot
+of their published fields taken at enrolment (`node.json`). The hub keeps no copy of a
+node's rows.
+
+Trust, both ways, rests on the platform CA (`govbridge.seals`):
+- hub → node: HTTPS with mutual TLS. The node requires a client certificate issued by the
+  CA and then accepts only the hub's (SHA-256 fingerprint pinned in `node.json`). The
+  hub trusts only the CA, checks the name `<code>.node.govbridge` (only that
+  department's certificate carries it) and pins the node's certificate registered at
+  enrolment (`nodes` table).
+- the answer: the node seals it with the department's seal key, which only the node
+  holds (the hub stores the public key and certificate, and cannot sign with it). The
+  hub checks the seal against the CA, that the key is the provider's and not revoked,
+  and that the payload is the hub's plan plus rows (`protocol.answer_problem`), before
+  it records anything.
+- node → hub (witnessing): the hub's public API with an API key of the department made at
+  enrolment; the co-signature proves itself (`witness.py`). The hub's API is plain HTTP
+  in the embedded demo; put it behind TLS in production.
+
+TLS keys are ECDSA P-256 certified by the Ed25519 CA (see `tls.py`). In the embedded demo
+no node is enrolled and the hub reads, masks and seals itself (`gateway.produce_local`).
+"""
