@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta, timezone
 
+# China Standard Time (UTC+8, no daylight saving): what citizens read their times in.
+CST = timezone(timedelta(hours=8), "CST")
 # A citizen ID shows its region (first 6) and last 4 characters, never the birth date.
 _ID_HEAD = 6
 _ID_TAIL = 4
@@ -28,3 +30,19 @@ def when(value: datetime | None) -> str:
     if value.tzinfo is not None:
         value = value.astimezone(UTC)
     return value.strftime("%Y-%m-%d %H:%M:%S") + " UTC"
+
+
+def when_cst(value: datetime | None) -> str:
+    """A timestamp as 'YYYY-MM-DD HH:MM:SS' in China Standard Time (naive values are UTC)."""
+    if value is None:
+        return ""
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=UTC)
+    return value.astimezone(CST).strftime("%Y-%m-%d %H:%M:%S")
+
+
+def when_cst_ms(value: int | None) -> str:
+    """Milliseconds since the epoch (a tree head's timestamp) as `when_cst` shows them."""
+    if value is None:
+        return ""
+    return when_cst(datetime.fromtimestamp(value / 1000, UTC))

@@ -29,6 +29,25 @@ PAGES: tuple[tuple[NavItem, frozenset[Permission]], ...] = (
         frozenset({Permission.DATASET_MANAGE, Permission.DATASET_MANAGE_OWN_ORG}),
     ),
     (NavItem("review", "/catalog/review"), frozenset({Permission.CATALOG_REVIEW})),
+    (
+        NavItem("agreements", "/agreements"),
+        frozenset({Permission.AGREEMENT_READ, Permission.AGREEMENT_READ_OWN_ORG}),
+    ),
+    (
+        NavItem("request", "/agreements/new"),
+        frozenset({Permission.AGREEMENT_REQUEST, Permission.AGREEMENT_REQUEST_OWN_ORG}),
+    ),
+    (
+        NavItem("inbox", "/agreements/inbox"),
+        frozenset({Permission.AGREEMENT_DECIDE, Permission.AGREEMENT_DECIDE_OWN_ORG}),
+    ),
+    (
+        NavItem("console", "/exchange/console"),
+        frozenset({Permission.EXCHANGE_QUERY, Permission.EXCHANGE_QUERY_OWN_ORG}),
+    ),
+    (NavItem("ledger", "/ledger"), frozenset({Permission.LEDGER_READ})),
+    (NavItem("flags", "/audit/flags"), frozenset({Permission.ACCESS_FLAGS_READ})),
+    (NavItem("accesses", "/me/accesses"), frozenset({Permission.SELF_SERVICE})),
     (NavItem("organizations", "/organizations"), frozenset({Permission.ORG_MANAGE})),
     (NavItem("users", "/users"), frozenset({Permission.USER_READ})),
     (

@@ -22,6 +22,8 @@ STATIC = HERE / "static"
 templates = Jinja2Templates(directory=HERE / "templates")
 templates.env.globals.update(CSRF_FIELD=CSRF_FIELD)
 templates.env.filters["when"] = fmt.when
+templates.env.filters["cst"] = fmt.when_cst
+templates.env.filters["cst_ms"] = fmt.when_cst_ms
 
 
 @cache

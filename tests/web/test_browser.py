@@ -14,17 +14,24 @@ ROLE_NAV = {
         "home",
         "catalog",
         "review",
+        "agreements",
+        "ledger",
         "organizations",
         "users",
         "clients",
         "audit",
         "password",
     ],
-    Role.DATA_OFFICER: ["home", "catalog", "publish", "users", "clients", "password"],
+    Role.DATA_OFFICER: [
+        "home", "catalog", "publish", "agreements", "request", "inbox", "console",
+        "ledger", "users", "clients", "password",
+    ],
     Role.CLERK: ["home", "catalog", "password"],
     Role.APPROVER: ["home", "catalog", "password"],
-    Role.AUDITOR: ["home", "catalog", "users", "audit", "password"],
-    Role.APPLICANT: ["home", "password"],
+    Role.AUDITOR: [
+        "home", "catalog", "agreements", "ledger", "flags", "users", "audit", "password",
+    ],
+    Role.APPLICANT: ["home", "accesses", "password"],
 }
 ROLE_LABEL = {
     Role.BUREAU_ADMIN: "数据管理局管理员",

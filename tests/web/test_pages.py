@@ -184,7 +184,9 @@ def test_totp_login_wrong_code_then_right_code(web, account, csrf_of):
     )
     assert resp.status_code == 303 and resp.headers["location"] == "/"
     home = web.get("/")
-    assert nav_keys(home.text) == ["home", "catalog", "users", "audit", "password"]
+    assert nav_keys(home.text) == [
+        "home", "catalog", "agreements", "ledger", "flags", "users", "audit", "password",
+    ]
 
 
 def test_first_login_enrolls_a_second_factor(web, account, csrf_of):
@@ -222,6 +224,8 @@ def test_first_login_enrolls_a_second_factor(web, account, csrf_of):
         "home",
         "catalog",
         "review",
+        "agreements",
+        "ledger",
         "organizations",
         "users",
         "clients",
@@ -238,14 +242,24 @@ def test_first_login_enrolls_a_second_factor(web, account, csrf_of):
     [
         (
             Role.BUREAU_ADMIN,
-            ["home", "catalog", "review", "organizations", "users", "clients", "audit"],
+            ["home", "catalog", "review", "agreements", "ledger", "organizations", "users",
+             "clients", "audit"],
             "数据管理局管理员",
         ),
-        (Role.DATA_OFFICER, ["home", "catalog", "publish", "users", "clients"], "首席数据官"),
+        (
+            Role.DATA_OFFICER,
+            ["home", "catalog", "publish", "agreements", "request", "inbox", "console",
+             "ledger", "users", "clients"],
+            "首席数据官",
+        ),
         (Role.CLERK, ["home", "catalog"], "综合窗口受理员"),
         (Role.APPROVER, ["home", "catalog"], "后台审批人员"),
-        (Role.AUDITOR, ["home", "catalog", "users", "audit"], "审计员"),
-        (Role.APPLICANT, ["home"], "申请人"),
+        (
+            Role.AUDITOR,
+            ["home", "catalog", "agreements", "ledger", "flags", "users", "audit"],
+            "审计员",
+        ),
+        (Role.APPLICANT, ["home", "accesses"], "申请人"),
     ],
 )
 def test_home_page_of_each_role(signed_in, role, nav, role_label):

@@ -18,12 +18,18 @@ WEB = Path(__file__).resolve().parents[2] / "govbridge" / "web"
 TEMPLATES = sorted((WEB / "templates").glob("*.html"))
 
 EXPECTED_NAV = {
-    Role.BUREAU_ADMIN: ["home", "catalog", "review", "organizations", "users", "clients", "audit"],
-    Role.DATA_OFFICER: ["home", "catalog", "publish", "users", "clients"],
+    Role.BUREAU_ADMIN: [
+        "home", "catalog", "review", "agreements", "ledger", "organizations", "users", "clients",
+        "audit",
+    ],
+    Role.DATA_OFFICER: [
+        "home", "catalog", "publish", "agreements", "request", "inbox", "console",
+        "ledger", "users", "clients",
+    ],
     Role.CLERK: ["home", "catalog"],
     Role.APPROVER: ["home", "catalog"],
-    Role.AUDITOR: ["home", "catalog", "users", "audit"],
-    Role.APPLICANT: ["home"],
+    Role.AUDITOR: ["home", "catalog", "agreements", "ledger", "flags", "users", "audit"],
+    Role.APPLICANT: ["home", "accesses"],
 }
 
 
@@ -45,6 +51,12 @@ def test_nav_items_come_from_permissions_alone():
         "home",
         "catalog",
         "publish",
+        "agreements",
+        "request",
+        "inbox",
+        "console",
+        "ledger",
+        "flags",
         "users",
         "clients",
         "audit",
