@@ -59,11 +59,13 @@ def create_app(rt: Runtime) -> FastAPI:
 
     from govbridge.web.catalog_pages import router as catalog_pages
     from govbridge.web.exchange_pages import router as exchange_pages
+    from govbridge.web.quality_pages import router as quality_pages
     from govbridge.web.routes import router as web_router
 
     app.include_router(web_router)
     app.include_router(catalog_pages)
     app.include_router(exchange_pages)
+    app.include_router(quality_pages)
     app.mount("/static", CachedStaticFiles(directory=STATIC), name="static")
 
     app.add_middleware(BodySizeLimit, max_bytes=rt.settings.max_body_bytes,

@@ -29,6 +29,7 @@ PAGES: tuple[tuple[NavItem, frozenset[Permission]], ...] = (
         frozenset({Permission.DATASET_MANAGE, Permission.DATASET_MANAGE_OWN_ORG}),
     ),
     (NavItem("review", "/catalog/review"), frozenset({Permission.CATALOG_REVIEW})),
+    (NavItem("quality", "/quality"), frozenset({Permission.QUALITY_READ})),
     (
         NavItem("agreements", "/agreements"),
         frozenset({Permission.AGREEMENT_READ, Permission.AGREEMENT_READ_OWN_ORG}),

@@ -14,6 +14,7 @@ ROLE_NAV = {
         "home",
         "catalog",
         "review",
+        "quality",
         "agreements",
         "ledger",
         "organizations",
@@ -23,13 +24,13 @@ ROLE_NAV = {
         "password",
     ],
     Role.DATA_OFFICER: [
-        "home", "catalog", "publish", "agreements", "request", "inbox", "console",
+        "home", "catalog", "publish", "quality", "agreements", "request", "inbox", "console",
         "ledger", "users", "clients", "password",
     ],
     Role.CLERK: ["home", "catalog", "password"],
     Role.APPROVER: ["home", "catalog", "password"],
     Role.AUDITOR: [
-        "home", "catalog", "agreements", "ledger", "flags", "users", "audit", "password",
+        "home", "catalog", "quality", "agreements", "ledger", "flags", "users", "audit", "password",
     ],
     Role.APPLICANT: ["home", "accesses", "password"],
 }

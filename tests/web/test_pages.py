@@ -185,7 +185,7 @@ def test_totp_login_wrong_code_then_right_code(web, account, csrf_of):
     assert resp.status_code == 303 and resp.headers["location"] == "/"
     home = web.get("/")
     assert nav_keys(home.text) == [
-        "home", "catalog", "agreements", "ledger", "flags", "users", "audit", "password",
+        "home", "catalog", "quality", "agreements", "ledger", "flags", "users", "audit", "password",
     ]
 
 
@@ -224,6 +224,7 @@ def test_first_login_enrolls_a_second_factor(web, account, csrf_of):
         "home",
         "catalog",
         "review",
+        "quality",
         "agreements",
         "ledger",
         "organizations",
@@ -242,13 +243,13 @@ def test_first_login_enrolls_a_second_factor(web, account, csrf_of):
     [
         (
             Role.BUREAU_ADMIN,
-            ["home", "catalog", "review", "agreements", "ledger", "organizations", "users",
-             "clients", "audit"],
+            ["home", "catalog", "review", "quality", "agreements", "ledger", "organizations",
+             "users", "clients", "audit"],
             "数据管理局管理员",
         ),
         (
             Role.DATA_OFFICER,
-            ["home", "catalog", "publish", "agreements", "request", "inbox", "console",
+            ["home", "catalog", "publish", "quality", "agreements", "request", "inbox", "console",
              "ledger", "users", "clients"],
             "首席数据官",
         ),
@@ -256,7 +257,7 @@ def test_first_login_enrolls_a_second_factor(web, account, csrf_of):
         (Role.APPROVER, ["home", "catalog"], "后台审批人员"),
         (
             Role.AUDITOR,
-            ["home", "catalog", "agreements", "ledger", "flags", "users", "audit"],
+            ["home", "catalog", "quality", "agreements", "ledger", "flags", "users", "audit"],
             "审计员",
         ),
         (Role.APPLICANT, ["home", "accesses"], "申请人"),

@@ -19,16 +19,16 @@ TEMPLATES = sorted((WEB / "templates").glob("*.html"))
 
 EXPECTED_NAV = {
     Role.BUREAU_ADMIN: [
-        "home", "catalog", "review", "agreements", "ledger", "organizations", "users", "clients",
-        "audit",
+        "home", "catalog", "review", "quality", "agreements", "ledger", "organizations", "users",
+        "clients", "audit",
     ],
     Role.DATA_OFFICER: [
-        "home", "catalog", "publish", "agreements", "request", "inbox", "console",
+        "home", "catalog", "publish", "quality", "agreements", "request", "inbox", "console",
         "ledger", "users", "clients",
     ],
     Role.CLERK: ["home", "catalog"],
     Role.APPROVER: ["home", "catalog"],
-    Role.AUDITOR: ["home", "catalog", "agreements", "ledger", "flags", "users", "audit"],
+    Role.AUDITOR: ["home", "catalog", "quality", "agreements", "ledger", "flags", "users", "audit"],
     Role.APPLICANT: ["home", "accesses"],
 }
 
@@ -51,6 +51,7 @@ def test_nav_items_come_from_permissions_alone():
         "home",
         "catalog",
         "publish",
+        "quality",
         "agreements",
         "request",
         "inbox",
