@@ -226,3 +226,104 @@ def stream_cmd(
         [("govbridge end to end", e2e.per_second), ("bare JetStream", base.per_second)],
         "msg/s", note=f"ratio {bench.ratio:.2f}; " + _machine_line(bench.machine))
     _finish("stream", result, table, chart, as_json, save, results)
+
+
+def _levels(text: str) -> list[int]:
+    try:
+        levels = [int(part) for part in text.split(",") if part.strip()]
+    except ValueError:
+        raise typer.BadParameter("a comma-separated list of concurrency levels") from None
+    if not levels or any(n < 1 or n > 256 for n in levels):
+        raise typer.BadParameter("concurrency levels are whole numbers from 1 to 256")
+    return levels
+
+
+@bench_app.command("exchange")
+def exchange_cmd(
+    seconds: float = typer.Option(10.0, "--seconds", min=0.2, max=600.0,
+                                  help="Seconds of load per leg (ours, baseline) and level"),
+    levels: str = typer.Option("1,8,32", "--levels",
+                               help="Concurrent callers, comma-separated"),
+    rows: int = typer.Option(2000, "--rows", min=1, max=1_000_000,
+                             help="Stored rows of the queried dataset"),
+    appends: int = typer.Option(20_000, "--appends", min=1, max=10_000_000,
+                                help="Ledger entries appended 1,000 a transaction (and the "
+                                     "most appended one a transaction)"),
+    proofs: int = typer.Option(2000, "--proofs", min=1, max=1_000_000,
+                               help="Inclusion proofs built and verified"),
+    database_url: str | None = DatabaseOpt,
+    as_json: bool = JsonOpt,
+    save: bool = SaveOpt,
+    results: Path = ResultsOpt,
+) -> None:
+    """Sealed, ledgered exchange queries per second and p50/p99 against a bare baseline."""
+    from govbridge.bench import exchange
+
+    wanted = _levels(levels)
+    try:
+        with _progress(as_json) as progress:
+            result = exchange.run(database_url, rows=rows, levels=wanted, seconds=seconds,
+                                  appends=appends, proofs=proofs,
+                                  single_seconds=min(5.0, max(0.5, seconds / 2)),
+                                  progress=_Bar(progress))
+    except Exception as exc:  # noqa: BLE001 - a CLI reports, it does not trace
+        raise fail(f"exchange bench on {_safe(database_url)} failed: {exc}") from None
+    aims = result["aims"]
+    tables = []
+    for level in result["results"]:
+        ours, base = level["ours"], level["baseline"]
+        table = Table(title=f"exchange bench, concurrency {level['concurrency']}: "
+                            f"{result['backend']} {result['server_version'] or ''}, "
+                            f"{rows:,} rows, {seconds:g} s a leg")
+        for col in ("", "queries", "q/s", "p50 ms", "p99 ms", "errors", "server CPU ms/q"):
+            table.add_column(col, justify="left" if not col else "right")
+        for label, leg in (("govbridge (sealed, ledgered)", ours), ("baseline (no checks)", base)):
+            table.add_row(label, f"{leg['requests']:,}", f"{leg['requests_per_second']:,.1f}",
+                          f"{leg['p50_ms']:.2f}", f"{leg['p99_ms']:.2f}",
+                          f"[red]{leg['errors']}[/red]" if leg["errors"] else "0",
+                          f"{leg['server_cpu_ms_per_request']:.2f}")
+        qps = "met" if level["meets_qps_aim"] else "not met"
+        ratio = "met" if level["meets_ratio_aim"] else "not met"
+        table.caption = (f"ratio ours/baseline {level['ratio']:.3f}; aims: "
+                         f"≥ {aims['queries_per_second']:g} q/s {qps}, "
+                         f"≥ {aims['ratio']:.0%} of the baseline {ratio}; "
+                         f"load average {level['load_average_1m']}")
+        tables.append(table)
+    led = result["ledger"]
+    ledger_table = Table(title=f"ledger ({result['backend']}, tree of "
+                               f"{led['tree_size']:,} entries)")
+    for col in ("", "count", "seconds", "per second"):
+        ledger_table.add_column(col, justify="left" if not col else "right")
+    for label, key, unit in (("append, 1 a transaction", "append_single", "entries"),
+                             (f"append_many, {exchange.BATCH:,} a transaction",
+                              "append_batched", "entries"),
+                             ("inclusion proof (old leaves)", "proof", "proofs"),
+                             ("verify inclusion", "verify", "proofs")):
+        ledger_table.add_row(label, f"{led[key][unit]:,}", f"{led[key]['seconds']:.3f}",
+                             f"{led[key]['per_second']:,.0f}")
+    load = result["load_average_1m"]
+    ledger_table.caption = f"load average before {load['before']}, after {load['after']}"
+    tables.append(ledger_table)
+    bars: list[tuple[str, float]] = []
+    for level in result["results"]:
+        bars += [(f"ours, c={level['concurrency']}", level["ours"]["requests_per_second"]),
+                 (f"baseline, c={level['concurrency']}",
+                  level["baseline"]["requests_per_second"])]
+    chart = bar_chart(
+        f"Exchange queries per second, {result['backend']} (aim ≥ {aims['queries_per_second']:g}"
+        f" q/s and ≥ {aims['ratio']:.0%} of the baseline)", bars, "q/s",
+        note=f"best ratio {result['best']['ratio']:.3f} at c={result['best']['concurrency']}; "
+             + _machine_line(result["machine"]))
+    saved = _save("exchange", result, chart, results) if save else []
+    if as_json:
+        out.print_json(json.dumps(result, ensure_ascii=False))
+    else:
+        for table in tables:
+            out.print(table)
+        out.print(_machine_line(result["machine"]), highlight=False)
+        if result["errors"]:
+            out.print(f"[red]{result['errors']} queries failed[/red] (see 'failures' in --json)")
+    for path in saved:
+        err.print(f"saved {path}", highlight=False)
+    if result["errors"]:
+        raise typer.Exit(1)

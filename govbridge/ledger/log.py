@@ -14,12 +14,13 @@ appended needs no read at all (its path is the right edge of the tree before it)
 from __future__ import annotations
 
 import base64
+import contextlib
 import json
-from collections.abc import Iterable, Iterator, Mapping, MutableMapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, MutableMapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import insert, select, update
+from sqlalchemy import and_, insert, or_, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
@@ -136,6 +137,71 @@ def _builder(ctx: Ctx, leaves: dict[int, bytes] | None = None,
     return ProofBuilder(leaf, _StoredNodes(ctx, nodes if nodes is not None else {}))
 
 
+_DUMMY = bytes(HASH_SIZE)
+
+
+class _Wanted(MutableMapping[tuple[int, int], bytes]):
+    """A dry run's node store: notes every (level, index) asked for, answers a dummy."""
+
+    def __init__(self) -> None:
+        self.keys: set[tuple[int, int]] = set()
+
+    def __getitem__(self, key: tuple[int, int]) -> bytes:
+        self.keys.add(key)
+        return _DUMMY
+
+    def get(self, key: tuple[int, int], default: Any = None) -> Any:
+        return self[key]
+
+    def __setitem__(self, key: tuple[int, int], value: bytes) -> None:
+        pass
+
+    def __delitem__(self, key: tuple[int, int]) -> None:
+        raise TypeError("ledger nodes are never removed")
+
+    def __iter__(self) -> Iterator[tuple[int, int]]:
+        return iter(())
+
+    def __len__(self) -> int:
+        return 0
+
+
+def _prefetched(ctx: Ctx, work: Callable[[ProofBuilder], object]) -> ProofBuilder:
+    """A builder holding, read in a few queries, every stored hash `work` will ask for.
+
+    A dry run of `work` on dummy hashes names the nodes and leaves it reads (with
+    every node stored, that is all of them); they are then read at once instead of one
+    query each. Anything missing is still read, or computed, one by one as before.
+    """
+    leaves_wanted: set[int] = set()
+
+    def note_leaf(i: int) -> bytes:
+        leaves_wanted.add(i)
+        return _DUMMY
+
+    nodes_wanted = _Wanted()
+    with contextlib.suppress(ValueError):  # the real run raises it again
+        work(ProofBuilder(note_leaf, nodes_wanted))
+    nodes: dict[tuple[int, int], bytes] = {}
+    by_level: dict[int, list[int]] = {}
+    for level, index in sorted(nodes_wanted.keys):
+        by_level.setdefault(level, []).append(index)
+    if by_level:
+        # One term per level, so each is a primary-key lookup (a row-value IN list is not,
+        # on SQLite).
+        for level, index, h in ctx.db.execute(
+                select(LedgerNode.level, LedgerNode.index, LedgerNode.hash)
+                .where(or_(*(and_(LedgerNode.level == level, LedgerNode.index.in_(indices))
+                             for level, indices in by_level.items())))):
+            nodes[(int(level), int(index))] = h
+    leaves: dict[int, bytes] = {}
+    if leaves_wanted:
+        for i, h in ctx.db.execute(select(LedgerEntry.leaf_index, LedgerEntry.leaf_hash)
+                                   .where(LedgerEntry.leaf_index.in_(sorted(leaves_wanted)))):
+            leaves[int(i)] = h
+    return _builder(ctx, leaves, nodes)
+
+
 def _lock_state(ctx: Ctx) -> tuple[int, list[bytes]]:
     stmt = select(LedgerState.size, LedgerState.edge).where(
         LedgerState.id == STATE_ID).with_for_update()
@@ -173,17 +239,17 @@ def append_many(ctx: Ctx, entries: Sequence[NewEntry]) -> list[Receipt]:
             break
     else:
         raise Conflict("the ledger is busy; try again", "ledger", None)
-    ctx.db.execute(insert(LedgerEntry), [
+    ctx.db.execute(insert(LedgerEntry.__table__), [
         {"leaf_index": size + i, "kind": e.kind, "entry": t, "leaf_hash": h,
          "created_at": ctx.now()}
         for i, (e, t, h) in enumerate(zip(entries, texts, hashes, strict=True))])
     if completed:
-        ctx.db.execute(insert(LedgerNode), [
+        ctx.db.execute(insert(LedgerNode.__table__), [
             {"level": lvl, "index": idx, "hash": h} for (lvl, idx), h in completed.items()])
     subjects = [{"subject_id": s[:64], "leaf_index": size + i}
                 for i, e in enumerate(entries) for s in dict.fromkeys(e.subjects) if s]
     if subjects:
-        ctx.db.execute(insert(LedgerSubject), subjects)
+        ctx.db.execute(insert(LedgerSubject.__table__), subjects)
     # Everything a proof for the new leaves needs is at hand: the old edge and this call.
     leaves = {size + i: h for i, h in enumerate(hashes)}
     nodes = dict(completed)
@@ -226,7 +292,13 @@ def inclusion(ctx: Ctx, leaf_index: int, tree_size: int) -> Receipt:
     _check_size(ctx, tree_size)
     if not 0 <= leaf_index < tree_size:
         raise NotFound("ledger entry", leaf_index)
-    builder = _builder(ctx)
+
+    def work(b: ProofBuilder) -> None:
+        b.perfect_hash(0, leaf_index)
+        b.root(tree_size)
+        b.inclusion_proof(leaf_index, tree_size)
+
+    builder = _prefetched(ctx, work)
     return Receipt(leaf_index, tree_size, builder.perfect_hash(0, leaf_index),
                    builder.root(tree_size), tuple(builder.inclusion_proof(leaf_index, tree_size)),
                    entry(ctx, leaf_index).entry)
@@ -237,7 +309,13 @@ def consistency(ctx: Ctx, size1: int, size2: int) -> tuple[bytes, bytes, list[by
     _check_size(ctx, size2)
     if not 0 < size1 <= size2:
         raise NotFound("ledger tree of size", size1)
-    builder = _builder(ctx)
+
+    def work(b: ProofBuilder) -> None:
+        b.root(size1)
+        b.root(size2)
+        b.consistency_proof(size1, size2)
+
+    builder = _prefetched(ctx, work)
     return builder.root(size1), builder.root(size2), builder.consistency_proof(size1, size2)
 
 

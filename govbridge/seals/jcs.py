@@ -22,7 +22,9 @@ no NaN/Infinity literals.
 from __future__ import annotations
 
 import json
+import json.encoder
 import math
+import re
 from collections.abc import Mapping, Sequence
 from decimal import Decimal
 from typing import Any
@@ -111,7 +113,20 @@ def _utf16_key(name: str) -> bytes:
     return name.encode("utf-16-be", "surrogatepass")
 
 
+_SURROGATE = re.compile(r"[\ud800-\udfff]")
+# The C encoder behind json.dumps(ensure_ascii=False) escapes exactly what ECMAScript's
+# JSON.stringify does for a well-formed string: `"`, `\\`, the short forms \b \t \n \f \r
+# and every other U+0000..U+001F as \u00xx (lowercase hex); nothing else.
+_encode_string = json.encoder.encode_basestring  # type: ignore[attr-defined]
+
+
 def _string(s: str, path: str) -> str:
+    if _SURROGATE.search(s) is None:
+        return _encode_string(s)  # type: ignore[no-any-return]
+    return _string_slow(s, path)
+
+
+def _string_slow(s: str, path: str) -> str:
     out = ['"']
     for ch in s:
         code = ord(ch)
