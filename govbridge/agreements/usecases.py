@@ -11,7 +11,7 @@ from __future__ import annotations
 from datetime import date
 from typing import Any, Literal
 
-from sqlalchemy import Select, and_, func, select
+from sqlalchemy import Select, and_, func, or_, select
 
 from govbridge.agreements import policy
 from govbridge.agreements.models import Agreement
@@ -224,6 +224,8 @@ def request_agreement(ctx: Ctx, actor: Actor, data: AgreementRequestIn) -> Agree
     (masks from the fields' grades and elements); conditional data waits for the
     provider until `answer_due` (working days from settings); 不予共享 cannot be asked for.
     """
+    if not {Permission.AGREEMENT_REQUEST, Permission.AGREEMENT_REQUEST_OWN_ORG} & actor.permissions:
+        raise PermissionDenied(Permission.AGREEMENT_REQUEST.value)
     consumer = _consumer(ctx, actor, data.consumer_code)
     require(actor, Permission.AGREEMENT_REQUEST, organization_id=consumer.id)
     ds = find_dataset(ctx, data.resource_code)
@@ -384,9 +386,18 @@ def _state_filter(stmt: Select[Any], state: str, day: date) -> Select[Any]:
 def list_agreements(ctx: Ctx, actor: Actor, role: Role = "all",
                     state: str | None = None) -> list[AgreementOut]:
     """Agreements where the actor's organization is the consumer or the provider, or all
-    of them (platform-wide read only); newest first, optionally of one (effective) state."""
+    of them; newest first, optionally of one (effective) state.
+
+    "all" is every agreement for a platform-wide reader, and both sides of its own
+    organization's agreements for a department's staff.
+    """
     stmt = select(Agreement).join(Dataset, Dataset.id == Agreement.dataset_id)
-    if role == "all":
+    if role == "all" and Permission.AGREEMENT_READ not in actor.permissions and (
+            actor.organization_id is not None):
+        require(actor, Permission.AGREEMENT_READ, organization_id=actor.organization_id)
+        stmt = stmt.where(or_(Agreement.consumer_org_id == actor.organization_id,
+                              Dataset.provider_id == actor.organization_id))
+    elif role == "all":
         require(actor, Permission.AGREEMENT_READ)
     elif role in ("consumer", "provider"):
         if actor.organization_id is None:

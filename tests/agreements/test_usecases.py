@@ -126,7 +126,7 @@ def test_who_may_request(rt, consumer, provider, request_in, admin, auditor):
     assert problems(exc) == {"consumer_code": "own_dataset"}
     with pytest.raises(PermissionDenied):  # not for another department
         request(rt, provider["officer"], request_in(consumer_code=consumer["code"]))
-    with pytest.raises(InvalidInput):  # the bureau admin belongs to no department
+    with pytest.raises(PermissionDenied):  # the bureau admin requests nothing
         request(rt, admin, request_in())
     with pytest.raises(PermissionDenied):
         request(rt, auditor, request_in(consumer_code=consumer["code"]))
@@ -336,8 +336,9 @@ def test_lists_by_role_and_state(rt, consumer, provider, request_in, admin, audi
     clock.advance(2)
     assert codes(admin, state="approved") == []
     assert codes(admin, state="expired") == [a]
-    with pytest.raises(PermissionDenied):
-        codes(consumer["officer"])  # all: platform-wide read only
+    # "all" for a department: both sides of its own agreements, nobody else's.
+    assert codes(consumer["officer"]) == [b, a] == codes(provider["officer"])
+    assert codes(outsider) == []
     with pytest.raises(InvalidInput):
         codes(admin, "consumer")
     with pytest.raises(InvalidInput):
