@@ -463,13 +463,16 @@ def active_agreement_for(
     resource_code: str,
     purpose: Purpose | str,
     fields: list[str] | None = None,
+    *,
+    dataset: Dataset | None = None,
 ) -> Agreement:
     """The agreement that lets `consumer_org_id` read `resource_code` today for `purpose`
     (and, when given, these `fields`); `policy.AgreementDenied` with a stable reason
     (no_agreement, pending, refused, revoked, expired, not_yet_valid, wrong_purpose,
     field_not_granted) otherwise. No actor: the gateway authenticates the caller first.
+    `dataset`, when the caller holds it already, saves looking it up again.
     """
-    ds = find_dataset(ctx, resource_code)
+    ds = dataset if dataset is not None else find_dataset(ctx, resource_code)
     rows = list(
         ctx.db.scalars(
             select(Agreement)

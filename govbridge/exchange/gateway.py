@@ -91,6 +91,19 @@ def _count(ctx: Ctx, agreement_id: int, window: str, *, calls: int, rows: int) -
     return int(got.calls), int(got.rows)
 
 
+def _used_calls(ctx: Ctx, agreement_id: int, window: str) -> int:
+    used = ctx.db.scalar(select(ExchangeUsage.calls).where(
+        ExchangeUsage.agreement_id == agreement_id, ExchangeUsage.window == window))
+    return int(used or 0)
+
+
+def _check_rate(agreement: Agreement, calls: int, now: datetime) -> None:
+    if calls > agreement.rate_per_minute:
+        retry = _windows(now)[2]
+        raise LimitExceeded(f"agreement {agreement.code} allows {agreement.rate_per_minute} "
+                            "calls a minute", "rate_per_minute", retry)
+
+
 def _windows(now: datetime) -> tuple[str, str, int]:
     local = now.astimezone(LOCAL_TZ)
     return (f"m{local:%Y%m%d%H%M}", f"d{local:%Y%m%d}", 60 - local.second)
@@ -142,9 +155,13 @@ def _masks(ctx: Ctx, fields: Sequence[Mapping[str, Any]], grants: Mapping[str, s
     out: dict[str, masking.Operator | None] = {}
     for name in wanted:
         f = by_name[name]
-        spec = spec_of(ctx, f["element"], f.get("element_version"))
-        out[name] = masking.field_mask(f.get("grade") or "general-1", spec.default_mask,
-                                       grants.get(name))
+        grade, grant = f.get("grade") or "general-1", grants.get(name)
+        # The element's default mask matters only when the grant names no operator and the
+        # grade forbids raw (a field that became core since the grant): look it up then.
+        needs_default = grant is None or (grant == masking.RAW and grade == "core")
+        default = (spec_of(ctx, f["element"], f.get("element_version")).default_mask
+                   if needs_default else None)
+        out[name] = masking.field_mask(grade, default, grant)
     return out
 
 
@@ -185,6 +202,7 @@ class Plan:
     query: QueryIn
     masks: dict[str, str]  # field -> "raw" or an operator text, in response order
     skeleton: dict[str, Any]  # the sealed payload without its rows
+    minute: str = ""  # the rate window the call counts in
 
 
 @dataclass(frozen=True)
@@ -203,12 +221,12 @@ def plan(ctx: Ctx, actor: Actor, resource_code: str, data: QueryIn) -> Plan:
     fields = published_fields(ds)
     _check_request(data, fields)
     agreement: Agreement = active_agreement_for(ctx, consumer.id, ds.resource_code,
-                                                purpose_of(data.purpose), data.fields)
-    minute, _day, retry = _windows(ctx.now())
-    calls, _ = _count(ctx, agreement.id, minute, calls=1, rows=0)
-    if calls > agreement.rate_per_minute:
-        raise LimitExceeded(f"agreement {agreement.code} allows {agreement.rate_per_minute} "
-                            "calls a minute", "rate_per_minute", retry)
+                                                purpose_of(data.purpose), data.fields,
+                                                dataset=ds)
+    minute, _day, _retry = _windows(ctx.now())
+    # A read here refuses early without reading rows; `record` counts the call (and checks
+    # again) at the end, so the transaction writes only after the slow work is done.
+    _check_rate(agreement, _used_calls(ctx, agreement.id, minute) + 1, ctx.now())
     wanted = list(data.fields or [f["name"] for f in fields if f["name"] in agreement.grants])
     ops = _masks(ctx, fields, agreement.grants or {}, wanted)
     skeleton = {
@@ -224,7 +242,7 @@ def plan(ctx: Ctx, actor: Actor, resource_code: str, data: QueryIn) -> Plan:
         "fields": [{"name": n, "mask": masking.grant_text(op)} for n, op in ops.items()],
     }
     return Plan(consumer, ds, agreement, data,
-                {n: masking.grant_text(op) for n, op in ops.items()}, skeleton)
+                {n: masking.grant_text(op) for n, op in ops.items()}, skeleton, minute)
 
 
 def mask_rows(rows: Sequence[Mapping[str, Any]], masks: Mapping[str, str],
@@ -271,6 +289,8 @@ def produce(ctx: Ctx, plan: Plan) -> Produced:
 def record(ctx: Ctx, actor: Actor, plan: Plan, produced: Produced) -> ExchangeResponse:
     """Check the daily volume, ledger the access, and hand back data, seal and receipt."""
     payload = produced.payload
+    calls, _ = _count(ctx, plan.agreement.id, plan.minute, calls=1, rows=0)
+    _check_rate(plan.agreement, calls, ctx.now())
     _minute, day, _retry = _windows(ctx.now())
     _, used = _count(ctx, plan.agreement.id, day, calls=1, rows=len(payload["rows"]))
     if used > plan.agreement.daily_volume:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hmac
 import secrets
+from datetime import timedelta
 
 from sqlalchemy import select
 
@@ -20,6 +21,9 @@ from govbridge.security.at_rest import token_digest
 
 KEY_PREFIX = "gbk"
 _KEY_ID_ALPHABET = "abcdefghijkmnpqrstuvwxyz23456789"
+
+
+LAST_USED_EVERY = timedelta(minutes=1)
 
 
 def to_out(client: ApiClient) -> ClientOut:
@@ -95,7 +99,11 @@ def actor_for_api_key(ctx: Ctx, api_key: str) -> Actor:
         raise AuthenticationFailed(
             f"API key {client.key_id} was revoked at {client.revoked_at.isoformat()}", "revoked"
         )
-    client.last_used_at = ctx.now()
+    now = ctx.now()
+    # Once a minute is enough to show a key in use; a write on every call would make
+    # every request a writer (and on SQLite take the database lock) for nothing.
+    if client.last_used_at is None or now - client.last_used_at >= LAST_USED_EVERY:
+        client.last_used_at = now
     return Actor.for_client(
         client_id=client.id, key_id=client.key_id, organization_id=client.organization_id
     )
