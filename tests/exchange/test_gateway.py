@@ -209,3 +209,31 @@ def test_masked_raw_values_never_leave(rt, consumer, licences, agree, picks):
     for n in picks:
         raw = licence_row(n)["legal_rep_id"]
         assert raw not in everything and raw not in payload and raw not in resp.receipt.entry
+
+
+def test_masked_raw_values_stay_out_of_errors_logs_and_exports(rt, consumer, licences, agree,
+                                                               caplog):
+    """The other ways out: a refused call's problem, every log line, the DCAT export."""
+    import logging
+
+    from govbridge.catalog.dcat import export_catalog
+
+    agree(fields=["credit_code", "legal_rep_id"], rate_per_minute=1)
+    raw = [licence_row(n)["legal_rep_id"] for n in range(6)]
+    caplog.set_level(logging.DEBUG)
+    ids = [company_code(n) for n in range(6)]
+    _ask(rt, consumer.system, licences, subject_ids=ids)
+    refusals = []
+    for extra in ({}, {"fields": ["legal_rep"]}, {"purpose": {"kind": "legal_basis",
+                                                              "text": "别的用途"}}):
+        with pytest.raises(Exception) as caught:
+            _ask(rt, consumer.system, licences, subject_ids=ids, **extra)
+        refusals.append(str(caught.value) + repr(getattr(caught.value, "extensions",
+                                                         lambda: {})()))
+    with rt.context() as ctx:
+        exported = export_catalog(ctx, Actor.operator("t"), "turtle", "http://x/")
+    logged = "\n".join(r.getMessage() for r in caplog.records)
+    for value in raw:
+        for place, text in (("errors", " ".join(refusals)), ("logs", logged),
+                            ("export", exported)):
+            assert value not in text, f"{value} leaked into {place}"
