@@ -72,3 +72,17 @@ def create_app(rt: Runtime) -> FastAPI:
                        max_upload_bytes=rt.settings.max_upload_bytes)
     app.add_middleware(SecurityHeaders)
     return app
+
+
+def create_app_from_environment() -> FastAPI:
+    """The app for each worker process of `govbridge serve --workers N` (settings from env)."""
+    from govbridge.bus.base import InProcessBus
+    from govbridge.config import load_settings
+
+    rt = Runtime(load_settings())
+    if isinstance(rt.bus, InProcessBus):
+        from govbridge.ingest.streams import attach_inprocess
+
+        attach_inprocess(rt)
+    return create_app(rt)
+

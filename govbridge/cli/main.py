@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import time
+from typing import Any
 
 import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
@@ -111,21 +112,27 @@ def db_status(as_json: bool = JsonOpt) -> None:
         raise typer.Exit(1)
 
 
-def _serve(rt: Runtime, host: str, port: int) -> None:
+def _serve(rt: Runtime, host: str, port: int, workers: int = 1) -> None:
     import uvicorn
 
     from govbridge.api.app import create_app
     from govbridge.ledger.schedule import CheckpointScheduler
 
-    if isinstance(rt.bus, InProcessBus):  # brokers have their own `govbridge stream worker`
-        from govbridge.ingest.streams import attach_inprocess
-
-        attach_inprocess(rt)
+    # One scheduler, in this process, whatever the number of workers.
     schedule = CheckpointScheduler(rt, rt.settings.checkpoint_seconds,
                                    witnesses=rt.settings.embedded_witnesses).start()
+    options: dict[str, Any] = {"host": host, "port": port, "log_level": "info",
+                               "proxy_headers": False, "server_header": False}
     try:
-        uvicorn.run(create_app(rt), host=host, port=port, log_level="info",
-                    proxy_headers=False, server_header=False)
+        if workers > 1:  # each worker builds its app from the environment
+            uvicorn.run("govbridge.api.app:create_app_from_environment", factory=True,
+                        workers=workers, **options)
+        else:
+            if isinstance(rt.bus, InProcessBus):  # brokers have `govbridge stream worker`
+                from govbridge.ingest.streams import attach_inprocess
+
+                attach_inprocess(rt)
+            uvicorn.run(create_app(rt), **options)
     finally:
         schedule.stop()
 
@@ -134,13 +141,14 @@ def _serve(rt: Runtime, host: str, port: int) -> None:
 def serve(
     host: str = typer.Option("127.0.0.1", help="Interface to listen on"),
     port: int = typer.Option(8000, help="TCP port"),
+    workers: int = typer.Option(1, min=1, max=64, help="Worker processes (one per core)"),
 ) -> None:
     """Serve the API and web UI on an initialised installation."""
     s = settings()
     rt = Runtime(s)
     if current_revision(rt.engine) != head_revision(rt.engine):
         raise fail("database schema is not up to date; run `govbridge db upgrade` first")
-    _serve(rt, host, port)
+    _serve(rt, host, port, workers)
 
 
 class _RichProgress:

@@ -110,15 +110,20 @@ def _windows(now: datetime) -> tuple[str, str, int]:
 
 
 def _read_stored(ctx: Ctx, ds: Dataset, query: QueryIn) -> list[dict[str, Any]]:
-    newest = (select(func.max(DatasetRecord.id)).where(DatasetRecord.dataset_id == ds.id)
-              .group_by(DatasetRecord.record_key))
-    stmt = select(DatasetRecord.data).where(DatasetRecord.id.in_(newest))
-    if query.subject_ids:
+    newest = select(func.max(DatasetRecord.id)).where(DatasetRecord.dataset_id == ds.id)
+    if query.subject_ids:  # only the records ever about these subjects, not the whole dataset
+        keys = select(DatasetRecord.record_key).where(
+            DatasetRecord.dataset_id == ds.id, DatasetRecord.subject_id.in_(query.subject_ids))
+        newest = newest.where(DatasetRecord.record_key.in_(keys))
+    newest = newest.group_by(DatasetRecord.record_key)
+    stmt = select(DatasetRecord.data, DatasetRecord.subject_id).where(
+        DatasetRecord.id.in_(newest))
+    if query.subject_ids:  # the newest version must still be about an asked-for subject
         stmt = stmt.where(DatasetRecord.subject_id.in_(query.subject_ids))
     for name, value in (query.filter or {}).items():
         stmt = stmt.where(DatasetRecord.data[name].as_string() == value)
     stmt = stmt.order_by(DatasetRecord.id).limit(query.limit)
-    return [dict(d) for d in ctx.db.scalars(stmt)]
+    return [dict(row.data) for row in ctx.db.execute(stmt)]
 
 
 def _read(ctx: Ctx, ds: Dataset, query: QueryIn) -> list[dict[str, Any]]:
