@@ -323,7 +323,8 @@ class _BatchWriter:
     def write(self, chunk: list[NumberedRow]) -> None:
         tally = self.tally
         rejected: list[dict[str, Any]] = []
-        candidates: list[tuple[int | None, str, str, dict[str, Any], str]] = []
+        candidates: list[tuple[int | None, str, str, dict[str, Any], str,
+                               Mapping[str, Any]]] = []
         validate, identify = self.validate, self._identify
         for n, raw in chunk:
             tally.received += 1
@@ -339,17 +340,17 @@ class _BatchWriter:
             if isinstance(identity, FieldProblem):
                 self._quarantine(n, raw, [identity], rejected)
                 continue
-            candidates.append((n, identity[0], identity[1], clean, content))
+            candidates.append((n, identity[0], identity[1], clean, content, raw))
         stored = self._stored_versions({c[1] for c in candidates})
         fresh: list[tuple[Any, ...]] = []
         batch_id, dataset_id, subject_field = self.batch_id, self.dataset_id, self.subject_field
-        for n, key, version, clean, content in candidates:
+        for n, key, version, clean, content, raw in candidates:
             seen = stored.setdefault(key, {})
             if version in seen:
                 tally.duplicates += 1
                 continue
             if seen and batch_id in seen.values():
-                self._quarantine(n, clean, [FieldProblem(
+                self._quarantine(n, raw, [FieldProblem(
                     self.key_field or "record", "this record key came earlier in the batch "
                     "with other values", key, "duplicate_key", n)], rejected)
                 continue

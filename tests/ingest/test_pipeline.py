@@ -98,10 +98,14 @@ def test_explicit_version_identifies_the_record(rt, licences, provider):
 
 
 def test_same_key_twice_in_one_batch_with_other_values_is_rejected(rt, licences, provider):
-    rows = [licence_row(1), licence_row(1), licence_row(1, legal_rep="赵六")]
+    late = licence_row(1, legal_rep="赵六", established="2020/05/18")
+    rows = [licence_row(1), licence_row(1), late]
     report = _ingest(rt, provider["officer"], licences.resource_code, rows)
     assert (report.accepted, report.duplicates, report.rejected) == (1, 1, 1)
     assert report.problems[0].rule == "duplicate_key" and report.problems[0].row == 3
+    with rt.context() as ctx:  # the row is kept as it was sent, to be fixed and resent
+        kept = ctx.db.scalars(select(QuarantinedRow.raw)).one()
+    assert kept == late
 
 
 def test_duplicate_key_is_found_across_chunks(rt, licences, provider):
