@@ -113,6 +113,7 @@ class SearchHit(BaseModel):
     resource_code: str
     name: str
     name_en: str | None
+    provider_code: str
     provider_name: str
     share_type: str
     grade: str
@@ -127,3 +128,5 @@ class SearchResult(BaseModel):
     total: int
     hits: list[SearchHit]
     facets: dict[str, dict[str, int]]
+    provider_names: dict[str, str] = Field(
+        default_factory=dict, description="name of each provider code in the facets")

@@ -117,6 +117,7 @@ def search(
             resource_code=r["resource_code"],
             name=r["name"],
             name_en=r["name_en"],
+            provider_code=r["provider"],
             provider_name=r["provider_name"],
             share_type=r["share_type"],
             grade=r["grade"],
@@ -127,4 +128,6 @@ def search(
         )
         for r in page
     ]
-    return SearchResult(query=query, total=len(selected), hits=hits, facets=facets)
+    names = {r["provider"]: r["provider_name"] for r in rows}
+    return SearchResult(query=query, total=len(selected), hits=hits, facets=facets,
+                        provider_names=names)

@@ -40,7 +40,6 @@ from govbridge.catalog.schemas import (
 from govbridge.core.errors import Conflict, InvalidInput, PermissionDenied
 from govbridge.core.grading import GRADES
 from govbridge.core.permissions import Permission, allows
-from govbridge.identity import organizations
 from govbridge.identity.access import require
 from govbridge.quality import usecases as quality
 from govbridge.runtime import Ctx
@@ -139,13 +138,6 @@ def _url(path: str, params: dict[str, str]) -> str:
     return f"{path}?{urlencode(kept)}" if kept else path
 
 
-def _provider_names(ctx: Ctx, viewer: Viewer) -> dict[str, str]:
-    try:
-        return {o.code: o.name for o in organizations.list_organizations(ctx, viewer.actor)}
-    except PermissionDenied:
-        return {}
-
-
 def _value_label(lang: str, facet: str, value: str, names: dict[str, str]) -> str:
     prefix = FACET_LABELS[facet]
     if prefix is None:
@@ -180,7 +172,7 @@ def catalog_search_page(
         result = catalog_search.search(
             ctx, viewer.actor, q, filters=filters, limit=PAGE_SIZE, offset=offset
         )
-        names = _provider_names(ctx, viewer)
+    names = result.provider_names
     here = {"q": q, **filters}
     facets = []
     for facet in catalog_search.FACETS:

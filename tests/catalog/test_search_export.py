@@ -99,3 +99,11 @@ def test_dcat_export_parses_and_names_every_dataset(rt, catalog, provider, fmt):
     assert "出生医学证明" in titles and "Birth medical certificate" in titles
     if fmt == "json-ld":
         json.loads(text)
+
+
+def test_hits_and_facets_name_their_provider(rt, catalog, provider):
+    with rt.context() as ctx:
+        result = search.search(ctx, provider["officer"], "营业执照")
+    assert {h.provider_code for h in result.hits} == {provider["code"]}
+    assert set(result.facets["provider"]) == set(result.provider_names)
+    assert result.provider_names[provider["code"]] == "苏州市市场监督管理局"
