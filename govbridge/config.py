@@ -39,10 +39,17 @@ class Settings(BaseSettings):
     flag_volume_factor: float = 5.0
     flag_volume_floor: int = 200
     flag_bulk_subjects: int = 20
+    # Hosts a live source (同源) may point at: exact names or addresses, or ".domain" for a
+    # whole domain. Empty: no live source can be registered until the bureau lists the
+    # departments' hosts (otherwise an officer could make the platform reach any host).
+    live_source_hosts: list[str] = Field(default_factory=list)
     # Signed tree heads on a schedule (seconds; 0: only on demand), witnessed in-process
     # by every department on the embedded default.
     checkpoint_seconds: float = 300
     embedded_witnesses: bool = True
+    # Where the public reaches this installation: certificates' QR codes open
+    # <public_url>/verify/<identifier>.
+    public_url: str = "http://localhost:8000"
 
     @cached_property
     def resolved_database_url(self) -> str:

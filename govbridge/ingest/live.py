@@ -135,7 +135,28 @@ def _same_database(url: URL, platform: URL) -> bool:
     return where(url) == where(platform)
 
 
-def _check_url(kind: str, raw: str, platform_url: str | None = None) -> str:
+def host_allowed(host: str | None, allowed: list[str]) -> bool:
+    """Whether `host` is on the bureau's list: an exact entry or under a ".domain" entry."""
+    if not host:
+        return False
+    host = host.lower().rstrip(".")
+    for entry in (a.strip().lower() for a in allowed):
+        if entry.startswith(".") and (host.endswith(entry) or host == entry[1:]):
+            return True
+        if entry and host == entry:
+            return True
+    return False
+
+
+def _check_host(host: str | None, allowed: list[str]) -> None:
+    if not host_allowed(host, allowed):
+        raise InvalidInput.one(
+            "url", "the host is not on the bureau's list of department hosts "
+            "(GOVBRIDGE_LIVE_SOURCE_HOSTS)", host, "forbidden")
+
+
+def _check_url(kind: str, raw: str, platform_url: str | None = None,
+               allowed_hosts: list[str] | None = None) -> str:
     raw = raw.strip()
     if not raw or len(raw) > MAX_URL:
         raise InvalidInput.one("url", f"give the source URL (at most {MAX_URL} characters)",
@@ -158,6 +179,8 @@ def _check_url(kind: str, raw: str, platform_url: str | None = None) -> str:
         if platform_url is not None and _same_database(url, _sql_url(platform_url)):
             raise InvalidInput.one("url", "this is the platform's own database, not a "
                                    "department's", None, "forbidden")
+        if allowed_hosts is not None:
+            _check_host(url.host, allowed_hosts)
         return url.render_as_string(hide_password=False)
     parts = urlsplit(raw)
     if parts.scheme not in ("http", "https") or not parts.hostname:
@@ -166,6 +189,8 @@ def _check_url(kind: str, raw: str, platform_url: str | None = None) -> str:
     if "{subject_id}" not in raw or re.search(r"\{(?!subject_id\})", raw):
         raise InvalidInput.one("url", "must contain {subject_id} where the subject goes, and "
                                "no other {placeholder}", None, "format")
+    if allowed_hosts is not None:
+        _check_host(parts.hostname, allowed_hosts)
     return raw
 
 
@@ -250,7 +275,8 @@ def register_live_source(ctx: Ctx, actor: Actor, resource_code: str,
     url = query = None
     mapping: dict[str, str] = {}
     try:
-        url = _check_url(data.kind, data.url, ctx.settings.resolved_database_url)
+        url = _check_url(data.kind, data.url, ctx.settings.resolved_database_url,
+                         ctx.settings.live_source_hosts)
     except InvalidInput as exc:
         problems += exc.problems
     try:

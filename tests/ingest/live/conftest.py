@@ -194,3 +194,10 @@ def department_rest() -> Iterator[dict[str, Any]]:
            "base": f"http://reader:{API_TOKEN}@127.0.0.1:{port}", "server": server}
     server.should_exit = True
     thread.join(5)
+
+
+@pytest.fixture(autouse=True)
+def department_hosts(rt) -> list[str]:
+    """The bureau lists the hosts live sources may point at; here the local test peers."""
+    rt.settings.live_source_hosts = ["127.0.0.1", "localhost"]
+    return rt.settings.live_source_hosts

@@ -70,3 +70,27 @@ def test_server_down_is_unavailable(rt, provider, persons, department_rest, make
     time.sleep(0.3)
     with pytest.raises(SourceUnavailable, match="refused or lost"):
         read(rt, provider["officer"], persons, [make_id(1)], timeout=1)
+
+
+def test_only_the_bureaus_department_hosts_may_be_sources(rt, provider, persons,
+                                                          department_hosts):
+    from govbridge.core.errors import InvalidInput
+    from govbridge.ingest.live import host_allowed
+
+    department_hosts[:] = [".tax.suzhou.gov.cn", "10.20.0.5"]
+    assert host_allowed("db.tax.suzhou.gov.cn", department_hosts)
+    assert host_allowed("tax.suzhou.gov.cn", department_hosts)
+    assert host_allowed("10.20.0.5", department_hosts)
+    assert not host_allowed("evil-tax.suzhou.gov.cn.example", department_hosts)
+    assert not host_allowed("169.254.169.254", department_hosts)
+    for url in ("http://169.254.169.254/latest/{subject_id}",
+                "http://127.0.0.1:9/x/{subject_id}"):
+        with pytest.raises(InvalidInput) as caught, rt.context() as ctx:
+            live.register_live_source(ctx, provider["officer"], persons,
+                                      LiveSourceIn(kind="rest", url=url, mapping=MAPPING))
+        assert [p.code for p in caught.value.problems] == ["forbidden"]
+    department_hosts.clear()  # nothing listed: nothing may be a source
+    with pytest.raises(InvalidInput) as caught, rt.context() as ctx:
+        live.register_live_source(ctx, provider["officer"], persons, LiveSourceIn(
+            kind="sql", url="postgresql://u@10.20.0.5/db", query=None, mapping=MAPPING))
+    assert ("url", "forbidden") in {(p.field, p.code) for p in caught.value.problems}
