@@ -6,7 +6,8 @@ cannot be moved to another row).
 
 One table holds both kinds of signing key, told apart by `purpose`:
 - "seal": an organization's seal (organization_id set), signs sealed JSON;
-- "ledger": the hub's ledger key (organization_id NULL), signs tree heads.
+- "ledger": the hub's ledger key (organization_id NULL), signs tree heads;
+- "pdf": an organization's P-256 key for PAdES signatures on certificate PDFs.
 """
 
 from __future__ import annotations
@@ -43,7 +44,7 @@ class SealKey(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     kid: Mapped[str] = mapped_column(String(64), unique=True)
-    purpose: Mapped[str] = mapped_column(String(16), index=True)  # seal | ledger
+    purpose: Mapped[str] = mapped_column(String(16), index=True)  # seal | ledger | pdf
     organization_id: Mapped[int | None] = mapped_column(ForeignKey("organizations.id"), index=True)
     authority_id: Mapped[int] = mapped_column(ForeignKey("seal_authorities.id"))
     algorithm: Mapped[str] = mapped_column(String(16))  # Ed25519 | P-256 | SM2

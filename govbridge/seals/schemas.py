@@ -12,7 +12,7 @@ KeyAlgorithm = Literal["Ed25519", "P-256", "SM2"]
 
 class SealOut(BaseModel):
     kid: str
-    purpose: Literal["seal", "ledger"]
+    purpose: Literal["seal", "ledger", "pdf"]
     organization_code: str | None
     organization_name: str | None
     algorithm: KeyAlgorithm

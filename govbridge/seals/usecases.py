@@ -53,6 +53,9 @@ DEFAULT_VALIDITY_DAYS = 730
 CLOCK_SKEW = timedelta(minutes=5)
 PURPOSE_SEAL = "seal"
 PURPOSE_LEDGER = "ledger"
+# An organization's PDF seal (PAdES): ECDSA P-256, because poppler/NSS and most PDF readers
+# cannot verify Ed25519 signatures in PDFs; certified by the same platform CA.
+PURPOSE_PDF = "pdf"
 LEDGER_OWNER_NAME = "govbridge hub ledger"
 # Acts for the platform when it provisions a key by itself (audit label "operator:system").
 SYSTEM = Actor(kind="operator", name="system")
@@ -491,7 +494,8 @@ def list_seals(ctx: Ctx, actor: Actor, org_code: str | None = None) -> list[Seal
 # --- internal: the gateway, the ledger, online verification ------------------------------
 
 
-def _current_or_new(ctx: Ctx, purpose: str, org: Organization | None) -> SealKey:
+def _current_or_new(ctx: Ctx, purpose: str, org: Organization | None,
+                    algorithm: str = "Ed25519") -> SealKey:
     row = _active(ctx, purpose, org.id if org else None)
     if row is not None and row.not_after > ctx.now():
         return row
@@ -508,7 +512,7 @@ def _current_or_new(ctx: Ctx, purpose: str, org: Organization | None) -> SealKey
         SYSTEM,
         purpose=purpose,
         org=org,
-        algorithm="Ed25519",
+        algorithm=algorithm,
         validity_days=DEFAULT_VALIDITY_DAYS,
     )
     record(
@@ -528,6 +532,15 @@ def signer_for(ctx: Ctx, organization_id: int) -> Signer:
     if org is None:
         raise NotFound("organization", organization_id)
     return _signer_from_row(ctx, _current_or_new(ctx, PURPOSE_SEAL, org))
+
+
+def pdf_signer_for(ctx: Ctx, organization_id: int) -> Signer:
+    """The organization's P-256 PDF seal signer (alg ES256, `headers["x5c"]` = [leaf, CA]);
+    provisioned on first use like `signer_for`."""
+    org = ctx.db.get(Organization, organization_id)
+    if org is None:
+        raise NotFound("organization", organization_id)
+    return _signer_from_row(ctx, _current_or_new(ctx, PURPOSE_PDF, org, "P-256"))
 
 
 def seal_for(ctx: Ctx, organization_id: int, payload: dict[str, Any]) -> str:

@@ -782,6 +782,33 @@ ZH: dict[str, str] = {
     "quality.at": "检测时间",
     "quality.never": "尚未检测",
     "quality.run": "立即检测",
+    "perm.cert.issue": "颁发电子证照",
+    "perm.cert.issue_own_org": "颁发本部门电子证照",
+    "perm.cert.revoke": "注销电子证照",
+    "perm.cert.revoke_own_org": "注销本部门电子证照",
+    # Public certificate verification (no login).
+    "verify.title": "电子证照核验",
+    "verify.intro": (
+        "上传电子证照的 PDF 文件或 JSON 文件，或扫描证照上的二维码，核验其真伪与状态。无需登录。"
+    ),
+    "verify.file": "证照文件（PDF 或 JSON）",
+    "verify.submit": "核验",
+    "verify.result": "核验结果",
+    "verify.status.valid": "有效：证照真实且在有效期内",
+    "verify.status.revoked": "已注销",
+    "verify.status.expired": "已过期",
+    "verify.status.tampered": "验证失败：文件被篡改或印章无效",
+    "verify.status.unknown": "未知：本平台未签发此证照",
+    "verify.identifier": "证照标识",
+    "verify.type": "证照类型",
+    "verify.issuer": "颁发机构",
+    "verify.holder": "持证主体",
+    "verify.holder_id": "主体代码",
+    "verify.validity": "有效期",
+    "verify.revoked_at": "注销时间",
+    "verify.reasons": "说明",
+    "verify.no_file": "请选择要核验的文件。",
+    "verify.masked_note": "为保护个人信息，持证主体已部分隐藏。",
 }
 
 EN: dict[str, str] = {
@@ -1609,6 +1636,34 @@ EN: dict[str, str] = {
     "quality.at": "Measured",
     "quality.never": "not yet measured",
     "quality.run": "Measure now",
+    "perm.cert.issue": "issue electronic certificates",
+    "perm.cert.issue_own_org": "issue own department's electronic certificates",
+    "perm.cert.revoke": "revoke electronic certificates",
+    "perm.cert.revoke_own_org": "revoke own department's electronic certificates",
+    # Public certificate verification (no login).
+    "verify.title": "Verify an electronic certificate",
+    "verify.intro": (
+        "Upload a certificate's PDF or JSON file, or scan the QR code on it, to check that "
+        "it is genuine and current. No login needed."
+    ),
+    "verify.file": "Certificate file (PDF or JSON)",
+    "verify.submit": "Verify",
+    "verify.result": "Result",
+    "verify.status.valid": "Valid: genuine and within its validity",
+    "verify.status.revoked": "Revoked",
+    "verify.status.expired": "Expired",
+    "verify.status.tampered": "Failed: the file was altered or its seal is not valid",
+    "verify.status.unknown": "Unknown: not issued by this platform",
+    "verify.identifier": "Identifier",
+    "verify.type": "Certificate type",
+    "verify.issuer": "Issued by",
+    "verify.holder": "Holder",
+    "verify.holder_id": "Holder ID",
+    "verify.validity": "Validity",
+    "verify.revoked_at": "Revoked at",
+    "verify.reasons": "Details",
+    "verify.no_file": "Choose a file to verify.",
+    "verify.masked_note": "The holder is partly hidden to protect personal data.",
 }
 
 CATALOGS: Mapping[str, Mapping[str, str]] = {"zh-CN": ZH, "en": EN}

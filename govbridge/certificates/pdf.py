@@ -1,0 +1,283 @@
+"""The certificate as a PDF: drawn with fpdf2, sealed with pyHanko as PAdES (B-B).
+
+- Text: a CJK font from the Debian package `fonts-wqy-microhei` (or `fonts-wqy-zenhei`,
+  `fonts-noto-cjk`), looked up under /usr/share/fonts. Without one the PDF still renders,
+  in Helvetica with CJK characters shown as "?" (the sealed VC inside is unaffected).
+- A red visible seal (circle, star, issuer name) and a QR code (segno) with the public
+  verification URL `/verify/{identifier}`.
+- The sealed VC 2.0 JSON travels inside as an embedded file `certificate.vc.jwt`; the
+  identifier is the document's /Subject.
+- The signature is PAdES (SubFilter ETSI.CAdES.detached, SHA-256) by the issuing
+  organization's **P-256** PDF seal key (`govbridge.seals.usecases.pdf_signer_for`), whose
+  certificate the platform CA issued: poppler (NSS) cannot verify Ed25519 in a PDF, ECDSA
+  P-256 it can. The signature widget shows the seal's kid and the signing time.
+
+Validation (`validate`) follows pyHanko's `bottom_line` (intact, valid, trusted under the
+platform CA) and also requires that the signature covers the entire file.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import io
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import segno
+from asn1crypto import algos
+from asn1crypto import x509 as ax509
+from cryptography.hazmat.primitives.asymmetric.utils import encode_dss_signature
+from fpdf import FPDF
+
+from govbridge.seals.signers import Signer as SealSigner
+
+FONT_CANDIDATES = (
+    Path("/usr/share/fonts/truetype/wqy/wqy-microhei.ttc"),
+    Path("/usr/share/fonts/truetype/wqy/wqy-zenhei.ttc"),
+    Path("/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc"),
+)
+VC_ATTACHMENT = "certificate.vc.jwt"
+FIELD_NAME = "GovbridgeSeal"
+SEAL_RED = (200, 16, 46)
+
+
+def cjk_font() -> Path | None:
+    return next((p for p in FONT_CANDIDATES if p.is_file()), None)
+
+
+@dataclass(frozen=True)
+class Sheet:
+    """What the page shows (already decided by the use case; masked where it must be)."""
+
+    identifier: str
+    type_name: str
+    holder_name: str
+    holder_id: str
+    issuer_name: str
+    number: str
+    valid_from: str
+    valid_until: str
+    lines: list[tuple[str, str]]
+    verify_url: str
+    vc_jws: str
+
+
+def _font(pdf: FPDF) -> tuple[str, bool]:
+    path = cjk_font()
+    if path is None:
+        return "helvetica", False
+    pdf.add_font("cjk", fname=str(path), collection_font_number=0)
+    return "cjk", True
+
+
+def _text(value: str, cjk: bool) -> str:
+    return value if cjk else value.encode("latin-1", "replace").decode("latin-1")
+
+
+def render(sheet: Sheet) -> bytes:
+    """The unsigned PDF (one A4 page)."""
+    pdf = FPDF(format="A4")
+    pdf.set_title(_text(sheet.type_name, True))
+    pdf.set_subject(sheet.identifier)
+    pdf.set_creator("govbridge")
+    pdf.set_auto_page_break(False)
+    pdf.add_page()
+    family, cjk = _font(pdf)
+
+    def line(label: str, value: str, size: int = 12) -> None:
+        pdf.set_font(family, size=size)
+        pdf.set_x(20)
+        pdf.cell(45, 9, _text(label, cjk))
+        pdf.multi_cell(125, 9, _text(value, cjk), new_x="LMARGIN", new_y="NEXT")
+
+    pdf.set_font(family, size=24)
+    pdf.set_y(22)
+    pdf.cell(0, 14, _text(sheet.type_name, cjk), align="C", new_x="LMARGIN", new_y="NEXT")
+    pdf.set_font(family, size=9)
+    pdf.cell(0, 6, _text(f"证照标识 {sheet.identifier}", cjk), align="C",
+             new_x="LMARGIN", new_y="NEXT")
+    pdf.ln(8)
+    line("持证主体 Holder", sheet.holder_name)
+    line("主体代码 Holder ID", sheet.holder_id)
+    line("证照编号 Number", sheet.number)
+    line("颁发机构 Issuer", sheet.issuer_name)
+    line("有效期自 Valid from", sheet.valid_from)
+    line("有效期至 Valid until", sheet.valid_until)
+    for label, value in sheet.lines:
+        line(label[:40], value[:300], 11)
+
+    # The visible seal: a red ring, a star, the issuer's name.
+    cx, cy, r = 150.0, 228.0, 22.0
+    pdf.set_draw_color(*SEAL_RED)
+    pdf.set_fill_color(*SEAL_RED)
+    pdf.set_text_color(*SEAL_RED)
+    pdf.set_line_width(1.2)
+    pdf.circle(x=cx, y=cy, radius=r, style="D")
+    pdf.star(x=cx, y=cy, r_in=2.6, r_out=7, corners=5, rotate_degrees=90, style="F")
+    pdf.set_font(family, size=8)
+    pdf.set_xy(cx - r, cy + 8)
+    pdf.cell(2 * r, 5, _text(sheet.issuer_name[:14], cjk), align="C")
+    pdf.set_xy(cx - r, cy - 14)
+    pdf.cell(2 * r, 5, _text("电子证照专用章", cjk), align="C")
+    pdf.set_text_color(0, 0, 0)
+
+    # The QR code: the public verification page of this certificate.
+    qr = io.BytesIO()
+    segno.make(sheet.verify_url, error="m").save(qr, kind="png", scale=6, border=2)
+    qr.seek(0)
+    pdf.image(qr, x=22, y=200, w=45, h=45)
+    pdf.set_font(family, size=8)
+    pdf.set_xy(20, 246)
+    pdf.cell(60, 5, _text("扫码核验 Scan to verify", cjk))
+    pdf.set_xy(20, 251)
+    pdf.cell(120, 5, sheet.verify_url[:100])
+
+    pdf.embed_file(bytes=sheet.vc_jws.encode("ascii"), basename=VC_ATTACHMENT,
+                   desc="Sealed W3C VC 2.0 (compact JWS)", compress=True)
+    return bytes(pdf.output())
+
+
+# --- signing (pyHanko) -------------------------------------------------------------------
+
+
+def _der_chain(seal: SealSigner) -> tuple[ax509.Certificate, list[ax509.Certificate]]:
+    chain = [ax509.Certificate.load(base64.b64decode(c)) for c in seal.headers["x5c"]]
+    return chain[0], chain[1:]
+
+
+def _pyhanko_signer(seal: SealSigner) -> Any:
+    from pyhanko.sign import signers
+    from pyhanko_certvalidator.registry import SimpleCertificateStore
+
+    if seal.alg != "ES256":
+        raise ValueError("a PDF seal is an ECDSA P-256 key")
+    leaf, rest = _der_chain(seal)
+
+    class _SealSigner(signers.Signer):
+        async def async_sign_raw(self, data: bytes, digest_algorithm: str,
+                                 dry_run: bool = False) -> bytes:
+            if dry_run:
+                return bytes(72)
+            raw = seal.sign(data)  # ES256: SHA-256, r‖s
+            return encode_dss_signature(int.from_bytes(raw[:32], "big"),
+                                        int.from_bytes(raw[32:], "big"))
+
+    return _SealSigner(
+        signing_cert=leaf,
+        cert_registry=SimpleCertificateStore.from_certs([leaf, *rest]),
+        signature_mechanism=algos.SignedDigestAlgorithm({"algorithm": "sha256_ecdsa"}),
+    )
+
+
+def sign(unsigned: bytes, seal: SealSigner, *, kid_label: str) -> bytes:
+    """Seal a PDF (PAdES B-B) with the organization's P-256 PDF seal, with a visible widget."""
+    from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
+    from pyhanko.sign import fields, signers
+    from pyhanko.stamp import TextStampStyle
+
+    writer = IncrementalPdfFileWriter(io.BytesIO(unsigned))
+    fields.append_signature_field(writer, fields.SigFieldSpec(
+        sig_field_name=FIELD_NAME, on_page=0, box=(380, 40, 570, 90)))
+    meta = signers.PdfSignatureMetadata(
+        field_name=FIELD_NAME, subfilter=fields.SigSeedSubFilter.PADES, md_algorithm="sha256",
+        reason="govbridge electronic certificate", location=kid_label[:64])
+    pdf_signer = signers.PdfSigner(
+        meta, signer=_pyhanko_signer(seal),
+        stamp_style=TextStampStyle(stamp_text="Sealed (PAdES)\n%(signer)s\n%(ts)s"
+                                   .replace("%(signer)s", kid_label[:48])),
+    )
+    out = io.BytesIO()
+    _run(pdf_signer.async_sign_pdf(writer, output=out))
+    return out.getvalue()
+
+
+def _run(coro: Any) -> Any:
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        return asyncio.run(coro)
+    import concurrent.futures
+
+    with concurrent.futures.ThreadPoolExecutor(max_workers=1) as pool:
+        return pool.submit(asyncio.run, coro).result()
+
+
+# --- validation --------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class PdfCheck:
+    ok: bool
+    reasons: list[str]
+    identifier: str | None = None
+    signer_org_code: str | None = None
+    signer_org_name: str | None = None
+    vc_jws: str | None = None
+    signer_kid: str | None = None
+
+
+def validate(data: bytes, ca_pem: str) -> PdfCheck:
+    """Check the PAdES signature against the platform CA; read the identifier and VC."""
+    from pyhanko.pdf_utils.misc import PdfReadError
+    from pyhanko.pdf_utils.reader import PdfFileReader
+    from pyhanko.sign.validation import async_validate_pdf_signature
+    from pyhanko_certvalidator import ValidationContext
+
+    from govbridge.seals.certs import subject_info
+
+    try:
+        reader = PdfFileReader(io.BytesIO(data), strict=False)
+        sigs = reader.embedded_signatures
+    except (PdfReadError, ValueError, KeyError, TypeError, IndexError) as exc:
+        return PdfCheck(False, [f"not a readable PDF: {str(exc)[:200]}"])
+    if len(sigs) != 1:
+        return PdfCheck(False, [f"expected one signature, found {len(sigs)}"])
+    from cryptography import x509 as cx509
+    from cryptography.hazmat.primitives import serialization
+
+    anchor = cx509.load_pem_x509_certificate(ca_pem.encode())
+    root = ax509.Certificate.load(anchor.public_bytes(serialization.Encoding.DER))
+    vc = ValidationContext(trust_roots=[root], allow_fetching=False)
+    try:
+        status = _run(async_validate_pdf_signature(sigs[0], vc))
+    except Exception as exc:  # noqa: BLE001 - any failure to validate means "not sealed"
+        return PdfCheck(False, [f"signature could not be validated: {str(exc)[:200]}"])
+    reasons = []
+    if not status.intact:
+        reasons.append("the document was modified after sealing (digest mismatch)")
+    if not status.valid:
+        reasons.append("the signature does not verify")
+    if not status.trusted:
+        reasons.append("the seal's certificate is not issued by the platform CA")
+    from pyhanko.sign.validation.status import SignatureCoverageLevel
+
+    if status.coverage != SignatureCoverageLevel.ENTIRE_FILE:
+        reasons.append("the signature does not cover the entire file")
+    if not status.bottom_line and not reasons:
+        reasons.append("pyHanko's bottom line is negative")
+    leaf = cx509.load_der_x509_certificate(status.signing_cert.dump())
+    info = subject_info(leaf)
+    identifier = vc_jws = None
+    try:
+        trailer = reader.trailer_view
+        doc_info = trailer["/Info"] if "/Info" in trailer else {}  # noqa: SIM401 - dereferences
+        identifier = str(doc_info["/Subject"]) if "/Subject" in doc_info else None
+        vc_jws = _attachment(reader)
+    except (PdfReadError, ValueError, KeyError, TypeError) as exc:
+        reasons.append(f"embedded data unreadable: {str(exc)[:100]}")
+    return PdfCheck(status.bottom_line and not reasons, reasons, identifier,
+                    info.organization_code, info.organization_name, vc_jws, info.kid)
+
+
+def _attachment(reader: Any) -> str | None:
+    names = reader.root.get("/Names")
+    if names is None or "/EmbeddedFiles" not in names:
+        return None
+    tree = names["/EmbeddedFiles"].get("/Names", [])
+    for i in range(0, len(tree), 2):
+        if str(tree[i]) == VC_ATTACHMENT:
+            stream = tree[i + 1]["/EF"]["/F"]
+            return bytes(stream.data).decode("ascii")
+    return None

@@ -1,0 +1,112 @@
+"""`govbridge cert ...`: electronic certificates (电子证照): issue, list, export, revoke,
+and verify a PDF or sealed JSON offline."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime
+from pathlib import Path
+
+import typer
+
+from govbridge.certificates import usecases
+from govbridge.certificates.schemas import CertificateIn
+from govbridge.certificates.verify import verify_bytes
+from govbridge.cli.common import JsonOpt, emit, fail, out, use_case
+
+cert_app = typer.Typer(help="Electronic certificates (电子证照).", no_args_is_help=True)
+
+COLUMNS = ["id", "identifier", "type_name", "issuer_code", "status", "valid_until"]
+
+
+@cert_app.command("issue")
+def cert_issue(
+    issuer: str = typer.Option(..., "--issuer", help="Issuing organization's code"),
+    type_name: str = typer.Option(..., "--type", help="Certificate type name, e.g. 营业执照"),
+    holder_id: str = typer.Option(..., "--holder", help="Citizen ID or credit code"),
+    holder_name: str = typer.Option(..., "--holder-name"),
+    dataset: str | None = typer.Option(None, "--dataset",
+                                       help="Resource code of the certificate-type dataset"),
+    number: str | None = typer.Option(None, "--number"),
+    valid_until: datetime | None = typer.Option(None, "--valid-until"),
+    data: str = typer.Option("{}", "--data", help="The certificate's data as a JSON object"),
+    as_json: bool = JsonOpt,
+) -> None:
+    """Issue a certificate (sealed JSON and PDF), ledgered and shared."""
+    try:
+        fields = json.loads(data)
+    except ValueError as exc:
+        raise fail(f"--data is not JSON: {exc}") from None
+    with use_case() as (ctx, actor):
+        made = usecases.issue_certificate(ctx, actor, CertificateIn(
+            issuer_org=issuer, type_name=type_name, holder_id=holder_id,
+            holder_name=holder_name, certificate_type=dataset, number=number,
+            valid_until=valid_until, data=fields))
+    emit(made, as_json, COLUMNS)
+
+
+@cert_app.command("list")
+def cert_list(holder: str | None = typer.Option(None, "--holder"),
+              as_json: bool = JsonOpt) -> None:
+    """List certificates (each with its `id`)."""
+    with use_case() as (ctx, actor):
+        rows = usecases.list_certificates(ctx, actor, holder_id=holder)
+    emit(rows, as_json, COLUMNS, title="Certificates")
+
+
+@cert_app.command("export")
+def cert_export(
+    certificate_id: int = typer.Argument(..., help="Certificate id (from `cert list`)"),
+    pdf_out: Path | None = typer.Option(None, "--pdf", help="Write the sealed PDF here"),
+    json_out: Path | None = typer.Option(None, "--json", help="Write the sealed VC JWS here"),
+) -> None:
+    """Write the sealed PDF and/or the sealed VC (compact JWS)."""
+    if pdf_out is None and json_out is None:
+        raise fail("give --pdf OUT and/or --json OUT")
+    with use_case() as (ctx, actor):
+        identifier, pdf_bytes = usecases.certificate_pdf(ctx, actor, certificate_id)
+        _, token = usecases.certificate_vc(ctx, actor, certificate_id)
+    if pdf_out is not None:
+        pdf_out.write_bytes(pdf_bytes)
+    if json_out is not None:
+        json_out.write_text(token + "\n")
+    out.print(f"{identifier}: written", highlight=False)
+
+
+@cert_app.command("revoke")
+def cert_revoke(
+    certificate_id: int = typer.Argument(...),
+    reason: str = typer.Option(..., "--reason"),
+    as_json: bool = JsonOpt,
+) -> None:
+    """Revoke a certificate (ledgered); verification then says `revoked`."""
+    with use_case() as (ctx, actor):
+        done = usecases.revoke_certificate(ctx, actor, certificate_id, reason)
+    emit(done, as_json, COLUMNS)
+
+
+@cert_app.command("verify")
+def cert_verify(
+    file: Path = typer.Argument(..., exists=True, dir_okay=False),
+    ca: Path | None = typer.Option(
+        None, "--ca", help="Platform CA PEM: verify without the local database (revocation "
+                           "is then not consulted)"),
+    as_json: bool = JsonOpt,
+) -> None:
+    """Verify a certificate PDF or sealed JSON offline; exit 1 unless it is valid."""
+    data = file.read_bytes()
+    if ca is not None:
+        verdict = verify_bytes(data, ca_pem=ca.read_text(), at=datetime.now(UTC))
+    else:
+        with use_case() as (ctx, _actor):
+            verdict = usecases.verify_document(ctx, data)
+    if as_json:
+        emit(verdict, True)
+    else:
+        who = f"issued by {verdict.issuer_name} ({verdict.issuer_code})" \
+            if verdict.issuer_code else ""
+        detail = "; ".join(verdict.reasons)
+        out.print(f"{file}: {verdict.status} {verdict.identifier or ''} {who}"
+                  + (f" — {detail}" if detail else ""), highlight=False, soft_wrap=True)
+    if verdict.status != "valid":
+        raise typer.Exit(1)
