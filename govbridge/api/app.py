@@ -22,7 +22,9 @@ from govbridge.api.routes import (
     quality,
     transparency,
 )
+from govbridge.api.routes import certificates as certificate_routes
 from govbridge.api.routes import seals as seal_routes
+from govbridge.api.routes import services as service_routes
 from govbridge.runtime import Runtime
 from govbridge.web.assets import CachedStaticFiles
 
@@ -55,17 +57,22 @@ def create_app(rt: Runtime) -> FastAPI:
     v1.include_router(transparency.router)
     v1.include_router(seal_routes.router)
     v1.include_router(agreement_routes.router)
+    v1.include_router(service_routes.router)
+    v1.include_router(certificate_routes.router)
+    v1.include_router(certificate_routes.public)
     app.include_router(v1)
 
     from govbridge.web.catalog_pages import router as catalog_pages
     from govbridge.web.exchange_pages import router as exchange_pages
     from govbridge.web.quality_pages import router as quality_pages
     from govbridge.web.routes import router as web_router
+    from govbridge.web.verify_pages import router as verify_pages
 
     app.include_router(web_router)
     app.include_router(catalog_pages)
     app.include_router(exchange_pages)
     app.include_router(quality_pages)
+    app.include_router(verify_pages)
     app.mount("/static", CachedStaticFiles(directory=STATIC), name="static")
 
     app.add_middleware(BodySizeLimit, max_bytes=rt.settings.max_body_bytes,

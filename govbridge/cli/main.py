@@ -16,6 +16,7 @@ from govbridge.bus.base import InProcessBus
 from govbridge.cli.agreements import agreement_app
 from govbridge.cli.bench import bench_app
 from govbridge.cli.catalog import catalog_app
+from govbridge.cli.certificates import cert_app
 from govbridge.cli.common import JsonOpt, err, fail, out, settings
 from govbridge.cli.exchange import exchange_app
 from govbridge.cli.identity import client_app, org_app, user_app
@@ -24,6 +25,7 @@ from govbridge.cli.ledger import ledger_app
 from govbridge.cli.nodes import node_app
 from govbridge.cli.quality import quality_app
 from govbridge.cli.seals import seal_app
+from govbridge.cli.services import service_app
 from govbridge.cli.stream import stream_app
 from govbridge.config import Settings
 from govbridge.runtime import Runtime
@@ -50,6 +52,8 @@ app.add_typer(quality_app, name="quality")
 app.add_typer(stream_app, name="stream")
 app.add_typer(seal_app, name="seal")
 app.add_typer(node_app, name="node")
+app.add_typer(service_app, name="service")
+app.add_typer(cert_app, name="cert")
 app.command("ingest")(ingest_cmd)
 
 

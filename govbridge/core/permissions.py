@@ -52,6 +52,11 @@ class Permission(StrEnum):
     LEDGER_AUDIT = "ledger.audit"
     LEDGER_WITNESS = "ledger.witness"
     ACCESS_FLAGS_READ = "access.flags_read"
+    SERVICE_MANAGE = "service.manage"
+    CERT_ISSUE = "cert.issue"
+    CERT_ISSUE_OWN_ORG = "cert.issue_own_org"
+    CERT_REVOKE = "cert.revoke"
+    CERT_REVOKE_OWN_ORG = "cert.revoke_own_org"
 
 
 ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
@@ -72,6 +77,7 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
             Permission.SEAL_MANAGE,
             Permission.LEDGER_READ,
             Permission.LEDGER_AUDIT,
+            Permission.SERVICE_MANAGE,
         }
     ),
     Role.DATA_OFFICER: frozenset(
@@ -90,10 +96,19 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
             Permission.EXCHANGE_QUERY_OWN_ORG,
             Permission.SEAL_MANAGE_OWN_ORG,
             Permission.LEDGER_READ,
+            Permission.CERT_ISSUE_OWN_ORG,
+            Permission.CERT_REVOKE_OWN_ORG,
         }
     ),
     Role.CLERK: frozenset({Permission.ORG_READ, Permission.CATALOG_READ}),
-    Role.APPROVER: frozenset({Permission.ORG_READ, Permission.CATALOG_READ}),
+    Role.APPROVER: frozenset(
+        {
+            Permission.ORG_READ,
+            Permission.CATALOG_READ,
+            Permission.CERT_ISSUE_OWN_ORG,
+            Permission.CERT_REVOKE_OWN_ORG,
+        }
+    ),
     Role.AUDITOR: frozenset(
         {
             Permission.ORG_READ,
@@ -128,6 +143,8 @@ OWN_ORG_VARIANT: dict[Permission, Permission] = {
     Permission.AGREEMENT_DECIDE: Permission.AGREEMENT_DECIDE_OWN_ORG,
     Permission.EXCHANGE_QUERY: Permission.EXCHANGE_QUERY_OWN_ORG,
     Permission.SEAL_MANAGE: Permission.SEAL_MANAGE_OWN_ORG,
+    Permission.CERT_ISSUE: Permission.CERT_ISSUE_OWN_ORG,
+    Permission.CERT_REVOKE: Permission.CERT_REVOKE_OWN_ORG,
 }
 
 

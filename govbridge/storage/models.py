@@ -3,6 +3,7 @@
 from govbridge.agreements.models import Agreement
 from govbridge.audit.models import AuditEvent
 from govbridge.catalog.models import Dataset, DatasetVersion, SearchTerm
+from govbridge.certificates.models import Certificate
 from govbridge.exchange.models import AccessFlag, ExchangeUsage
 from govbridge.identity.models import (
     ApiClient,
@@ -26,6 +27,7 @@ from govbridge.nodes.models import Node
 from govbridge.quality.models import QualityRun
 from govbridge.registry.models import Company, Person
 from govbridge.seals.models import SealAuthority, SealKey
+from govbridge.services.models import Holiday, ServiceItem, ServiceItemVersion
 from govbridge.standards.models import DataElement
 from govbridge.storage.base import Base
 from govbridge.storage.meta import InstallationFact
@@ -36,6 +38,7 @@ __all__ = [
     "ApiClient",
     "AuditEvent",
     "Base",
+    "Certificate",
     "Checkpoint",
     "Company",
     "DataElement",
@@ -43,6 +46,7 @@ __all__ = [
     "DatasetRecord",
     "DatasetVersion",
     "ExchangeUsage",
+    "Holiday",
     "IngestBatch",
     "InstallationFact",
     "LedgerEntry",
@@ -59,6 +63,8 @@ __all__ = [
     "SealAuthority",
     "SealKey",
     "SearchTerm",
+    "ServiceItem",
+    "ServiceItemVersion",
     "User",
     "UserRole",
     "WebSession",

@@ -1,0 +1,110 @@
+"""Service item routes (政务服务事项): definitions, BPMN process versions, holiday calendar."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from fastapi import APIRouter, Request, Response, UploadFile
+from starlette.concurrency import run_in_threadpool
+
+from govbridge.api.deps import acting
+from govbridge.services import usecases
+from govbridge.services.schemas import (
+    HolidayIn,
+    HolidayOut,
+    ItemStatus,
+    ServiceItemIn,
+    ServiceItemOut,
+    ServiceItemUpdate,
+    VersionOut,
+)
+
+items = APIRouter(prefix="/service-items", tags=["service items"])
+holidays = APIRouter(prefix="/holidays", tags=["service items"])
+
+
+@items.get("", response_model=list[ServiceItemOut], summary="Service items")
+def list_items(request: Request, status: ItemStatus | None = None,
+               org_code: str | None = None) -> list[ServiceItemOut]:
+    with acting(request) as (ctx, actor):
+        return usecases.list_service_items(ctx, actor, status, org_code)
+
+
+@items.post("", response_model=ServiceItemOut, status_code=201,
+             summary="Define a service item (bureau)")
+def create_item(body: ServiceItemIn, request: Request) -> ServiceItemOut:
+    with acting(request) as (ctx, actor):
+        return usecases.create_service_item(ctx, actor, body)
+
+
+@items.get("/{code}", response_model=ServiceItemOut, summary="One service item")
+def get_item(code: str, request: Request) -> ServiceItemOut:
+    with acting(request) as (ctx, actor):
+        return usecases.get_service_item(ctx, actor, code)
+
+
+@items.patch("/{code}", response_model=ServiceItemOut, summary="Change a service item (bureau)")
+def update_item(code: str, body: ServiceItemUpdate, request: Request) -> ServiceItemOut:
+    with acting(request) as (ctx, actor):
+        return usecases.update_service_item(ctx, actor, code, body)
+
+
+def _import(request: Request, code: str, xml: bytes) -> VersionOut:
+    with acting(request) as (ctx, actor):
+        return usecases.import_bpmn(ctx, actor, code, xml)
+
+
+@items.post("/{code}/bpmn", response_model=VersionOut, status_code=201,
+             summary="Import a BPMN 2.0 process: the item's next version",
+             description="Send the `.bpmn` file as the raw body (application/xml) or as the "
+                         "multipart field `file`.")
+async def import_bpmn(code: str, request: Request, file: UploadFile | None = None) -> VersionOut:
+    data = await file.read() if file is not None else await request.body()
+    return await run_in_threadpool(_import, request, code, data)
+
+
+@items.get("/{code}/versions", response_model=list[VersionOut], summary="Process versions")
+def list_versions(code: str, request: Request) -> list[VersionOut]:
+    with acting(request) as (ctx, actor):
+        return usecases.list_versions(ctx, actor, code)
+
+
+@items.get("/{code}/versions/{version}", response_model=VersionOut,
+            summary="One process version with its BPMN XML")
+def get_version(code: str, version: int, request: Request) -> VersionOut:
+    with acting(request) as (ctx, actor):
+        return usecases.get_version(ctx, actor, code, version)
+
+
+@items.get("/{code}/versions/{version}/bpmn", response_class=Response,
+            responses={200: {"content": {"application/xml": {}}}},
+            summary="The BPMN file of a version (opens in bpmn.io)")
+def get_version_file(code: str, version: int, request: Request) -> Response:
+    with acting(request) as (ctx, actor):
+        found = usecases.get_version(ctx, actor, code, version)
+    return Response(found.bpmn_xml or "", media_type="application/xml")
+
+
+@holidays.get("", response_model=list[HolidayOut], summary="The bureau's holiday calendar")
+def list_holidays(request: Request, year: int | None = None) -> list[HolidayOut]:
+    with acting(request) as (ctx, actor):
+        return usecases.list_holidays(ctx, actor, year)
+
+
+@holidays.put("", response_model=HolidayOut,
+              summary="Mark a day as a holiday or a make-up working day (bureau)")
+def set_holiday(body: HolidayIn, request: Request) -> HolidayOut:
+    with acting(request) as (ctx, actor):
+        return usecases.set_holiday(ctx, actor, body)
+
+
+@holidays.delete("/{day}", status_code=204, summary="Remove a day from the calendar (bureau)")
+def remove_holiday(day: date, request: Request) -> Response:
+    with acting(request) as (ctx, actor):
+        usecases.remove_holiday(ctx, actor, day)
+    return Response(status_code=204)
+
+
+router = APIRouter()
+router.include_router(items)
+router.include_router(holidays)

@@ -1,0 +1,168 @@
+"""Running a service item's process: a thin wrapper over SpiffWorkflow. Pure: no I/O.
+
+A `ProcessRun` starts from a version's BPMN XML, lists the user tasks that are ready
+(each with the department of its lane), completes them with a decision and data, fires
+due timers, and serialises to JSON. The JSON holds the process definition itself, so a
+run restored from it keeps the version it started on whatever is imported later.
+
+Decisions: completing a task sets the case variable `decision` to "approve", "return"
+or "refuse"; the process's exclusive gateways route on it (`decision == "refuse"`).
+
+Timers fire only when `fire_timers()` is called (SpiffWorkflow 3.2's `refresh_timers()`,
+which its deprecated `refresh_waiting_tasks()` calls): the scheduler that calls it belongs
+to the application.
+SpiffWorkflow reads the wall clock (UTC) to decide whether a timer is due.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Literal
+
+from SpiffWorkflow.bpmn.serializer import DEFAULT_CONFIG, BpmnWorkflowSerializer
+from SpiffWorkflow.bpmn.serializer.default.task_spec import BpmnTaskSpecConverter
+from SpiffWorkflow.bpmn.specs.defaults import EndEvent
+from SpiffWorkflow.bpmn.workflow import BpmnWorkflow
+from SpiffWorkflow.exceptions import SpiffWorkflowException
+from SpiffWorkflow.util.task import TaskState
+
+from govbridge.core.errors import Conflict, InvalidInput, NotFound
+from govbridge.services.bpmn import (
+    SAFE_ENGINE,
+    PlatformServiceTask,
+    department_of_lane,
+    load_spec,
+)
+
+Decision = Literal["approve", "return", "refuse"]
+DECISIONS: tuple[str, ...] = ("approve", "return", "refuse")
+# Names a caller may not set through task data.
+RESERVED = frozenset({"decision"})
+
+_SERIALIZER = BpmnWorkflowSerializer(
+    BpmnWorkflowSerializer.configure({**DEFAULT_CONFIG, PlatformServiceTask: BpmnTaskSpecConverter})
+)
+
+
+@dataclass(frozen=True)
+class ReadyTask:
+    id: str  # this task instance (UUID)
+    bpmn_id: str
+    name: str
+    department: str | None  # credit code from the lane's name
+    lane: str | None
+
+
+@dataclass(frozen=True)
+class WaitingTimer:
+    bpmn_id: str
+    name: str
+    due: str | None  # ISO date-time once the timer has been armed
+
+
+class ProcessRun:
+    """One running instance of a process definition."""
+
+    def __init__(self, workflow: BpmnWorkflow) -> None:
+        self.workflow = workflow
+        self.workflow.script_engine = SAFE_ENGINE
+
+    # ---- life cycle -------------------------------------------------------------------------
+
+    @classmethod
+    def start(cls, xml: str | bytes, data: dict[str, Any] | None = None) -> ProcessRun:
+        """Start the (checked) process; runs until the first user tasks or timers."""
+        run = cls(BpmnWorkflow(load_spec(xml), script_engine=SAFE_ENGINE))
+        if data:
+            run.workflow.data.update(data)
+            for task in run.workflow.get_tasks(state=TaskState.READY):
+                task.data.update(data)
+        run._advance()
+        return run
+
+    def _advance(self) -> None:
+        try:
+            self.workflow.do_engine_steps()
+        except SpiffWorkflowException as exc:
+            raise Conflict(f"the process cannot go on: {exc}") from None
+
+    @property
+    def finished(self) -> bool:
+        return bool(self.workflow.is_completed())
+
+    def end_events(self) -> list[str]:
+        """BPMN ids of the end events reached so far (e.g. a refusal's end)."""
+        return [
+            t.task_spec.bpmn_id
+            for t in self.workflow.get_tasks(state=TaskState.COMPLETED)
+            if isinstance(t.task_spec, EndEvent)
+        ]
+
+    # ---- tasks ------------------------------------------------------------------------------
+
+    def ready_tasks(self) -> list[ReadyTask]:
+        return [
+            ReadyTask(
+                id=str(t.id),
+                bpmn_id=t.task_spec.bpmn_id,
+                name=t.task_spec.bpmn_name or t.task_spec.bpmn_id,
+                department=department_of_lane(t.task_spec.lane),
+                lane=t.task_spec.lane,
+            )
+            for t in self.workflow.get_tasks(state=TaskState.READY, manual=True)
+        ]
+
+    def complete(self, task_id: str, decision: Decision = "approve",
+                 data: dict[str, Any] | None = None) -> None:
+        """Complete a ready user task with a decision and optional data, then run on."""
+        if decision not in DECISIONS:
+            raise InvalidInput.one("decision", f"must be one of {', '.join(DECISIONS)}",
+                                   decision)
+        clash = RESERVED & set(data or {})
+        if clash:
+            raise InvalidInput.one("data", "these names are reserved", ", ".join(sorted(clash)))
+        ready = {str(t.id): t for t in self.workflow.get_tasks(state=TaskState.READY,
+                                                                 manual=True)}
+        task = ready.get(str(task_id))
+        if task is None:
+            raise NotFound("ready task", task_id)
+        task.data.update(data or {})
+        task.data["decision"] = decision
+        try:
+            task.run()
+        except SpiffWorkflowException as exc:
+            raise Conflict(f"task {task.task_spec.bpmn_id} cannot be completed: {exc}") from None
+        self._advance()
+
+    # ---- timers -----------------------------------------------------------------------------
+
+    def waiting_timers(self) -> list[WaitingTimer]:
+        out: list[WaitingTimer] = []
+        for t in self.workflow.get_tasks(state=TaskState.WAITING):
+            event = getattr(t.task_spec, "event_definition", None)
+            if event is None or "Timer" not in type(event).__name__:
+                continue
+            out.append(WaitingTimer(t.task_spec.bpmn_id, t.task_spec.bpmn_name or "",
+                                    t._get_internal_data("event_value")))
+        return out
+
+    def fire_timers(self) -> int:
+        """Fire every due timer and run on; returns how many timers fired."""
+        before = {w.bpmn_id for w in self.waiting_timers()}
+        self.workflow.refresh_timers()
+        self._advance()
+        after = {w.bpmn_id for w in self.waiting_timers()}
+        return len(before - after)
+
+    # ---- state ------------------------------------------------------------------------------
+
+    @property
+    def variables(self) -> dict[str, Any]:
+        return dict(self.workflow.data)
+
+    def to_json(self) -> str:
+        return str(_SERIALIZER.serialize_json(self.workflow))
+
+    @classmethod
+    def from_json(cls, state: str) -> ProcessRun:
+        return cls(_SERIALIZER.deserialize_json(state))

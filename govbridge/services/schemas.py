@@ -1,0 +1,107 @@
+"""Typed inputs and results of the service-item use cases."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+MaterialKind = Literal["certificate", "dataset", "form", "upload"]
+ItemStatus = Literal["draft", "published", "retired"]
+DayKind = Literal["holiday", "workday"]
+
+CODE_PATTERN = r"^[0-9A-Z][0-9A-Z-]{2,63}$"
+KEY_PATTERN = r"^[a-z][a-z0-9_]{0,63}$"
+
+
+class Material(BaseModel):
+    """A required material: shared (certificate / dataset) or supplied (form / upload)."""
+
+    model_config = ConfigDict(extra="forbid")
+    key: str = Field(pattern=KEY_PATTERN, description="unique within the item, e.g. id_card")
+    name: str = Field(min_length=1, max_length=200)
+    kind: MaterialKind
+    resource_code: str | None = Field(
+        default=None, max_length=32,
+        description="catalog resource code of the dataset or certificate type (sharing kinds)",
+    )
+    required: bool = True
+
+    @model_validator(mode="after")
+    def _resource_only_for_sharing(self) -> Material:
+        if self.resource_code and self.kind in ("form", "upload"):
+            raise ValueError("resource_code is for materials of kind certificate or dataset")
+        return self
+
+
+class ServiceItemIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    code: str = Field(pattern=CODE_PATTERN, description="事项编码, e.g. 11320500MB1J374274-QY-001")
+    name: str = Field(min_length=1, max_length=200)
+    lead_org_code: str
+    participating_org_codes: list[str] = Field(default_factory=list, max_length=50)
+    materials: list[Material] = Field(default_factory=list, max_length=100)
+    promised_days: int = Field(ge=0, le=3650, description="承诺时限, working days")
+    legal_days: int = Field(ge=1, le=3650, description="法定时限, working days")
+    fee: Decimal = Field(default=Decimal(0), ge=0, le=Decimal("1000000"), decimal_places=2,
+                         description="yuan")
+
+
+class ServiceItemUpdate(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    name: str | None = Field(default=None, min_length=1, max_length=200)
+    lead_org_code: str | None = None
+    participating_org_codes: list[str] | None = Field(default=None, max_length=50)
+    materials: list[Material] | None = Field(default=None, max_length=100)
+    promised_days: int | None = Field(default=None, ge=0, le=3650)
+    legal_days: int | None = Field(default=None, ge=1, le=3650)
+    fee: Decimal | None = Field(default=None, ge=0, le=Decimal("1000000"), decimal_places=2)
+    status: ItemStatus | None = None
+
+
+class ServiceItemOut(BaseModel):
+    code: str
+    name: str
+    lead_org_code: str
+    lead_org_name: str
+    participating_org_codes: list[str]
+    materials: list[Material]
+    promised_days: int
+    legal_days: int
+    fee: Decimal
+    status: ItemStatus
+    current_version: int | None
+    process_id: str | None
+    departments: list[str] = Field(description="credit codes of the departments in the process")
+    created_by: str
+    created_at: datetime
+    updated_at: datetime
+
+
+class VersionOut(BaseModel):
+    code: str
+    version: int
+    current: bool
+    process_id: str
+    process_name: str
+    sha256: str
+    departments: list[str]
+    created_by: str
+    created_at: datetime
+    bpmn_xml: str | None = Field(default=None, description="only when asked for one version")
+
+
+class HolidayIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    day: date
+    kind: DayKind = Field(description="holiday: a day off; workday: a make-up working day (调休)")
+    name: str = Field(min_length=1, max_length=100)
+
+
+class HolidayOut(BaseModel):
+    day: date
+    kind: DayKind
+    name: str
+    created_by: str

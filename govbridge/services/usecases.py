@@ -1,0 +1,361 @@
+"""Use cases of service items: define, import their BPMN process (a new version each time),
+read, and keep the bureau's holiday calendar.
+
+Changing anything needs `service.manage` (the data bureau). Reading needs only a known
+caller: service items are the public guide (办事指南) of what an applicant must bring.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from datetime import date
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import extract, func, select
+
+from govbridge.agreements.workdays import Calendar, add_working_days
+from govbridge.audit.record import record
+from govbridge.catalog.models import Dataset
+from govbridge.core.errors import Conflict, FieldProblem, InvalidInput, NotFound
+from govbridge.core.permissions import Permission
+from govbridge.identity.access import require
+from govbridge.identity.actor import Actor
+from govbridge.identity.models import Organization
+from govbridge.identity.organizations import referenced_organization
+from govbridge.runtime import Ctx
+from govbridge.services.bpmn import parse_process
+from govbridge.services.engine import ProcessRun
+from govbridge.services.models import Holiday, ServiceItem, ServiceItemVersion
+from govbridge.services.schemas import (
+    HolidayIn,
+    HolidayOut,
+    Material,
+    ServiceItemIn,
+    ServiceItemOut,
+    ServiceItemUpdate,
+    VersionOut,
+)
+
+# ---- helpers ---------------------------------------------------------------------------
+
+
+def _fen(fee: Decimal) -> int:
+    return int((fee * 100).to_integral_value())
+
+
+def find_item(ctx: Ctx, code: str) -> ServiceItem:
+    item = ctx.db.scalar(select(ServiceItem).where(ServiceItem.code == code.strip().upper()))
+    if item is None:
+        raise NotFound("service item", code)
+    return item
+
+
+def _version_row(ctx: Ctx, item: ServiceItem, version: int | None) -> ServiceItemVersion:
+    number = version if version is not None else item.current_version
+    row = None if number is None else ctx.db.scalar(
+        select(ServiceItemVersion).where(ServiceItemVersion.item_id == item.id,
+                                         ServiceItemVersion.version == number))
+    if row is None:
+        raise NotFound("process version", f"{item.code} v{number}" if number else item.code)
+    return row
+
+
+def _org_codes(ctx: Ctx, ids: list[int]) -> list[str]:
+    if not ids:
+        return []
+    rows = ctx.db.execute(select(Organization.id, Organization.code)
+                          .where(Organization.id.in_(ids)))
+    codes = {org_id: code for org_id, code in rows}
+    return [codes[i] for i in ids if i in codes]
+
+
+def to_out(ctx: Ctx, item: ServiceItem) -> ServiceItemOut:
+    current = _version_row(ctx, item, None) if item.current_version else None
+    return ServiceItemOut(
+        code=item.code,
+        name=item.name,
+        lead_org_code=item.lead.code,
+        lead_org_name=item.lead.name,
+        participating_org_codes=_org_codes(ctx, list(item.participating_org_ids or [])),
+        materials=[Material.model_validate(m) for m in item.materials or []],
+        promised_days=item.promised_days,
+        legal_days=item.legal_days,
+        fee=Decimal(item.fee_fen) / 100,
+        status=item.status,  # type: ignore[arg-type]
+        current_version=item.current_version,
+        process_id=current.process_id if current else None,
+        departments=list(current.departments) if current else [],
+        created_by=item.created_by,
+        created_at=item.created_at,
+        updated_at=item.updated_at,
+    )
+
+
+def _version_out(item: ServiceItem, row: ServiceItemVersion, with_xml: bool = False) -> VersionOut:
+    return VersionOut(
+        code=item.code,
+        version=row.version,
+        current=row.version == item.current_version,
+        process_id=row.process_id,
+        process_name=row.process_name,
+        sha256=row.sha256,
+        departments=list(row.departments),
+        created_by=row.created_by,
+        created_at=row.created_at,
+        bpmn_xml=row.bpmn_xml if with_xml else None,
+    )
+
+
+def _participants(ctx: Ctx, lead: Organization, codes: list[str]) -> list[int]:
+    ids: list[int] = []
+    for i, code in enumerate(codes):
+        org = referenced_organization(ctx, code, f"participating_org_codes.{i}")
+        if org.id != lead.id and org.id not in ids:
+            ids.append(org.id)
+    return ids
+
+
+def _materials(ctx: Ctx, materials: list[Material]) -> list[dict[str, Any]]:
+    problems: list[FieldProblem] = []
+    seen: set[str] = set()
+    for i, m in enumerate(materials):
+        if m.key in seen:
+            problems.append(FieldProblem(f"materials.{i}.key", "appears twice", m.key,
+                                         "duplicate"))
+        seen.add(m.key)
+        if m.resource_code:
+            ds = ctx.db.scalar(select(Dataset).where(Dataset.resource_code == m.resource_code))
+            if ds is None:
+                problems.append(FieldProblem(f"materials.{i}.resource_code",
+                                             "no dataset in the catalog has this code",
+                                             m.resource_code, "unknown"))
+            elif m.kind == "certificate" and not ds.certificate_type:
+                problems.append(FieldProblem(f"materials.{i}.resource_code",
+                                             "this dataset is not a certificate type",
+                                             m.resource_code, "not_certificate"))
+    if problems:
+        raise InvalidInput(problems)
+    return [m.model_dump() for m in materials]
+
+
+def _check_days(promised: int, legal: int) -> None:
+    if promised > legal:
+        raise InvalidInput.one("promised_days", f"must not exceed the legal time limit ({legal})",
+                               promised, "too_long")
+
+
+# ---- service items ---------------------------------------------------------------------
+
+
+def create_service_item(ctx: Ctx, actor: Actor, data: ServiceItemIn) -> ServiceItemOut:
+    require(actor, Permission.SERVICE_MANAGE)
+    code = data.code.upper()
+    if ctx.db.scalar(select(ServiceItem.id).where(ServiceItem.code == code)) is not None:
+        raise Conflict(f"service item {code} already exists", "code", code)
+    _check_days(data.promised_days, data.legal_days)
+    lead = referenced_organization(ctx, data.lead_org_code, "lead_org_code")
+    item = ServiceItem(
+        code=code,
+        name=data.name.strip(),
+        lead_org_id=lead.id,
+        participating_org_ids=_participants(ctx, lead, data.participating_org_codes),
+        materials=_materials(ctx, data.materials),
+        promised_days=data.promised_days,
+        legal_days=data.legal_days,
+        fee_fen=_fen(data.fee),
+        status="draft",
+        current_version=None,
+        created_by=actor.label,
+        created_at=ctx.now(),
+        updated_at=ctx.now(),
+    )
+    item.lead = lead
+    ctx.db.add(item)
+    ctx.db.flush()
+    record(ctx, actor, "service.create", "service_item", code, {"name": item.name})
+    return to_out(ctx, item)
+
+
+def update_service_item(ctx: Ctx, actor: Actor, code: str,
+                        data: ServiceItemUpdate) -> ServiceItemOut:
+    require(actor, Permission.SERVICE_MANAGE)
+    item = find_item(ctx, code)
+    changed = data.model_dump(exclude_unset=True, exclude_none=True)
+    if data.name is not None:
+        item.name = data.name.strip()
+    if data.lead_org_code is not None:
+        item.lead = referenced_organization(ctx, data.lead_org_code, "lead_org_code")
+        item.lead_org_id = item.lead.id
+        item.participating_org_ids = [i for i in item.participating_org_ids
+                                      if i != item.lead_org_id]
+    if data.participating_org_codes is not None:
+        item.participating_org_ids = _participants(ctx, item.lead, data.participating_org_codes)
+    if data.materials is not None:
+        item.materials = _materials(ctx, data.materials)
+    promised = data.promised_days if data.promised_days is not None else item.promised_days
+    legal = data.legal_days if data.legal_days is not None else item.legal_days
+    _check_days(promised, legal)
+    item.promised_days, item.legal_days = promised, legal
+    if data.fee is not None:
+        item.fee_fen = _fen(data.fee)
+    if data.status is not None:
+        if data.status == "published" and item.current_version is None:
+            raise Conflict("import the item's BPMN process before publishing it", "status",
+                           data.status)
+        item.status = data.status
+    if item.current_version is not None and (data.lead_org_code or data.participating_org_codes
+                                             is not None):
+        _check_departments(ctx, item, list(_version_row(ctx, item, None).departments))
+    item.updated_at = ctx.now()
+    record(ctx, actor, "service.update", "service_item", item.code,
+           {"fields": sorted(changed)})
+    return to_out(ctx, item)
+
+
+def get_service_item(ctx: Ctx, actor: Actor, code: str) -> ServiceItemOut:
+    return to_out(ctx, find_item(ctx, code))
+
+
+def list_service_items(ctx: Ctx, actor: Actor, status: str | None = None,
+                       org_code: str | None = None) -> list[ServiceItemOut]:
+    query = select(ServiceItem).order_by(ServiceItem.code)
+    if status:
+        query = query.where(ServiceItem.status == status)
+    items = list(ctx.db.scalars(query))
+    if org_code:
+        org = referenced_organization(ctx, org_code, "org_code")
+        items = [i for i in items
+                 if i.lead_org_id == org.id or org.id in (i.participating_org_ids or [])]
+    return [to_out(ctx, i) for i in items]
+
+
+# ---- process versions ------------------------------------------------------------------
+
+
+def _check_departments(ctx: Ctx, item: ServiceItem, departments: list[str]) -> None:
+    """Every department of the process must be the item's lead or a participant."""
+    allowed = {item.lead_org_id, *(item.participating_org_ids or [])}
+    allowed_codes = set(_org_codes(ctx, list(allowed)))
+    stray = [d for d in departments if d not in allowed_codes]
+    if stray:
+        raise InvalidInput([
+            FieldProblem("bpmn", "a lane names a department that is neither the lead nor a "
+                         "participating department of the item", d, "not_participating")
+            for d in stray
+        ])
+
+
+def import_bpmn(ctx: Ctx, actor: Actor, code: str, xml: str | bytes) -> VersionOut:
+    """Check a BPMN document and make it the item's next process version.
+
+    Importing the very document of the current version again changes nothing.
+    """
+    require(actor, Permission.SERVICE_MANAGE)
+    item = find_item(ctx, code)
+    text = xml.decode("utf-8") if isinstance(xml, bytes) else xml
+    definition = parse_process(text)
+    _check_departments(ctx, item, definition.departments)
+    digest = hashlib.sha256(text.encode("utf-8")).hexdigest()
+    if item.current_version is not None:
+        current = _version_row(ctx, item, None)
+        if current.sha256 == digest:
+            return _version_out(item, current)
+    last = ctx.db.scalar(select(func.max(ServiceItemVersion.version))
+                         .where(ServiceItemVersion.item_id == item.id)) or 0
+    row = ServiceItemVersion(
+        item_id=item.id,
+        version=last + 1,
+        process_id=definition.process_id,
+        process_name=definition.name,
+        bpmn_xml=text,
+        sha256=digest,
+        departments=definition.departments,
+        created_by=actor.label,
+        created_at=ctx.now(),
+    )
+    ctx.db.add(row)
+    item.current_version = row.version
+    item.updated_at = ctx.now()
+    ctx.db.flush()
+    record(ctx, actor, "service.import_bpmn", "service_item", item.code,
+           {"version": row.version, "process_id": row.process_id, "sha256": digest})
+    return _version_out(item, row)
+
+
+def list_versions(ctx: Ctx, actor: Actor, code: str) -> list[VersionOut]:
+    item = find_item(ctx, code)
+    rows = ctx.db.scalars(select(ServiceItemVersion)
+                          .where(ServiceItemVersion.item_id == item.id)
+                          .order_by(ServiceItemVersion.version))
+    return [_version_out(item, r) for r in rows]
+
+
+def get_version(ctx: Ctx, actor: Actor, code: str, version: int | None = None) -> VersionOut:
+    """One version with its BPMN XML (the current one when `version` is None)."""
+    item = find_item(ctx, code)
+    return _version_out(item, _version_row(ctx, item, version), with_xml=True)
+
+
+def start_process(ctx: Ctx, code: str, version: int | None = None) -> tuple[int, ProcessRun]:
+    """A new run of the item's process (current version by default) and its version number.
+
+    For the case use cases to call; they check their own permission first.
+    """
+    item = find_item(ctx, code)
+    row = _version_row(ctx, item, version)
+    return row.version, ProcessRun.start(row.bpmn_xml)
+
+
+# ---- holiday calendar ------------------------------------------------------------------
+
+
+def _holiday_out(h: Holiday) -> HolidayOut:
+    return HolidayOut(day=h.day, kind=h.kind, name=h.name,  # type: ignore[arg-type]
+                      created_by=h.created_by)
+
+
+def set_holiday(ctx: Ctx, actor: Actor, data: HolidayIn) -> HolidayOut:
+    """Mark a day as a holiday or a make-up working day (replaces what the day was)."""
+    require(actor, Permission.SERVICE_MANAGE)
+    row = ctx.db.scalar(select(Holiday).where(Holiday.day == data.day))
+    if row is None:
+        row = Holiday(day=data.day, created_at=ctx.now())
+        ctx.db.add(row)
+    row.kind, row.name, row.created_by = data.kind, data.name.strip(), actor.label
+    ctx.db.flush()
+    record(ctx, actor, "service.holiday_set", "holiday", data.day.isoformat(),
+           {"kind": data.kind, "name": row.name})
+    return _holiday_out(row)
+
+
+def remove_holiday(ctx: Ctx, actor: Actor, day: date) -> None:
+    require(actor, Permission.SERVICE_MANAGE)
+    row = ctx.db.scalar(select(Holiday).where(Holiday.day == day))
+    if row is None:
+        raise NotFound("calendar day", day.isoformat())
+    ctx.db.delete(row)
+    record(ctx, actor, "service.holiday_remove", "holiday", day.isoformat())
+
+
+def list_holidays(ctx: Ctx, actor: Actor, year: int | None = None) -> list[HolidayOut]:
+    query = select(Holiday).order_by(Holiday.day)
+    if year is not None:
+        query = query.where(extract("year", Holiday.day) == year)
+    return [_holiday_out(h) for h in ctx.db.scalars(query)]
+
+
+def calendar(ctx: Ctx) -> Calendar:
+    """The bureau's calendar, on top of the days given in the settings."""
+    holidays = set(ctx.settings.holidays)
+    workdays = set(ctx.settings.makeup_workdays)
+    for day, kind in ctx.db.execute(select(Holiday.day, Holiday.kind)):
+        (holidays if kind == "holiday" else workdays).add(day)
+        (workdays if kind == "holiday" else holidays).discard(day)
+    return Calendar.of(holidays, workdays)
+
+
+def promised_due(ctx: Ctx, code: str, accepted_on: date) -> date:
+    """The day a case accepted on `accepted_on` is due within the promised time limit."""
+    item = find_item(ctx, code)
+    return add_working_days(accepted_on, item.promised_days, calendar(ctx))
