@@ -107,17 +107,23 @@ def load_demo_city(
                     )
                 )
                 set_fact(ctx.db, FACT, json.dumps(facts))
-            return _city(facts, reused=True)
-        _load_city(ctx, seed, persons, companies, progress)
-        facts = {
-            "seed": seed,
-            "persons": persons,
-            "companies": companies,
-            "departments": len(DEPARTMENTS),
-        }
-        facts.update(_publish_datasets(ctx, seed, persons, companies, progress))
-        set_fact(ctx.db, FACT, json.dumps(facts))
-    return _city(facts, reused=False)
+            city = _city(facts, reused=True)
+        else:
+            _load_city(ctx, seed, persons, companies, progress)
+            facts = {
+                "seed": seed,
+                "persons": persons,
+                "companies": companies,
+                "departments": len(DEPARTMENTS),
+            }
+            facts.update(_publish_datasets(ctx, seed, persons, companies, progress))
+            set_fact(ctx.db, FACT, json.dumps(facts))
+            city = _city(facts, reused=False)
+    # The one-stop service items and their processes (idempotent: a re-run adds nothing).
+    from govbridge.demo.services import load_demo_services
+
+    load_demo_services(rt)
+    return city
 
 
 def _city(facts: dict[str, Any], *, reused: bool) -> DemoCity:

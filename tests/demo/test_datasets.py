@@ -245,11 +245,20 @@ def test_load_publishes_the_datasets_and_ingests_valid_rows(rt, fast_passwords):
         )
         assert codes == set(ctx.db.scalars(select(Company.credit_code)))
 
+    from govbridge.services.models import ServiceItem, ServiceItemVersion
+
+    with rt.context() as ctx:  # the one-stop matters come with the city, processes imported
+        items = set(ctx.db.scalars(select(ServiceItem.name)))
+        assert {"企业开办", "新生儿出生一件事"} <= items and len(items) >= 3
+        versions = ctx.db.scalar(select(func.count()).select_from(ServiceItemVersion))
+
     before = _counts(rt)
     again = load_demo_city(rt, seed=SEED, persons=PERSONS, companies=COMPANIES)
     assert again.reused
     assert (again.datasets, again.records) == (city.datasets, city.records)
     assert _counts(rt) == before
+    with rt.context() as ctx:
+        assert ctx.db.scalar(select(func.count()).select_from(ServiceItemVersion)) == versions
 
 
 def test_a_city_loaded_without_datasets_gets_them_once(rt, fast_passwords, monkeypatch):
