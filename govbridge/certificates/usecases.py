@@ -31,7 +31,7 @@ from govbridge.certificates.vc import (
     verify_url,
 )
 from govbridge.certificates.verify import KnownStatus, holder_kind_of, verify_bytes
-from govbridge.core.errors import Conflict, InvalidInput, NotFound, PermissionDenied
+from govbridge.core.errors import Conflict, FieldProblem, InvalidInput, NotFound, PermissionDenied
 from govbridge.core.identifiers import validate_citizen_id, validate_credit_code
 from govbridge.core.permissions import Permission
 from govbridge.identity.access import require
@@ -179,9 +179,13 @@ def _share(ctx: Ctx, org: Organization, dataset, data: CertificateIn) -> None:  
     feeder = Actor(kind="operator", name="certificates", organization_id=org.id,
                    permissions=frozenset({Permission.DATA_INGEST_OWN_ORG}))
     report = ingest_rows(ctx, feeder, dataset.resource_code, [row], source="rest")
-    if report.rejected:
-        raise InvalidInput.one("data", "the certificate's data does not fit its dataset "
-                               f"{dataset.resource_code}", None, "dataset_rejected")
+    if report.rejected:  # name each field and value the dataset's rules refused
+        raise InvalidInput([
+            FieldProblem(f"data.{p.field}", f"{p.reason} (dataset {dataset.resource_code})",
+                         p.value, p.rule)
+            for p in report.problems] or FieldProblem(
+            "data", f"the certificate's data does not fit its dataset {dataset.resource_code}",
+            None, "dataset_rejected"))
 
 
 def _row(ctx: Ctx, certificate_id: int) -> Certificate:

@@ -11,7 +11,7 @@ from datetime import UTC, date, datetime, timedelta
 import pytest
 from joserfc import jws
 from joserfc.jwk import OKPKey
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from govbridge.agreements import usecases as agreements
 from govbridge.agreements.schemas import AgreementRequestIn
@@ -23,6 +23,7 @@ from govbridge.identity.actor import Actor
 from govbridge.identity.organizations import org_by_code
 from govbridge.ledger.models import LedgerEntry
 from govbridge.seals.usecases import ca_certificate_pem
+from ingest_helpers import person_id
 from support import need
 
 pytestmark = pytest.mark.filterwarnings("ignore:EdDSA is deprecated")
@@ -216,3 +217,13 @@ def test_a_revoked_seal_no_longer_vouches(rt, issue, provider, operator):
     with rt.context() as ctx:
         revoke_seal(ctx, operator, kids["seal"], "key compromised")
     assert _verify(rt, token.encode()).status == "tampered"
+
+
+def test_data_its_dataset_refuses_names_the_field_and_issues_nothing(rt, issue):
+    with pytest.raises(InvalidInput) as caught:
+        issue(6, data={"legal_rep": "张三", "legal_rep_id": person_id(6),
+                       "established": "2020-02-30"})
+    problems = {(p.field, p.value) for p in caught.value.problems}
+    assert ("data.established", "2020-02-30") in problems
+    with rt.context() as ctx:
+        assert ctx.db.scalar(select(func.count()).select_from(Certificate)) == 0
