@@ -11,6 +11,7 @@ from govbridge.api import problems
 from govbridge.api.headers import SecurityHeaders
 from govbridge.api.limits import BodySizeLimit
 from govbridge.api.routes import agreements as agreement_routes
+from govbridge.api.routes import cases as case_routes
 from govbridge.api.routes import (
     catalog,
     exchange,
@@ -60,6 +61,7 @@ def create_app(rt: Runtime) -> FastAPI:
     v1.include_router(service_routes.router)
     v1.include_router(certificate_routes.router)
     v1.include_router(certificate_routes.public)
+    v1.include_router(case_routes.router)
     app.include_router(v1)
 
     from govbridge.web.catalog_pages import router as catalog_pages

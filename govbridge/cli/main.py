@@ -15,6 +15,7 @@ from govbridge import __version__
 from govbridge.bus.base import InProcessBus
 from govbridge.cli.agreements import agreement_app
 from govbridge.cli.bench import bench_app
+from govbridge.cli.cases import case_app
 from govbridge.cli.catalog import catalog_app
 from govbridge.cli.certificates import cert_app
 from govbridge.cli.common import JsonOpt, err, fail, out, settings
@@ -53,6 +54,7 @@ app.add_typer(stream_app, name="stream")
 app.add_typer(seal_app, name="seal")
 app.add_typer(node_app, name="node")
 app.add_typer(service_app, name="service")
+app.add_typer(case_app, name="case")
 app.add_typer(cert_app, name="cert")
 app.command("ingest")(ingest_cmd)
 

@@ -57,6 +57,11 @@ class Permission(StrEnum):
     CERT_ISSUE_OWN_ORG = "cert.issue_own_org"
     CERT_REVOKE = "cert.revoke"
     CERT_REVOKE_OWN_ORG = "cert.revoke_own_org"
+    CASE_ACCEPT = "case.accept"
+    CASE_ACCEPT_OWN_ORG = "case.accept_own_org"
+    CASE_DECIDE = "case.decide"
+    CASE_DECIDE_OWN_ORG = "case.decide_own_org"
+    CASE_READ = "case.read"
 
 
 ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
@@ -78,6 +83,7 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
             Permission.LEDGER_READ,
             Permission.LEDGER_AUDIT,
             Permission.SERVICE_MANAGE,
+            Permission.CASE_READ,
         }
     ),
     Role.DATA_OFFICER: frozenset(
@@ -100,13 +106,16 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
             Permission.CERT_REVOKE_OWN_ORG,
         }
     ),
-    Role.CLERK: frozenset({Permission.ORG_READ, Permission.CATALOG_READ}),
+    Role.CLERK: frozenset(
+        {Permission.ORG_READ, Permission.CATALOG_READ, Permission.CASE_ACCEPT_OWN_ORG}
+    ),
     Role.APPROVER: frozenset(
         {
             Permission.ORG_READ,
             Permission.CATALOG_READ,
             Permission.CERT_ISSUE_OWN_ORG,
             Permission.CERT_REVOKE_OWN_ORG,
+            Permission.CASE_DECIDE_OWN_ORG,
         }
     ),
     Role.AUDITOR: frozenset(
@@ -120,6 +129,7 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
             Permission.LEDGER_READ,
             Permission.LEDGER_AUDIT,
             Permission.ACCESS_FLAGS_READ,
+            Permission.CASE_READ,
         }
     ),
     Role.APPLICANT: frozenset({Permission.SELF_SERVICE}),
@@ -145,6 +155,8 @@ OWN_ORG_VARIANT: dict[Permission, Permission] = {
     Permission.SEAL_MANAGE: Permission.SEAL_MANAGE_OWN_ORG,
     Permission.CERT_ISSUE: Permission.CERT_ISSUE_OWN_ORG,
     Permission.CERT_REVOKE: Permission.CERT_REVOKE_OWN_ORG,
+    Permission.CASE_ACCEPT: Permission.CASE_ACCEPT_OWN_ORG,
+    Permission.CASE_DECIDE: Permission.CASE_DECIDE_OWN_ORG,
 }
 
 

@@ -2,6 +2,7 @@
 
 from govbridge.agreements.models import Agreement
 from govbridge.audit.models import AuditEvent
+from govbridge.cases.models import Case, CaseEvent, CaseMaterial
 from govbridge.catalog.models import Dataset, DatasetVersion, SearchTerm
 from govbridge.certificates.models import Certificate
 from govbridge.exchange.models import AccessFlag, ExchangeUsage
@@ -38,6 +39,9 @@ __all__ = [
     "ApiClient",
     "AuditEvent",
     "Base",
+    "Case",
+    "CaseEvent",
+    "CaseMaterial",
     "Certificate",
     "Checkpoint",
     "Company",

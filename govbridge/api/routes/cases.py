@@ -1,0 +1,94 @@
+"""Case routes (办件): apply, accept at the front desk, upload what is missing, decide
+back-office tasks, follow the timeline, and the bureau's overdue list."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Request, UploadFile
+from starlette.concurrency import run_in_threadpool
+
+from govbridge.api.deps import acting
+from govbridge.cases import usecases
+from govbridge.cases.schemas import (
+    AcceptIn,
+    CaseDetail,
+    CaseOut,
+    CaseSubmitIn,
+    DecisionIn,
+    NotAcceptIn,
+    TaskOut,
+)
+
+router = APIRouter(prefix="/cases", tags=["cases"])
+
+
+@router.post("", response_model=CaseDetail, status_code=201,
+             summary="Apply for a service item (applicant)")
+def submit(body: CaseSubmitIn, request: Request) -> CaseDetail:
+    with acting(request) as (ctx, actor):
+        return usecases.submit_application(ctx, actor, body)
+
+
+@router.get("", response_model=list[CaseOut], summary="Cases the caller's staff role sees")
+def list_cases(request: Request, state: str | None = None) -> list[CaseOut]:
+    with acting(request) as (ctx, actor):
+        return usecases.list_cases(ctx, actor, state)
+
+
+@router.get("/mine", response_model=list[CaseOut], summary="The applicant's own cases")
+def mine(request: Request) -> list[CaseOut]:
+    with acting(request) as (ctx, actor):
+        return usecases.my_cases(ctx, actor)
+
+
+@router.get("/tasks", response_model=list[TaskOut],
+            summary="Ready tasks of the approver's department")
+def tasks(request: Request) -> list[TaskOut]:
+    with acting(request) as (ctx, actor):
+        return usecases.my_tasks(ctx, actor)
+
+
+@router.get("/overdue", response_model=list[CaseOut], summary="Overdue cases (bureau)")
+def overdue(request: Request) -> list[CaseOut]:
+    with acting(request) as (ctx, actor):
+        return usecases.overdue_cases(ctx, actor)
+
+
+@router.get("/{code}", response_model=CaseDetail,
+            summary="A case's timeline, current step, holder and missing materials")
+def timeline(code: str, request: Request) -> CaseDetail:
+    with acting(request) as (ctx, actor):
+        return usecases.timeline(ctx, actor, code)
+
+
+@router.post("/{code}/accept", response_model=CaseDetail,
+             summary="Accept after checking the applicant's identity (front desk)")
+def accept(code: str, body: AcceptIn, request: Request) -> CaseDetail:
+    with acting(request) as (ctx, actor):
+        return usecases.accept(ctx, actor, code, body.identity_checked_id)
+
+
+@router.post("/{code}/not-accept", response_model=CaseDetail,
+             summary="Do not accept, with a reason (front desk)")
+def not_accept(code: str, body: NotAcceptIn, request: Request) -> CaseDetail:
+    with acting(request) as (ctx, actor):
+        return usecases.not_accept(ctx, actor, code, body.reason)
+
+
+@router.post("/{code}/decisions", response_model=CaseDetail,
+             summary="Approve, return or refuse a ready task (approver)")
+def decide(code: str, body: DecisionIn, request: Request) -> CaseDetail:
+    with acting(request) as (ctx, actor):
+        return usecases.decide(ctx, actor, code, body)
+
+
+def _upload(request: Request, code: str, key: str, filename: str, data: bytes) -> CaseDetail:
+    with acting(request) as (ctx, actor):
+        return usecases.upload_material(ctx, actor, code, key, filename, data)
+
+
+@router.post("/{code}/materials/{key}", response_model=CaseDetail,
+             summary="Upload a missing material (applicant)",
+             description="Send the file as the multipart field `file`.")
+async def upload(code: str, key: str, request: Request, file: UploadFile) -> CaseDetail:
+    data = await file.read(usecases.MAX_UPLOAD + 1)
+    return await run_in_threadpool(_upload, request, code, key, file.filename or key, data)

@@ -1,0 +1,465 @@
+"""Use cases of cases (办件): submit, accept at the front desk (certificates fetched by
+"request to view" through the exchange, under the case's service item as purpose),
+upload what is missing, decide back-office tasks, follow the timeline, and the
+scheduler's tick (BPMN timers, the 80 % reminder, the overdue escalation).
+
+Every state change is timestamped in `case_events` and ledgered ("case.state", subjects =
+[the applicant]); the process run is saved after every step.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import uuid
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import select, update
+
+from govbridge.agreements.policy import AgreementDenied
+from govbridge.audit.record import record
+from govbridge.cases import rules
+from govbridge.cases.models import Case, CaseEvent, CaseMaterial
+from govbridge.cases.schemas import (
+    CaseDetail,
+    CaseOut,
+    CaseSubmitIn,
+    DecisionIn,
+    EventOut,
+    MaterialOut,
+    StepOut,
+    TaskOut,
+    TickReport,
+)
+from govbridge.certificates.models import Certificate
+from govbridge.core.errors import Conflict, InvalidInput, NotFound, PermissionDenied
+from govbridge.core.permissions import Permission
+from govbridge.exchange import gateway
+from govbridge.exchange.schemas import PurposeIn, QueryIn
+from govbridge.identity.access import require
+from govbridge.identity.actor import Actor
+from govbridge.identity.models import Organization
+from govbridge.identity.organizations import org_by_code
+from govbridge.ledger import log
+from govbridge.runtime import Ctx
+from govbridge.services import usecases as services
+from govbridge.services.engine import ProcessRun
+
+LEDGER_KIND = "case.state"
+OPEN_STATES = ("accepted", "in_progress")
+MAX_UPLOAD = 10 * 1_048_576
+
+# ---- helpers ---------------------------------------------------------------------------
+
+
+def _utc(value: datetime) -> datetime:
+    return value if value.tzinfo else value.replace(tzinfo=UTC)
+
+
+def find_case(ctx: Ctx, code: str, *, lock: bool = False) -> Case:
+    """The case by code; `lock` holds its row until commit (a step that changes the process
+    run: two departments deciding parallel tasks at once must not overwrite each other)."""
+    key = code.strip().upper()
+    query = select(Case).where(Case.code == key)
+    if lock:
+        # An UPDATE takes the row's write lock on every database (SQLite included) before
+        # the row is read; the read then sees what a concurrent step committed.
+        ctx.db.execute(update(Case).where(Case.code == key).values(updated_at=Case.updated_at)
+                       .execution_options(synchronize_session=False))
+        query = query.execution_options(populate_existing=True)
+    row = ctx.db.scalar(query)
+    if row is None:
+        raise NotFound("case", code)
+    return row
+
+
+def _event(ctx: Ctx, case: Case, actor: str, kind: str, **detail: Any) -> None:
+    ctx.db.add(CaseEvent(case_id=case.id, at=ctx.now(), actor=actor, kind=kind, detail=detail))
+
+
+def _move(ctx: Ctx, case: Case, actor: Actor | str, target: str, **detail: Any) -> None:
+    """Change the state (checked), timestamp it, ledger it."""
+    label = actor if isinstance(actor, str) else actor.label
+    rules.check_transition(case.state, target)
+    before, case.state, case.updated_at = case.state, target, ctx.now()
+    _event(ctx, case, label, target, **detail)
+    log.append(ctx, LEDGER_KIND, {"case": case.code, "item": case.item_code, "from": before,
+                                  "to": target, "by": label}, subjects=[case.applicant_id])
+    ctx.emit("cases.state", {"case": case.code, "state": target})
+
+
+def _materials(ctx: Ctx, case: Case) -> list[CaseMaterial]:
+    return list(ctx.db.scalars(select(CaseMaterial).where(CaseMaterial.case_id == case.id)
+                               .order_by(CaseMaterial.id)))
+
+
+def _missing(materials: list[CaseMaterial]) -> list[str]:
+    return rules.missing_materials([(m.key, m.required, m.status) for m in materials])
+
+
+def _run(case: Case) -> ProcessRun | None:
+    return ProcessRun.from_json(case.workflow_state) if case.workflow_state else None
+
+
+def _save(case: Case, run: ProcessRun) -> None:
+    case.workflow_state = run.to_json()
+
+
+def _overdue(ctx: Ctx, case: Case) -> bool:
+    return (case.state in OPEN_STATES and case.accepted_at is not None
+            and case.promised_due is not None
+            and rules.deadline_status(ctx.now(), _utc(case.accepted_at), case.promised_due)
+            == "overdue")
+
+
+def _out(ctx: Ctx, case: Case) -> CaseOut:
+    return CaseOut(code=case.code, item_code=case.item_code, item_version=case.item_version,
+                   applicant_id=case.applicant_id, applicant_name=case.applicant_name,
+                   state=case.state, submitted_at=case.submitted_at,
+                   accepted_at=case.accepted_at, completed_at=case.completed_at,
+                   promised_due=case.promised_due, reason=case.reason,
+                   overdue=_overdue(ctx, case))
+
+
+def _detail(ctx: Ctx, case: Case) -> CaseDetail:
+    materials = _materials(ctx, case)
+    run = _run(case) if case.state == "in_progress" else None
+    events = ctx.db.scalars(select(CaseEvent).where(CaseEvent.case_id == case.id)
+                            .order_by(CaseEvent.id))
+    return CaseDetail(
+        **_out(ctx, case).model_dump(),
+        materials=[MaterialOut(key=m.key, name=m.name, kind=m.kind, required=m.required,
+                               status=m.status, source=m.source, detail=m.detail)
+                   for m in materials],
+        missing=_missing(materials),
+        current_steps=[StepOut(task_id=t.id, name=t.name, department=t.department)
+                       for t in (run.ready_tasks() if run else [])],
+        events=[EventOut(at=e.at, actor=e.actor, kind=e.kind, detail=e.detail) for e in events],
+    )
+
+
+def _own_case(actor: Actor, case: Case) -> None:
+    require(actor, Permission.SELF_SERVICE)
+    if not actor.subject_id or actor.subject_id != case.applicant_id:
+        raise NotFound("case", case.code)  # another applicant's case is not disclosed
+
+
+def _item_orgs(ctx: Ctx, case: Case) -> set[int]:
+    item = services.find_item(ctx, case.item_code)
+    return {item.lead_org_id, *(item.participating_org_ids or [])}
+
+
+def _may_read(ctx: Ctx, actor: Actor, case: Case) -> bool:
+    if Permission.CASE_READ in actor.permissions:
+        return True
+    if actor.subject_id and actor.subject_id == case.applicant_id:
+        return Permission.SELF_SERVICE in actor.permissions
+    org = actor.organization_id
+    if org is None or org not in _item_orgs(ctx, case):
+        return False
+    return bool({Permission.CASE_ACCEPT_OWN_ORG, Permission.CASE_DECIDE_OWN_ORG,
+                 Permission.CASE_ACCEPT, Permission.CASE_DECIDE} & actor.permissions)
+
+
+def _start_work_if_complete(ctx: Ctx, case: Case, actor: Actor | str) -> None:
+    """An accepted case goes into the back office once no required material is missing."""
+    if case.state == "accepted" and not _missing(_materials(ctx, case)):
+        _move(ctx, case, actor, "in_progress")
+
+
+# ---- applicant -------------------------------------------------------------------------
+
+
+def submit_application(ctx: Ctx, actor: Actor, data: CaseSubmitIn) -> CaseDetail:
+    """An applicant (citizen or enterprise, as logged in) applies for a published item."""
+    require(actor, Permission.SELF_SERVICE)
+    if not actor.subject_id:
+        raise PermissionDenied(Permission.SELF_SERVICE.value,
+                               "only a citizen or enterprise account can apply")
+    item = services.find_item(ctx, data.item_code)
+    if item.status != "published" or item.current_version is None:
+        raise Conflict(f"service item {item.code} is not open for applications", "item_code",
+                       item.code)
+    case = Case(code=f"BJ{ctx.now():%Y%m%d}{uuid.uuid4().hex[:8].upper()}",
+                item_code=item.code, applicant_id=actor.subject_id,
+                applicant_name=data.applicant_name.strip(), state="submitted",
+                form=data.form, submitted_at=ctx.now(), created_by=actor.label,
+                updated_at=ctx.now())
+    ctx.db.add(case)
+    ctx.db.flush()
+    for m in item.materials or []:
+        filled = m["kind"] == "form" and m["key"] in data.form
+        ctx.db.add(CaseMaterial(
+            case_id=case.id, key=m["key"], name=m["name"], kind=m["kind"],
+            required=bool(m.get("required", True)),
+            status="uploaded" if filled else "missing",
+            source="form" if filled else None,
+            detail=None if filled else "awaiting acceptance", updated_at=ctx.now()))
+    _event(ctx, case, actor.label, "submitted", item=item.code)
+    log.append(ctx, LEDGER_KIND, {"case": case.code, "item": case.item_code, "from": None,
+                                  "to": "submitted", "by": actor.label},
+               subjects=[case.applicant_id])
+    ctx.db.flush()
+    return _detail(ctx, case)
+
+
+def upload_material(ctx: Ctx, actor: Actor, code: str, key: str, filename: str,
+                    content: bytes) -> CaseDetail:
+    """The applicant supplies a material that is missing (or was rejected); nothing else."""
+    case = find_case(ctx, code, lock=True)
+    _own_case(actor, case)
+    if case.state in rules.FINAL:
+        raise Conflict(f"case {case.code} is {case.state}", "state", case.state)
+    material = next((m for m in _materials(ctx, case) if m.key == key), None)
+    if material is None:
+        raise NotFound("material", key)
+    if case.state == "submitted" and material.kind in ("certificate", "dataset"):
+        raise Conflict(f"material {key} is requested by sharing when the case is accepted; "
+                       "upload it only if it is then missing", "key", key)
+    if material.status not in ("missing", "rejected"):
+        raise Conflict(f"material {key} is {material.status}: nothing to upload", "key", key)
+    if not content or len(content) > MAX_UPLOAD:
+        raise InvalidInput.one("content", f"must be 1 byte to {MAX_UPLOAD} bytes", len(content))
+    digest = hashlib.sha256(content).hexdigest()
+    material.status, material.source = "uploaded", f"upload:{digest}"
+    material.detail, material.updated_at = filename[:200], ctx.now()
+    _event(ctx, case, actor.label, "uploaded", material=key, filename=filename[:200],
+           sha256=digest)
+    ctx.db.flush()
+    _start_work_if_complete(ctx, case, actor)
+    return _detail(ctx, case)
+
+
+def my_cases(ctx: Ctx, actor: Actor) -> list[CaseOut]:
+    require(actor, Permission.SELF_SERVICE)
+    rows = ctx.db.scalars(select(Case).where(Case.applicant_id == (actor.subject_id or ""))
+                          .order_by(Case.id))
+    return [_out(ctx, c) for c in rows]
+
+
+def timeline(ctx: Ctx, actor: Actor, code: str) -> CaseDetail:
+    """The case as its applicant or the staff concerned see it: materials, what is missing,
+    the current steps with the departments holding them, and every timestamped event."""
+    case = find_case(ctx, code)
+    if not _may_read(ctx, actor, case):
+        if Permission.SELF_SERVICE in actor.permissions:
+            raise NotFound("case", code)
+        raise PermissionDenied(Permission.CASE_READ.value)
+    return _detail(ctx, case)
+
+
+# ---- front desk ------------------------------------------------------------------------
+
+
+def _certificate_status(ctx: Ctx, resource_code: str, holder: str) -> str | None:
+    row = ctx.db.scalar(select(Certificate)
+                        .where(Certificate.certificate_type == resource_code,
+                               Certificate.holder_id == holder)
+                        .order_by(Certificate.id.desc()).limit(1))
+    if row is None:
+        return None
+    if row.status == "revoked":
+        return "revoked"
+    if row.valid_until is not None and _utc(row.valid_until) < ctx.now():
+        return "expired"
+    return "valid"
+
+
+def _request_to_view(ctx: Ctx, clerk: Actor, org: Organization, case: Case,
+                     material: CaseMaterial, resource_code: str | None) -> None:
+    if not resource_code:
+        material.status, material.detail = "missing", "not shared: the applicant supplies it"
+        return
+    # The clerk asks through the case only: the query is bound to the case's purpose.
+    asker = Actor(kind="user", name=f"{clerk.name} (case {case.code})",
+                  user_id=clerk.user_id, organization_id=org.id,
+                  permissions=frozenset({Permission.EXCHANGE_QUERY_OWN_ORG}))
+    try:
+        answer = gateway.query(ctx, asker, resource_code, QueryIn(
+            subject_ids=[case.applicant_id],
+            purpose=PurposeIn(kind="service_item", code=case.item_code)))
+    except AgreementDenied as exc:
+        material.status, material.detail = "missing", f"no agreement ({exc.reason})"
+        return
+    rows = len(answer.data.get("rows") or [])
+    material.source = f"exchange:{answer.data['query_id']}"
+    cert = (_certificate_status(ctx, resource_code, case.applicant_id)
+            if material.kind == "certificate" else None)
+    material.status, material.detail = rules.certificate_material_status(rows, cert)
+
+
+def accept(ctx: Ctx, actor: Actor, code: str, identity_checked_id: str) -> CaseDetail:
+    """The front desk accepts (受理) after checking the applicant's identity: the process
+    starts on the item's current version and every shared material is requested."""
+    case = find_case(ctx, code, lock=True)
+    item = services.find_item(ctx, case.item_code)
+    require(actor, Permission.CASE_ACCEPT, organization_id=item.lead_org_id)
+    if case.state != "submitted":  # (a case returned for correction is not accepted again)
+        raise Conflict(f"case {case.code} is {case.state}, not submitted", "state", case.state)
+    if identity_checked_id.strip().upper() != case.applicant_id:
+        raise InvalidInput.one("identity_checked_id",
+                               "does not match the applicant of the case", None,
+                               "identity_mismatch")
+    org = ctx.db.get(Organization, item.lead_org_id)
+    assert org is not None
+    version, run = services.start_process(ctx, item.code)
+    case.item_version, case.accepted_at = version, ctx.now()
+    case.accepting_org_id = org.id
+    case.promised_due = services.promised_due(ctx, item.code, ctx.now().date())
+    _save(case, run)
+    resources = {m["key"]: m.get("resource_code") for m in item.materials or []}
+    for material in _materials(ctx, case):
+        if material.kind in ("certificate", "dataset"):
+            _request_to_view(ctx, actor, org, case, material, resources.get(material.key))
+        elif material.status == "missing":
+            material.detail = "the applicant supplies it"
+        material.updated_at = ctx.now()
+    _move(ctx, case, actor, "accepted", version=version, due=case.promised_due.isoformat())
+    ctx.db.flush()
+    _start_work_if_complete(ctx, case, actor)
+    record(ctx, actor, "case.accept", "case", case.code, {"item": case.item_code})
+    return _detail(ctx, case)
+
+
+def not_accept(ctx: Ctx, actor: Actor, code: str, reason: str) -> CaseDetail:
+    """The front desk does not accept (不予受理), with a reason."""
+    case = find_case(ctx, code, lock=True)
+    item = services.find_item(ctx, case.item_code)
+    require(actor, Permission.CASE_ACCEPT, organization_id=item.lead_org_id)
+    if len(reason.strip()) < 2:
+        raise InvalidInput.one("reason", "say why the application is not accepted", reason)
+    rules.check_transition(case.state, "not_accepted")
+    case.reason, case.completed_at = reason.strip(), ctx.now()
+    case.accepting_org_id = item.lead_org_id
+    _move(ctx, case, actor, "not_accepted", reason=case.reason)
+    record(ctx, actor, "case.not_accept", "case", case.code, {"reason": case.reason})
+    return _detail(ctx, case)
+
+
+def list_cases(ctx: Ctx, actor: Actor, state: str | None = None) -> list[CaseOut]:
+    """Every case (CASE_READ), those of items the caller's department takes part in (clerks,
+    approvers), or an applicant's own."""
+    query = select(Case).order_by(Case.id)
+    if state:
+        query = query.where(Case.state == state)
+    return [_out(ctx, c) for c in ctx.db.scalars(query) if _may_read(ctx, actor, c)]
+
+
+# ---- back office -----------------------------------------------------------------------
+
+
+def my_tasks(ctx: Ctx, actor: Actor) -> list[TaskOut]:
+    """Ready tasks of in-progress cases whose lane is the approver's department."""
+    if actor.organization_id is None:
+        raise PermissionDenied(Permission.CASE_DECIDE.value, "tasks belong to a department")
+    require(actor, Permission.CASE_DECIDE, organization_id=actor.organization_id)
+    org = ctx.db.get(Organization, actor.organization_id)
+    assert org is not None
+    out: list[TaskOut] = []
+    for case in ctx.db.scalars(select(Case).where(Case.state == "in_progress")
+                               .order_by(Case.promised_due, Case.id)):
+        run = _run(case)
+        for t in run.ready_tasks() if run else []:
+            if t.department == org.code:
+                out.append(TaskOut(case_code=case.code, item_code=case.item_code,
+                                   applicant_name=case.applicant_name,
+                                   promised_due=case.promised_due, task_id=t.id, name=t.name,
+                                   department=t.department))
+    return out
+
+
+def decide(ctx: Ctx, actor: Actor, code: str, data: DecisionIn) -> CaseDetail:
+    """Approve, return for correction, or refuse one ready task (by its department only)."""
+    case = find_case(ctx, code, lock=True)
+    if case.state != "in_progress":
+        raise Conflict(f"case {case.code} is {case.state}, not in progress", "state",
+                       case.state)
+    run = _run(case)
+    assert run is not None
+    task = next((t for t in run.ready_tasks() if t.id == data.task_id), None)
+    if task is None:
+        raise NotFound("ready task", data.task_id)
+    dept = org_by_code(ctx, task.department) if task.department else None
+    if dept is None:
+        raise Conflict(f"task {task.bpmn_id} has no department", "task_id", data.task_id)
+    require(actor, Permission.CASE_DECIDE, organization_id=dept.id)
+    opinion = data.opinion.strip()
+    if data.decision != "approve" and len(opinion) < 2:
+        raise InvalidInput.one("opinion", "a return or a refusal needs an opinion", opinion)
+    materials = {m.key: m for m in _materials(ctx, case)}
+    unknown = [k for k in data.materials if k not in materials]
+    if unknown:
+        raise InvalidInput.one("materials", "no such material in the case", ", ".join(unknown))
+    run.complete(task.id, data.decision, {"opinion": opinion})
+    _save(case, run)
+    _event(ctx, case, actor.label, "decided", task=task.name, department=task.department,
+           decision=data.decision, opinion=opinion)
+    record(ctx, actor, "case.decide", "case", case.code,
+           {"task": task.bpmn_id, "decision": data.decision})
+    if data.decision == "refuse":
+        case.reason, case.completed_at = opinion, ctx.now()
+        _move(ctx, case, actor, "refused", task=task.name, opinion=opinion)
+    elif data.decision == "return":
+        case.reason = opinion
+        for key in data.materials:
+            materials[key].status, materials[key].detail = "rejected", opinion
+            materials[key].updated_at = ctx.now()
+        _event(ctx, case, actor.label, "returned", opinion=opinion,
+               materials=list(data.materials))
+        if data.materials:  # back to the applicant until the materials come again
+            _move(ctx, case, actor, "accepted", correction=list(data.materials))
+    if case.state == "in_progress" and run.finished:
+        case.completed_at = ctx.now()
+        _move(ctx, case, actor, "completed", ends=run.end_events())
+    ctx.db.flush()
+    return _detail(ctx, case)
+
+
+# ---- bureau and scheduler --------------------------------------------------------------
+
+
+def overdue_cases(ctx: Ctx, actor: Actor) -> list[CaseOut]:
+    require(actor, Permission.CASE_READ)
+    rows = ctx.db.scalars(select(Case).where(Case.state.in_(OPEN_STATES))
+                          .order_by(Case.promised_due, Case.id))
+    return [_out(ctx, c) for c in rows if _overdue(ctx, c)]
+
+
+def tick(ctx: Ctx, now: datetime | None = None) -> TickReport:
+    """One round of the scheduler: fire due BPMN timers of in-progress cases, remind at 80 %
+    of the promised limit and escalate when overdue (once each)."""
+    at = now or ctx.now()
+    report = TickReport()
+    open_cases = list(ctx.db.scalars(select(Case.code).where(Case.state.in_(OPEN_STATES))
+                                     .order_by(Case.id)))
+    for code in open_cases:
+        case = find_case(ctx, code, lock=True)
+        if case.state not in OPEN_STATES:
+            continue
+        if case.state == "in_progress":
+            run = _run(case)
+            fired = run.fire_timers() if run else 0
+            if run and fired:
+                report.timers_fired += fired
+                _save(case, run)
+                _event(ctx, case, "scheduler", "timer", fired=fired)
+                if run.finished:
+                    case.completed_at = at
+                    _move(ctx, case, "scheduler", "completed", ends=run.end_events())
+                    report.completed.append(case.code)
+                    continue
+        if case.accepted_at is None or case.promised_due is None:
+            continue
+        status = rules.deadline_status(at, _utc(case.accepted_at), case.promised_due)
+        if status in ("remind", "overdue") and case.reminded_at is None:
+            case.reminded_at = at
+            _event(ctx, case, "scheduler", "reminded", due=case.promised_due.isoformat())
+            ctx.emit("cases.reminded", {"case": case.code})
+            report.reminded.append(case.code)
+        if status == "overdue" and case.escalated_at is None:
+            case.escalated_at = at
+            _event(ctx, case, "scheduler", "escalated", due=case.promised_due.isoformat())
+            ctx.emit("cases.escalated", {"case": case.code})
+            report.escalated.append(case.code)
+    ctx.db.flush()
+    return report
