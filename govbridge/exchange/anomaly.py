@@ -6,9 +6,8 @@
 - off_hours_bulk: one call about many subjects (or returning many rows) outside
   working hours in China Standard Time (weekdays 08:00–20:00).
 
-The third rule of the issue, subjects with no case behind a service-item purpose,
-needs the cases of one-stop services (办件), which do not exist yet; it is not
-checked here.
+- no_case: a call made for a service item (办件 purpose) about subjects who have no
+  open or recently completed case of that item.
 """
 
 from __future__ import annotations
@@ -62,3 +61,19 @@ def off_hours_flag(at: datetime, subjects: int, rows: int,
         return Flag("off_hours_bulk", f"{size} subjects/rows at {local:%a %H:%M} CST, "
                     "outside working hours")
     return None
+
+
+def no_case_flag(purpose: dict[str, object], subjects: list[str],
+                 with_case: set[str]) -> Flag | None:
+    """Flag a service-item call about subjects none of whose cases it could serve.
+
+    Counts only: the subjects themselves are in the ledger entry the flag points at.
+    """
+    if purpose.get("kind") != "service_item" or not subjects:
+        return None
+    missing = [s for s in subjects if s not in with_case]
+    if not missing:
+        return None
+    return Flag("no_case", f"{len(missing)} of {len(subjects)} subjects have no case of "
+                f"service item {purpose.get('code')}")
+

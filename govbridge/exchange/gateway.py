@@ -316,8 +316,8 @@ def record(ctx: Ctx, actor: Actor, plan: Plan, produced: Produced) -> ExchangeRe
         "response_sha256": hashlib.sha256(jcs.canonical(payload)).hexdigest(),
     }, subjects=produced.subjects)
     transparency.flag_access(ctx, leaf_index=receipt.leaf_index,
-                             consumer_org_id=plan.consumer.id, subjects=len(produced.subjects),
-                             rows=len(payload["rows"]))
+                             consumer_org_id=plan.consumer.id, subjects=produced.subjects,
+                             rows=len(payload["rows"]), purpose=payload["purpose"])
     return ExchangeResponse(sealed=produced.sealed, data=payload,
                             receipt=receipt_of(ctx, receipt))
 

@@ -14,7 +14,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any, Literal
 
 from pydantic import BaseModel
-from sqlalchemy import func, select
+from sqlalchemy import and_, func, or_, select
 
 from govbridge.agreements.models import Agreement
 from govbridge.audit.record import record
@@ -137,8 +137,22 @@ def thresholds(ctx: Ctx) -> anomaly.Thresholds:
                               bulk_subjects=s.flag_bulk_subjects)
 
 
-def flag_access(ctx: Ctx, *, leaf_index: int, consumer_org_id: int, subjects: int,
-                rows: int) -> list[str]:
+CASE_WINDOW = timedelta(days=30)  # a completed case still explains calls this long after
+
+
+def _subjects_with_case(ctx: Ctx, item_code: str, subjects: list[str]) -> set[str]:
+    from govbridge.cases.models import Case
+
+    recent = ctx.now() - CASE_WINDOW
+    stmt = select(Case.applicant_id).where(
+        Case.item_code == item_code, Case.applicant_id.in_(subjects),
+        or_(Case.state.in_(("submitted", "accepted", "in_progress")),
+            and_(Case.state == "completed", Case.completed_at >= recent)))
+    return set(ctx.db.scalars(stmt))
+
+
+def flag_access(ctx: Ctx, *, leaf_index: int, consumer_org_id: int, subjects: list[str],
+                rows: int, purpose: dict[str, Any] | None = None) -> list[str]:
     """Apply the rules to one recorded access; keep a flag per rule that fires (internal).
 
     The volume rule fires at most once per consumer and day.
@@ -148,7 +162,12 @@ def flag_access(ctx: Ctx, *, leaf_index: int, consumer_org_id: int, subjects: in
     local = now.astimezone(anomaly.LOCAL_TZ)
     day = f"{local:%Y%m%d}"
     found: list[anomaly.Flag] = []
-    bulk = anomaly.off_hours_flag(now, subjects, rows, limits)
+    if purpose and purpose.get("kind") == "service_item" and subjects:
+        with_case = _subjects_with_case(ctx, str(purpose.get("code") or ""), subjects)
+        no_case = anomaly.no_case_flag(purpose, subjects, with_case)
+        if no_case is not None:
+            found.append(no_case)
+    bulk = anomaly.off_hours_flag(now, len(subjects), rows, limits)
     if bulk is not None:
         found.append(bulk)
     already = ctx.db.scalar(select(AccessFlag.id).where(
