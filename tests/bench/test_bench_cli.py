@@ -27,12 +27,13 @@ def test_bench_ingest_counts_every_row_for_ours_and_the_baseline(tmp_path):
     assert {"rows", "backend", "ours", "baseline", "ratio", "memory", "memory_method",
             "machine"} <= data.keys()
     assert data["rows"] == 2000
-    for leg in ("ours", "baseline"):
+    for leg in ("ours", "baseline", "records_baseline"):
         assert data[leg]["rows"] == 2000
         assert {"seconds", "rows_per_second", "peak_rss_mib"} <= data[leg].keys()
         assert data[leg]["peak_rss_mib"] > 0
     assert data["ours"]["accepted"] == 2000 and data["ours"]["rejected"] == 0
     assert [m["rows"] for m in data["memory"]] == [500, 2000]
+    assert data["ratio_to_records"] > 0
     assert {"cpus", "cpu", "python"} <= data["machine"].keys()
     saved = sorted(p.suffix for p in (tmp_path / "results").iterdir())
     assert saved == [".json", ".svg"]
