@@ -366,7 +366,8 @@ def services_cmd(
     table.caption = (f"ratio ours/engine {result['ratio']:.4f}; materials fetched through the "
                      f"exchange {ours['materials_fetched']:,}, decisions "
                      f"{ours['decisions']:,}, certificates issued "
-                     f"{ours['certificates_issued']:,}")
+                     f"{ours['certificates_issued']:,}; ms a case by step: "
+                     + ", ".join(f"{k} {v:.1f}" for k, v in ours["ms_per_case_by_step"].items()))
     chart = bar_chart(
         f"企业开办 cases per second, {cases:,} cases, {result['backend']}",
         [("govbridge, application → certificate", ours["cases_per_second"]),

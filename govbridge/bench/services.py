@@ -1,0 +1,384 @@
+"""Bench: 企业开办 cases per second from application to certificate, against the engine alone.
+
+Ours: each case runs through the use cases, one transaction a step, as the API and the
+pages call them: the applicant submits (`submit_application`), the market regulator's
+front desk accepts (`accept`: the process starts and the shareholder's licence is fetched
+through the exchange under the item's purpose: agreement, masking, provider seal, ledger),
+the applicant uploads the missing articles (`upload_material`), each department's approver
+lists its tasks and approves them (`my_tasks`, `decide`: the run is restored from and
+saved to the case after every step) until the case is completed, and the market regulator
+issues the new company's 营业执照 (`issue_certificate`: sealed VC, PAdES-sealed PDF, ledger,
+shared through its certificate-type dataset), since the process end does not issue it yet.
+
+Baseline in the same run: the same BPMN (`enterprise_establishment.bpmn`) run by the
+engine alone (`ProcessRun`): start, then complete every ready task with "approve" until
+finished, restoring the run from JSON before and serialising it after each step as the
+cases do; no database, exchange, ledger or certificate.
+
+Each side first runs one case untimed (a warm-up). Setup (not timed): the demo
+departments, the 企业开办 demo item (code, lanes, process and time limits from
+`govbridge.demo.services`) with a licence fetched by sharing, a form and an upload as
+its materials, a shareholder registry publishing the 营业执照 type with one
+licence issued per applicant, the market regulator's agreement for the item's purpose,
+and the market regulator's own 营业执照 type for the outcome certificates.
+"""
+
+from __future__ import annotations
+
+import time
+from datetime import UTC, date, datetime, timedelta
+from typing import Any, Protocol
+
+from govbridge.bench.machine import describe
+from govbridge.bench.scratch import scratch_database
+from govbridge.config import Settings
+from govbridge.runtime import Runtime
+from govbridge.storage.migrate import upgrade
+
+ITEM_SUFFIX = "QY-001"  # 企业开办 in govbridge.demo.services
+LANES = ("amr", "tax", "psb", "hrss")
+REGISTRY_NAME = "基准测试外市市场监督管理局"
+# Where a case's time goes: its steps, each in its own transaction(s).
+PHASES = ("submit", "accept", "upload", "tasks", "certificate")
+
+
+class Progress(Protocol):
+    def start(self, label: str, total: int | None) -> None: ...
+
+    def advance(self, n: int) -> None: ...
+
+
+class _Quiet:
+    def start(self, label: str, total: int | None) -> None:
+        pass
+
+    def advance(self, n: int) -> None:
+        pass
+
+
+def _uscc(body: str) -> str:
+    from stdnum.cn import uscc
+
+    return body + uscc.calc_check_digit(body)
+
+
+def applicant_code(n: int) -> str:
+    return _uscc(f"91320500MA{n:07d}")
+
+
+def new_company_code(n: int) -> str:
+    return _uscc(f"91320500MC{n:07d}")
+
+
+def _person_id(n: int) -> str:
+    from govbridge.core.identifiers import citizen_id_check_char
+
+    first17 = f"320505199001{(n % 28) + 1:02d}{n % 1000:03d}"
+    return first17 + citizen_id_check_char(first17)
+
+
+def _element(validator: str | None, category: str | None, data_type: str) -> str:
+    from govbridge.standards.builtin import BUILTIN_ELEMENTS
+
+    return next(s.code for s in BUILTIN_ELEMENTS
+                if s.validator == validator and s.data_type == data_type
+                and (category is None or s.category == category) and not s.code_table)
+
+
+def _licence_fields() -> list[dict[str, Any]]:
+    return [
+        {"name": "credit_code", "title": "统一社会信用代码", "required": True,
+         "element": _element("credit_code", None, "string"), "grade": "general-2"},
+        {"name": "legal_rep", "title": "法定代表人姓名",
+         "element": _element(None, "person", "string"), "grade": "general-3"},
+        {"name": "legal_rep_id", "title": "法定代表人公民身份号码",
+         "element": _element("citizen_id", None, "string"), "grade": "important"},
+        {"name": "established", "title": "成立日期", "element": _element(None, None, "date"),
+         "grade": "general-1"},
+    ]
+
+
+def _licence_data(n: int, established: str) -> dict[str, Any]:
+    return {"legal_rep": f"张{n}", "legal_rep_id": _person_id(n), "established": established}
+
+
+class World:
+    """What the cases need: the item, the actors and the outcome certificate type."""
+
+    def __init__(self, item: str, orgs: dict[str, int], outcome_type: str) -> None:
+        from govbridge.core.permissions import Role
+        from govbridge.identity.actor import Actor
+
+        self.item = item
+        self.orgs = orgs
+        self.outcome_type = outcome_type
+        self.clerk = Actor.for_user(user_id=9101, username="bench.clerk.amr",
+                                    roles=frozenset({Role.CLERK}), organization_id=orgs["amr"],
+                                    subject_id=None)
+        self.issuer = Actor.for_user(user_id=9102, username="bench.officer.amr",
+                                     roles=frozenset({Role.DATA_OFFICER}),
+                                     organization_id=orgs["amr"], subject_id=None)
+        self.approvers = {key: Actor.for_user(user_id=9110 + i, username=f"bench.approver.{key}",
+                                              roles=frozenset({Role.APPROVER}),
+                                              organization_id=orgs[key], subject_id=None)
+                          for i, key in enumerate(LANES)}
+
+    @staticmethod
+    def applicant(n: int) -> Any:
+        from govbridge.core.permissions import Role
+        from govbridge.identity.actor import Actor
+
+        code = applicant_code(n)
+        return Actor.for_user(user_id=20_000 + n, username=f"bench.app.{n}",
+                              roles=frozenset({Role.APPLICANT}), organization_id=None,
+                              subject_id=code)
+
+
+def prepare(rt: Runtime, cases: int, bar: Progress) -> World:
+    """Demo departments, the 企业开办 item, licences for every applicant, the agreement."""
+    from govbridge.agreements.schemas import AgreementRequestIn
+    from govbridge.agreements.usecases import request_agreement
+    from govbridge.catalog import usecases as catalog
+    from govbridge.catalog.schemas import DatasetIn
+    from govbridge.certificates.schemas import CertificateIn
+    from govbridge.certificates.usecases import issue_certificate
+    from govbridge.core.permissions import Role
+    from govbridge.demo.departments import DEPARTMENTS
+    from govbridge.demo.services import SERVICES, process_xml
+    from govbridge.identity import organizations
+    from govbridge.identity.actor import Actor
+    from govbridge.identity.schemas import OrganizationCreate
+    from govbridge.services import usecases as services
+    from govbridge.services.schemas import ServiceItemIn, ServiceItemUpdate
+    from govbridge.standards.usecases import seed_builtin_elements
+
+    operator = Actor.operator("bench")
+    admin = Actor.for_user(user_id=9001, username="bench.admin",
+                           roles=frozenset({Role.BUREAU_ADMIN}), organization_id=None,
+                           subject_id=None)
+    spec = next(s for s in SERVICES if s.suffix == ITEM_SUFFIX)
+    registry_code = _uscc("11320600MB0000021")
+    codes: dict[str, str] = {}
+    orgs: dict[str, int] = {}
+    with rt.context() as ctx:
+        seed_builtin_elements(ctx)
+        for dept in DEPARTMENTS:
+            organizations.create_organization(ctx, operator, OrganizationCreate(
+                code=dept.code, name=dept.name, level=dept.level,  # type: ignore[arg-type]
+                division_code=dept.division_code,
+                parent_code=codes[dept.parent_key] if dept.parent_key else None))
+            codes[dept.key] = dept.code
+        organizations.create_organization(ctx, operator, OrganizationCreate(
+            code=registry_code, name=REGISTRY_NAME, level="city"))
+        for key, code in (*codes.items(), ("registry", registry_code)):
+            org = organizations.org_by_code(ctx, code)
+            assert org is not None
+            orgs[key] = org.id
+    registry = Actor.for_user(user_id=9002, username="bench.officer.registry",
+                              roles=frozenset({Role.DATA_OFFICER}),
+                              organization_id=orgs["registry"], subject_id=None)
+    amr_officer = Actor.for_user(user_id=9003, username="bench.officer.amr",
+                                 roles=frozenset({Role.DATA_OFFICER}),
+                                 organization_id=orgs["amr"], subject_id=None)
+    types: dict[str, str] = {}
+    for key, officer, name in (("registry", registry, "营业执照（外市）"),
+                               ("amr", amr_officer, "营业执照")):
+        with rt.context() as ctx:
+            made = catalog.create_dataset(ctx, officer, DatasetIn(
+                name=name, abstract="市场主体登记后核发的营业执照的主要登记事项。",
+                share_type="unconditional", subject_type="enterprise",
+                subject_field="credit_code", keywords=["营业执照"], certificate_type=True,
+                fields=_licence_fields()))
+            catalog.submit(ctx, officer, made.resource_code)
+            catalog.review(ctx, admin, made.resource_code, approve=True)
+        types[key] = made.resource_code
+    item = spec.code
+    with rt.context() as ctx:
+        services.create_service_item(ctx, admin, ServiceItemIn(
+            code=item, name=spec.name, lead_org_code=codes[spec.lead],
+            participating_org_codes=[codes[k] for k in spec.participants],
+            materials=[
+                {"key": "shareholder_licence", "name": "法人股东营业执照", "kind": "certificate",
+                 "resource_code": types["registry"]},
+                {"key": "application", "name": "公司登记（备案）申请书", "kind": "form"},
+                {"key": "articles", "name": "公司章程", "kind": "upload"},
+            ],
+            promised_days=spec.promised_days, legal_days=spec.legal_days, fee=str(spec.fee)))
+        services.import_bpmn(ctx, admin, item, process_xml(spec.bpmn))
+        services.update_service_item(ctx, admin, item, ServiceItemUpdate(status="published"))
+        request_agreement(ctx, amr_officer, AgreementRequestIn(
+            resource_code=types["registry"],
+            fields=["credit_code", "legal_rep", "legal_rep_id", "established"],
+            purpose_kind="service_item", purpose_code=item, purpose_text=spec.name,
+            valid_until=date.today() + timedelta(days=60),
+            rate_per_minute=100_000, daily_volume=100_000_000))  # limits at their maxima
+    bar.start("licences (setup)", cases)
+    until = datetime.now(UTC) + timedelta(days=3650)
+    for n in range(cases):
+        with rt.context() as ctx:
+            issue_certificate(ctx, registry, CertificateIn(
+                type_name="营业执照", certificate_type=types["registry"],
+                holder_id=applicant_code(n), holder_name=f"基准测试股东{n}有限公司",
+                valid_until=until, data=_licence_data(n, "2020-05-17")))
+        bar.advance(1)
+    return World(item, orgs, types["amr"])
+
+
+def one_case(rt: Runtime, world: World, n: int) -> dict[str, Any]:
+    """Application to certificate for applicant `n`; what the case ended with."""
+    from govbridge.cases import usecases as cases
+    from govbridge.cases.schemas import CaseSubmitIn, DecisionIn
+    from govbridge.certificates.schemas import CertificateIn
+    from govbridge.certificates.usecases import issue_certificate
+
+    applicant = world.applicant(n)
+    phases = dict.fromkeys(PHASES, 0.0)
+    mark = time.perf_counter()
+
+    def lap(phase: str) -> None:
+        nonlocal mark
+        now = time.perf_counter()
+        phases[phase] += now - mark
+        mark = now
+
+    with rt.context() as ctx:
+        code = cases.submit_application(ctx, applicant, CaseSubmitIn(
+            item_code=world.item, applicant_name=f"基准测试股东{n}有限公司",
+            form={"application": {"name": f"基准测试新{n}有限公司"}})).code
+    lap("submit")
+    with rt.context() as ctx:
+        detail = cases.accept(ctx, world.clerk, code, applicant.subject_id)
+    lap("accept")
+    fetched = sum(1 for m in detail.materials
+                  if m.status == "fetched" and (m.source or "").startswith("exchange:"))
+    for key in detail.missing:
+        with rt.context() as ctx:
+            detail = cases.upload_material(ctx, applicant, code, key, f"{key}.pdf",
+                                           b"%PDF-1.7 bench " + key.encode())
+    lap("upload")
+    decisions = 0
+    while detail.state == "in_progress":
+        progressed = False
+        for lane in LANES:
+            approver = world.approvers[lane]
+            with rt.context() as ctx:
+                tasks = [t for t in cases.my_tasks(ctx, approver) if t.case_code == code]
+            for task in tasks:
+                with rt.context() as ctx:
+                    detail = cases.decide(ctx, approver, code, DecisionIn(
+                        task_id=task.task_id, decision="approve", opinion="同意"))
+                decisions += 1
+                progressed = True
+        if not progressed:
+            break
+    lap("tasks")
+    certificate = None
+    if detail.state == "completed":
+        with rt.context() as ctx:
+            certificate = issue_certificate(ctx, world.issuer, CertificateIn(
+                type_name="营业执照", certificate_type=world.outcome_type,
+                holder_id=new_company_code(n), holder_name=f"基准测试新{n}有限公司",
+                valid_until=datetime.now(UTC) + timedelta(days=3650),
+                data=_licence_data(n, datetime.now(UTC).date().isoformat()))).identifier
+    lap("certificate")
+    return {"case": code, "state": detail.state, "fetched": fetched, "decisions": decisions,
+            "certificate": certificate, "phases": phases}
+
+
+def engine_alone(xml: str, cases: int, bar: Progress) -> dict[str, Any]:
+    """The same process through `ProcessRun` only, restored and saved around every step."""
+    from govbridge.services.engine import ProcessRun
+
+    finished = steps = 0
+    started = time.perf_counter()
+    for _ in range(cases):
+        state = ProcessRun.start(xml).to_json()
+        while True:
+            run = ProcessRun.from_json(state)
+            ready = run.ready_tasks()
+            if not ready:
+                break
+            run.complete(ready[0].id, "approve", {"opinion": "同意"})
+            state = run.to_json()
+            steps += 1
+        finished += ProcessRun.from_json(state).finished
+        bar.advance(1)
+    seconds = time.perf_counter() - started
+    return _figures(cases, finished, seconds) | {"tasks_completed": steps}
+
+
+def _figures(cases: int, completed: int, seconds: float) -> dict[str, Any]:
+    return {"cases": cases, "completed": completed, "seconds": round(seconds, 3),
+            "cases_per_second": round(completed / seconds, 2) if seconds else 0.0,
+            "ms_per_case": round(seconds * 1000 / cases, 2) if cases else 0.0}
+
+
+def run(cases: int, database_url: str | None = None,
+        progress: Progress | None = None) -> dict[str, Any]:
+    """The whole bench; `database_url` a PostgreSQL server URL, else SQLite."""
+    from govbridge.demo.services import SERVICES, process_xml
+
+    bar = progress or _Quiet()
+    spec = next(s for s in SERVICES if s.suffix == ITEM_SUFFIX)
+    with scratch_database(database_url) as scratch:
+        home = scratch.tmp / "home"
+        settings = Settings(home=home, database_url=scratch.url, checkpoint_seconds=0)
+        settings.ensure_home()
+        rt = Runtime(settings)
+        try:
+            bar.start("setup", None)
+            upgrade(rt.engine)
+            world = prepare(rt, cases + 1, bar)
+            backend = rt.engine.dialect.name
+            server = rt.engine.dialect.server_version_info
+            # Warm up (imports, caches, the market regulator's seal keys): one case, untimed.
+            bar.start("warm-up", 1)
+            warm = one_case(rt, world, cases)
+            bar.advance(1)
+            bar.start("cases (ours)", cases)
+            outcomes = []
+            started = time.perf_counter()
+            for n in range(cases):
+                outcomes.append(one_case(rt, world, n))
+                bar.advance(1)
+            ours_s = time.perf_counter() - started
+        finally:
+            rt.dispose()
+    xml = process_xml(spec.bpmn)
+    engine_alone(xml, 1, _Quiet())  # warm-up, untimed
+    bar.start("engine alone", cases)
+    base = engine_alone(xml, cases, bar)
+    completed = sum(1 for o in outcomes if o["state"] == "completed" and o["certificate"])
+    failures = [o for o in outcomes if o["state"] != "completed" or not o["certificate"]]
+    ours = _figures(cases, completed, ours_s) | {
+        "materials_fetched": sum(o["fetched"] for o in outcomes),
+        "decisions": sum(o["decisions"] for o in outcomes),
+        "certificates_issued": sum(1 for o in outcomes if o["certificate"]),
+        "ms_per_case_by_step": {
+            p: round(sum(o["phases"][p] for o in outcomes) * 1000 / cases, 2) for p in PHASES},
+    }
+    ratio = (round(ours["cases_per_second"] / base["cases_per_second"], 4)
+             if base["cases_per_second"] else 0.0)
+    return {
+        "bench": "services",
+        "backend": backend,
+        "server_version": ".".join(str(v) for v in server) if server else None,
+        "item": world.item,
+        "process": spec.bpmn,
+        "cases": cases,
+        "ours_what": "use cases, one transaction a step: submit_application, accept "
+                     "(process start, licence fetched through the exchange under the item's "
+                     "purpose), upload_material, my_tasks + decide per department until "
+                     "completed, issue_certificate (sealed VC and PDF, ledger, shared)",
+        "baseline_what": "ProcessRun alone on the same BPMN: start, complete ready tasks "
+                         "with approve until finished, from_json before and to_json after "
+                         "each step; no database, exchange or certificates",
+        "ours": ours,
+        "baseline": base,
+        "ratio": ratio,
+        "warmup": {"cases": 1, "state": warm["state"],
+                   "certificate": warm["certificate"] is not None},
+        "failures": [{k: v for k, v in o.items() if k != "phases"} for o in failures[:5]],
+        "errors": len(failures),
+        "machine": describe(),
+    }

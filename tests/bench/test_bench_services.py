@@ -1,0 +1,54 @@
+"""`govbridge bench services`: a smoke test with a handful of cases (no timing asserts).
+
+The cases run in-process on a throw-away database (SQLite here, or a temporary database
+on GOVBRIDGE_TEST_DATABASE_URL's server); the baseline is the engine alone."""
+
+from __future__ import annotations
+
+import json
+import os
+
+from typer.testing import CliRunner
+
+from govbridge.cli.main import app
+
+runner = CliRunner()
+SERVER_URL = os.environ.get("GOVBRIDGE_TEST_DATABASE_URL")
+
+
+def test_bench_services_runs_every_case_to_a_certificate_and_the_engine_alone(tmp_path):
+    server = ["--database-url", SERVER_URL] if SERVER_URL else []
+    result = runner.invoke(app, [
+        "bench", "services", "--cases", "3", *server, "--json",
+        "--results", str(tmp_path / "results")],
+        env={"GOVBRIDGE_HOME": str(tmp_path / "home"), "COLUMNS": "200"})
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.stdout)
+    assert {"backend", "cases", "ours", "baseline", "ratio", "errors", "failures", "warmup",
+            "machine"} <= data.keys()
+    assert data["backend"] == ("postgresql" if SERVER_URL else "sqlite")
+    assert data["errors"] == 0 and data["failures"] == []
+    assert data["warmup"] == {"cases": 1, "state": "completed", "certificate": True}
+    ours, base = data["ours"], data["baseline"]
+    assert ours["cases"] == ours["completed"] == 3
+    assert ours["materials_fetched"] == 3  # one licence per case, through the exchange
+    assert ours["decisions"] == 12  # 设立登记审核, then tax, seal filing, social insurance
+    assert ours["certificates_issued"] == 3
+    assert set(ours["ms_per_case_by_step"]) == {"submit", "accept", "upload", "tasks",
+                                                "certificate"}
+    assert base["cases"] == base["completed"] == 3 and base["tasks_completed"] == 12
+    for leg in (ours, base):
+        assert leg["cases_per_second"] > 0 and leg["ms_per_case"] > 0
+    assert data["ratio"] > 0
+    assert {"cpus", "cpu", "python"} <= data["machine"].keys()
+    assert sorted(p.suffix for p in (tmp_path / "results").iterdir()) == [".json", ".svg"]
+    assert not (tmp_path / "home").exists()  # a throw-away database, not the installation's
+
+
+def test_bench_services_prints_a_table_without_json(tmp_path):
+    server = ["--database-url", SERVER_URL] if SERVER_URL else []
+    result = runner.invoke(app, ["bench", "services", "--cases", "1", *server, "--no-save"],
+                           env={"GOVBRIDGE_HOME": str(tmp_path / "home"), "COLUMNS": "200"})
+    assert result.exit_code == 0, result.output
+    assert "services bench" in result.stdout and "engine alone" in result.stdout
+    assert "machine:" in result.stdout
