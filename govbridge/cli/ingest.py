@@ -55,7 +55,8 @@ def show_report(report: BatchReport, as_json: bool) -> None:
     head = "already ingested before: nothing added" if report.duplicate_batch else "ingested"
     out.print(f"{report.resource_code} v{report.dataset_version} batch {report.batch_id}: "
               f"{head}; received {report.received}, accepted {report.accepted}, "
-              f"duplicates {report.duplicates}, rejected {report.rejected}", highlight=False)
+              f"duplicates {report.duplicates}, rejected {report.rejected}", highlight=False,
+              soft_wrap=True)
     if report.problems:
         emit(report.problems, False, PROBLEM_COLUMNS, title="rejected rows (kept in quarantine)")
     if report.problems_truncated:

@@ -112,7 +112,7 @@ def publish_cmd(
         return
     stored = f"; outcomes {report.outcomes}" if report.outcomes else ""
     out.print(f"published {report.published} messages to {report.subject} "
-              f"({report.bus}){stored}", highlight=False)
+              f"({report.bus}){stored}", highlight=False, soft_wrap=True)
 
 
 if __name__ == "__main__":  # `python -m govbridge.cli.stream worker` (tests, supervisors)

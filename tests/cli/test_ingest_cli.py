@@ -57,7 +57,8 @@ def test_ingest_errors_exit_non_zero_with_the_place(rt, settings, publish, entry
     assert result.exit_code == 1 and "header[2]" in result.output and "colour" in result.output
     only_bad = tmp_path / "bad.csv"
     only_bad.write_text("credit_code\n913205000000000000\n", "utf-8")
-    result = gb("ingest", str(only_bad), "--dataset", code)
-    assert result.exit_code == 1 and "credit_code" in result.output
+    result = gb("ingest", str(only_bad), "--dataset", code, "--json")
+    assert result.exit_code == 1  # nothing accepted
+    assert json.loads(result.stdout)["problems"][0]["field"] == "credit_code"
     unknown = gb("ingest", str(only_bad), "--dataset", "999999999/999999")
     assert unknown.exit_code == 1 and "999999999/999999" in unknown.output
