@@ -47,8 +47,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any
 
+from govbridge.bench.common import Progress, Quiet, credit_code, element, person_id
 from govbridge.bench.machine import describe
 from govbridge.bench.scratch import scratch_database
 from govbridge.config import Settings
@@ -65,46 +66,11 @@ WARMUP_SECONDS = 1.0
 BATCH = 1000  # entries per transaction for the batched append figure
 
 
-class Progress(Protocol):
-    def start(self, label: str, total: int | None) -> None: ...
-
-    def advance(self, n: int) -> None: ...
-
-
-class _Quiet:
-    def start(self, label: str, total: int | None) -> None:
-        pass
-
-    def advance(self, n: int) -> None:
-        pass
-
-
 # --- the data ---------------------------------------------------------------------------------
 
 
-def _uscc(body: str) -> str:
-    from stdnum.cn import uscc
-
-    return body + uscc.calc_check_digit(body)
-
-
 def company_code(n: int) -> str:
-    return _uscc(f"91320500MA{n:07d}")
-
-
-def _person_id(n: int) -> str:
-    from govbridge.core.identifiers import citizen_id_check_char
-
-    first17 = f"320505199001{(n % 28) + 1:02d}{n % 1000:03d}"
-    return first17 + citizen_id_check_char(first17)
-
-
-def _element(validator: str | None, category: str | None, data_type: str) -> str:
-    from govbridge.standards.builtin import BUILTIN_ELEMENTS
-
-    return next(s.code for s in BUILTIN_ELEMENTS
-                if s.validator == validator and s.data_type == data_type
-                and (category is None or s.category == category) and not s.code_table)
+    return credit_code(f"91320500MA{n:07d}")
 
 
 @dataclass(frozen=True)
@@ -131,15 +97,16 @@ def prepare(rt: Runtime, rows: int) -> Setup:
     from govbridge.standards.usecases import seed_builtin_elements
 
     operator = Actor.operator("bench")
-    provider_code, consumer_code = _uscc("11320500MB0000011"), _uscc("11320500MB0000012")
+    provider_code = credit_code("11320500MB0000011")
+    consumer_code = credit_code("11320500MB0000012")
     fields = [
         {"name": "credit_code", "title": "统一社会信用代码", "required": True,
-         "element": _element("credit_code", None, "string"), "grade": "general-2"},
+         "element": element("credit_code", None, "string"), "grade": "general-2"},
         {"name": "legal_rep", "title": "法定代表人姓名",
-         "element": _element(None, "person", "string"), "grade": "general-3"},
+         "element": element(None, "person", "string"), "grade": "general-3"},
         {"name": "legal_rep_id", "title": "法定代表人公民身份号码",
-         "element": _element("citizen_id", None, "string"), "grade": "important"},
-        {"name": "established", "title": "成立日期", "element": _element(None, None, "date"),
+         "element": element("citizen_id", None, "string"), "grade": "important"},
+        {"name": "established", "title": "成立日期", "element": element(None, None, "date"),
          "grade": "general-1"},
     ]
     names = [f["name"] for f in fields]
@@ -172,7 +139,7 @@ def prepare(rt: Runtime, rows: int) -> Setup:
         with rt.context() as ctx:
             report = ingest_rows(ctx, provider_officer, code, [
                 {"credit_code": subjects[n], "legal_rep": f"张{n}",
-                 "legal_rep_id": _person_id(n), "established": "2020-05-17"}
+                 "legal_rep_id": person_id(n), "established": "2020-05-17"}
                 for n in range(start, min(rows, start + 2000))], source="rest")
         if report.accepted != min(rows, start + 2000) - start:
             raise RuntimeError(f"only {report.accepted} bench rows were accepted")
@@ -637,7 +604,7 @@ def run(
     progress: Progress | None = None,
 ) -> dict[str, Any]:
     """The whole bench; `database_url` a PostgreSQL server URL, else SQLite."""
-    bar = progress or _Quiet()
+    bar = progress or Quiet()
     load_before = _loadavg()
     with scratch_database(database_url) as scratch:
         home = scratch.tmp / "home"

@@ -35,10 +35,11 @@ from collections.abc import Callable
 from datetime import date, timedelta
 from itertools import islice
 from pathlib import Path
-from typing import Any, BinaryIO, Protocol
+from typing import Any, BinaryIO
 
 from sqlalchemy import func, select, text
 
+from govbridge.bench.common import Progress, Quiet, element
 from govbridge.bench.machine import describe, peak_rss_mib
 from govbridge.bench.scratch import scratch_database
 from govbridge.config import Settings
@@ -55,20 +56,6 @@ SURNAMES = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何林罗高郑梁�
 GIVEN = "伟芳娜敏静丽强磊军洋勇艳杰娟涛明超秀霞平刚桂英华玉兰萍红建文辉力斌宇浩凯欣怡"
 FIRST_BIRTH = date(1950, 1, 1)
 BIRTH_DAYS = 20_000  # births spread over 1950-01-01 .. 2004-10-04
-
-
-class Progress(Protocol):
-    def start(self, label: str, total: int) -> None: ...
-
-    def advance(self, n: int) -> None: ...
-
-
-class _Quiet:
-    def start(self, label: str, total: int) -> None:
-        pass
-
-    def advance(self, n: int) -> None:
-        pass
 
 
 # --- the rows ---------------------------------------------------------------------------------
@@ -110,14 +97,6 @@ def generate_csv(path: Path, rows: int, on_rows: Callable[[int], None] = lambda 
     return path.stat().st_size
 
 
-def _element(validator: str | None, category: str | None, data_type: str) -> str:
-    from govbridge.standards.builtin import BUILTIN_ELEMENTS
-
-    return next(s.code for s in BUILTIN_ELEMENTS
-                if s.validator == validator and s.data_type == data_type
-                and (category is None or s.category == category) and not s.code_table)
-
-
 def prepare(rt: Runtime, datasets: int = 2) -> list[str]:
     """Seed elements, one provider and `datasets` published person datasets; their codes."""
     from stdnum.cn import uscc
@@ -134,15 +113,15 @@ def prepare(rt: Runtime, datasets: int = 2) -> list[str]:
     org = body + uscc.calc_check_digit(body)
     fields = [
         {"name": "id_number", "title": "公民身份号码", "required": True,
-         "element": _element("citizen_id", "person", "string"), "grade": "important"},
-        {"name": "full_name", "title": "姓名", "element": _element(None, "person", "string"),
+         "element": element("citizen_id", "person", "string"), "grade": "important"},
+        {"name": "full_name", "title": "姓名", "element": element(None, "person", "string"),
          "grade": "general-3"},
-        {"name": "birth_date", "title": "出生日期", "element": _element(None, None, "date"),
+        {"name": "birth_date", "title": "出生日期", "element": element(None, None, "date"),
          "grade": "general-2"},
-        {"name": "mobile", "title": "移动电话号码", "element": _element("mobile", None, "string"),
+        {"name": "mobile", "title": "移动电话号码", "element": element("mobile", None, "string"),
          "grade": "general-3"},
         {"name": "division", "title": "户籍地行政区划代码",
-         "element": _element("division", None, "string"), "grade": "general-1"},
+         "element": element("division", None, "string"), "grade": "general-1"},
     ]
     codes = []
     with rt.context() as ctx:
@@ -376,7 +355,7 @@ def run(
     `memory_rows` (0 to skip) is the size of the second, smaller file whose peak
     memory is set beside the large one's.
     """
-    bar = progress or _Quiet()
+    bar = progress or Quiet()
     load_before = _load()
     with scratch_database(database_url) as scratch:
         settings = Settings(home=scratch.tmp / "home", database_url=scratch.url)

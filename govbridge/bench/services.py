@@ -27,8 +27,9 @@ from __future__ import annotations
 
 import time
 from datetime import UTC, date, datetime, timedelta
-from typing import Any, Protocol
+from typing import Any
 
+from govbridge.bench.common import Progress, Quiet, credit_code, element, person_id
 from govbridge.bench.machine import describe
 from govbridge.bench.scratch import scratch_database
 from govbridge.config import Settings
@@ -42,64 +43,29 @@ REGISTRY_NAME = "基准测试外市市场监督管理局"
 PHASES = ("submit", "accept", "upload", "tasks", "certificate")
 
 
-class Progress(Protocol):
-    def start(self, label: str, total: int | None) -> None: ...
-
-    def advance(self, n: int) -> None: ...
-
-
-class _Quiet:
-    def start(self, label: str, total: int | None) -> None:
-        pass
-
-    def advance(self, n: int) -> None:
-        pass
-
-
-def _uscc(body: str) -> str:
-    from stdnum.cn import uscc
-
-    return body + uscc.calc_check_digit(body)
-
-
 def applicant_code(n: int) -> str:
-    return _uscc(f"91320500MA{n:07d}")
+    return credit_code(f"91320500MA{n:07d}")
 
 
 def new_company_code(n: int) -> str:
-    return _uscc(f"91320500MC{n:07d}")
-
-
-def _person_id(n: int) -> str:
-    from govbridge.core.identifiers import citizen_id_check_char
-
-    first17 = f"320505199001{(n % 28) + 1:02d}{n % 1000:03d}"
-    return first17 + citizen_id_check_char(first17)
-
-
-def _element(validator: str | None, category: str | None, data_type: str) -> str:
-    from govbridge.standards.builtin import BUILTIN_ELEMENTS
-
-    return next(s.code for s in BUILTIN_ELEMENTS
-                if s.validator == validator and s.data_type == data_type
-                and (category is None or s.category == category) and not s.code_table)
+    return credit_code(f"91320500MC{n:07d}")
 
 
 def _licence_fields() -> list[dict[str, Any]]:
     return [
         {"name": "credit_code", "title": "统一社会信用代码", "required": True,
-         "element": _element("credit_code", None, "string"), "grade": "general-2"},
+         "element": element("credit_code", None, "string"), "grade": "general-2"},
         {"name": "legal_rep", "title": "法定代表人姓名",
-         "element": _element(None, "person", "string"), "grade": "general-3"},
+         "element": element(None, "person", "string"), "grade": "general-3"},
         {"name": "legal_rep_id", "title": "法定代表人公民身份号码",
-         "element": _element("citizen_id", None, "string"), "grade": "important"},
-        {"name": "established", "title": "成立日期", "element": _element(None, None, "date"),
+         "element": element("citizen_id", None, "string"), "grade": "important"},
+        {"name": "established", "title": "成立日期", "element": element(None, None, "date"),
          "grade": "general-1"},
     ]
 
 
 def _licence_data(n: int, established: str) -> dict[str, Any]:
-    return {"legal_rep": f"张{n}", "legal_rep_id": _person_id(n), "established": established}
+    return {"legal_rep": f"张{n}", "legal_rep_id": person_id(n), "established": established}
 
 
 class World:
@@ -157,7 +123,7 @@ def prepare(rt: Runtime, cases: int, bar: Progress) -> World:
                            roles=frozenset({Role.BUREAU_ADMIN}), organization_id=None,
                            subject_id=None)
     spec = next(s for s in SERVICES if s.suffix == ITEM_SUFFIX)
-    registry_code = _uscc("11320600MB0000021")
+    registry_code = credit_code("11320600MB0000021")
     codes: dict[str, str] = {}
     orgs: dict[str, int] = {}
     with rt.context() as ctx:
@@ -318,7 +284,7 @@ def run(cases: int, database_url: str | None = None,
     """The whole bench; `database_url` a PostgreSQL server URL, else SQLite."""
     from govbridge.demo.services import SERVICES, process_xml
 
-    bar = progress or _Quiet()
+    bar = progress or Quiet()
     spec = next(s for s in SERVICES if s.suffix == ITEM_SUFFIX)
     with scratch_database(database_url) as scratch:
         home = scratch.tmp / "home"
@@ -345,7 +311,7 @@ def run(cases: int, database_url: str | None = None,
         finally:
             rt.dispose()
     xml = process_xml(spec.bpmn)
-    engine_alone(xml, 1, _Quiet())  # warm-up, untimed
+    engine_alone(xml, 1, Quiet())  # warm-up, untimed
     bar.start("engine alone", cases)
     base = engine_alone(xml, cases, bar)
     completed = sum(1 for o in outcomes if o["state"] == "completed" and o["certificate"])
