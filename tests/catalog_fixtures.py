@@ -49,19 +49,24 @@ def elements(rt) -> dict[str, str]:
     }
 
 
-@pytest.fixture
-def provider(rt, make_org) -> dict[str, Any]:
-    code = make_org(name="苏州市市场监督管理局")
+def department(rt, make_org, name: str, *, user_id: int, username: str) -> dict[str, Any]:
+    """An organization with one data officer: {"code", "id", "officer"}."""
+    code = make_org(name=name)
     with rt.context() as ctx:
         org_id = org_by_code(ctx, code).id
     officer = Actor.for_user(
-        user_id=1000,
-        username="officer.amr",
+        user_id=user_id,
+        username=username,
         roles=frozenset({Role.DATA_OFFICER}),
         organization_id=org_id,
         subject_id=None,
     )
     return {"code": code, "id": org_id, "officer": officer}
+
+
+@pytest.fixture
+def provider(rt, make_org) -> dict[str, Any]:
+    return department(rt, make_org, "苏州市市场监督管理局", user_id=1000, username="officer.amr")
 
 
 @pytest.fixture

@@ -16,11 +16,11 @@ from fastapi import FastAPI, HTTPException, Request
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
+from catalog_fixtures import department
 from govbridge.catalog import usecases
 from govbridge.catalog.schemas import DatasetIn
 from govbridge.core.permissions import Role
 from govbridge.identity.actor import Actor
-from govbridge.identity.organizations import org_by_code
 from govbridge.standards.builtin import BUILTIN_ELEMENTS
 from govbridge.standards.usecases import seed_builtin_elements
 from support import need
@@ -69,14 +69,9 @@ def make_id() -> Callable[..., str]:
 
 @pytest.fixture
 def provider(rt, make_org) -> dict[str, Any]:
-    code = make_org(name="苏州市民政局")
     with rt.context() as ctx:
         seed_builtin_elements(ctx)
-        org_id = org_by_code(ctx, code).id
-    officer = Actor.for_user(user_id=3000, username="officer.mz",
-                             roles=frozenset({Role.DATA_OFFICER}), organization_id=org_id,
-                             subject_id=None)
-    return {"code": code, "id": org_id, "officer": officer}
+    return department(rt, make_org, "苏州市民政局", user_id=3000, username="officer.mz")
 
 
 @pytest.fixture

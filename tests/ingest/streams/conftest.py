@@ -13,11 +13,11 @@ from urllib.parse import urlsplit
 
 import pytest
 
+from catalog_fixtures import department
 from govbridge.catalog import usecases
 from govbridge.catalog.schemas import DatasetIn
 from govbridge.core.permissions import Role
 from govbridge.identity.actor import Actor
-from govbridge.identity.organizations import org_by_code
 from govbridge.ingest.streams import Topology
 from govbridge.standards.builtin import BUILTIN_ELEMENTS
 from govbridge.standards.usecases import seed_builtin_elements
@@ -74,14 +74,9 @@ def person_entry(name: str = "居民基本信息") -> dict[str, Any]:
 
 @pytest.fixture
 def provider(rt, make_org) -> dict[str, Any]:
-    code = make_org(name="苏州市公安局")
     with rt.context() as ctx:
         seed_builtin_elements(ctx)
-        org_id = org_by_code(ctx, code).id
-    officer = Actor.for_user(user_id=2000, username="officer.psb",
-                             roles=frozenset({Role.DATA_OFFICER}), organization_id=org_id,
-                             subject_id=None)
-    return {"code": code, "id": org_id, "officer": officer}
+    return department(rt, make_org, "苏州市公安局", user_id=2000, username="officer.psb")
 
 
 @pytest.fixture
