@@ -11,11 +11,10 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime
 
 from govbridge.core.errors import DomainError
-
-LOCAL_TZ = timezone(timedelta(hours=8), "CST")
+from govbridge.core.timezone import LOCAL_TZ
 
 REQUESTED = "requested"
 APPROVED = "approved"

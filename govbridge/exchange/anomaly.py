@@ -15,9 +15,10 @@ from __future__ import annotations
 import statistics
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime, time, timedelta, timezone
+from datetime import datetime, time
 
-LOCAL_TZ = timezone(timedelta(hours=8), "CST")
+from govbridge.core.timezone import LOCAL_TZ
+
 WORK_START = time(8, 0)
 WORK_END = time(20, 0)
 

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta, timezone
+from datetime import UTC, datetime
+
+from govbridge.core.timezone import LOCAL_TZ
 
 # China Standard Time (UTC+8, no daylight saving): what citizens read their times in.
-CST = timezone(timedelta(hours=8), "CST")
+CST = LOCAL_TZ
 # A citizen ID shows its region (first 6) and last 4 characters, never the birth date.
 _ID_HEAD = 6
 _ID_TAIL = 4
