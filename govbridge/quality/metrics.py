@@ -67,6 +67,8 @@ from datetime import date, datetime, timedelta
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
+from govbridge.exchange.masking import keep
+
 DIMENSIONS: tuple[str, ...] = (
     "completeness",
     "validity",
@@ -383,10 +385,7 @@ def looks_like_citizen_id(value: str) -> bool:
 
 def mask_id(value: str) -> str:
     """First 6 and last 4 characters, the rest as '*': 320505********1234."""
-    text = "".join(value.split())
-    if len(text) <= 10:
-        return "*" * len(text)
-    return text[:6] + "*" * (len(text) - 10) + text[-4:]
+    return keep("".join(value.split()), 6, 4)
 
 
 def scrub(text: str) -> str:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 from govbridge.core.timezone import LOCAL_TZ
+from govbridge.exchange.masking import keep
 
 # China Standard Time (UTC+8, no daylight saving): what citizens read their times in.
 CST = LOCAL_TZ
@@ -19,10 +20,7 @@ def mask_subject(subject_type: str | None, subject_id: str | None) -> str | None
         return None
     if subject_type == "enterprise":
         return subject_id
-    if len(subject_id) <= _ID_HEAD + _ID_TAIL:
-        return "*" * len(subject_id)
-    hidden = len(subject_id) - _ID_HEAD - _ID_TAIL
-    return subject_id[:_ID_HEAD] + "*" * hidden + subject_id[-_ID_TAIL:]
+    return keep(subject_id, _ID_HEAD, _ID_TAIL)
 
 
 def when(value: datetime | None) -> str:
