@@ -39,3 +39,7 @@ class Certificate(Base):
     created_by: Mapped[str] = mapped_column(String(120))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     ledger_leaf: Mapped[int | None] = mapped_column(Integer)
+    # Issued by a case's process: the case, and its applicant (who may read the certificate
+    # even when the holder is another party, e.g. the company a 企业开办 case creates).
+    case_code: Mapped[str | None] = mapped_column(String(40), index=True)
+    applicant_id: Mapped[str | None] = mapped_column(String(18), index=True)

@@ -31,6 +31,8 @@ class ServiceItem(Base):
     promised_days: Mapped[int] = mapped_column(Integer)
     legal_days: Mapped[int] = mapped_column(Integer)
     fee_fen: Mapped[int] = mapped_column(Integer, default=0)  # in fen (0.01 yuan)
+    # The certificate the process issues (schemas.Outcome as a dict), or None.
+    outcome: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     status: Mapped[str] = mapped_column(String(16), index=True)  # draft|published|retired
     current_version: Mapped[int | None] = mapped_column(Integer)
     created_by: Mapped[str] = mapped_column(String(120))
