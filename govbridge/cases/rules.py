@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Literal
 
@@ -68,3 +69,27 @@ def certificate_material_status(rows: int, certificate_status: str | None) -> tu
 def missing_materials(materials: list[tuple[str, bool, str]]) -> list[str]:
     """Keys of required materials (key, required, status) not yet satisfied."""
     return [key for key, required, status in materials if required and status not in SATISFIED]
+
+
+# Files an applicant may upload, by their first bytes: PDF, OFD (a ZIP container, the
+# national format for electronic documents), JPEG and PNG. Anything else — HTML, scripts,
+# executables — is refused whatever its name says.
+_MAGIC: tuple[tuple[bytes, str], ...] = (
+    (b"%PDF-", "application/pdf"),
+    (b"PK\x03\x04", "application/ofd"),
+    (b"\xff\xd8\xff", "image/jpeg"),
+    (b"\x89PNG\r\n\x1a\n", "image/png"),
+)
+ACCEPTED_FILES = "PDF, OFD, JPEG or PNG"
+
+
+def media_type_of(content: bytes) -> str | None:
+    """The media type of an uploaded file by its content, or None if not accepted."""
+    return next((media for magic, media in _MAGIC if content.startswith(magic)), None)
+
+
+def resumed_due(due: date, waited_working_days: int, add_working_days: Callable[[date, int],
+                                                                                  date]) -> date:
+    """时限中止: the promised day moves on by the working days the case waited for the
+    applicant's correction."""
+    return add_working_days(due, waited_working_days) if waited_working_days > 0 else due

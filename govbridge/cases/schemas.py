@@ -73,6 +73,29 @@ class CaseOut(BaseModel):
     promised_due: date | None
     reason: str | None
     overdue: bool = False
+    suspended_at: datetime | None = Field(
+        default=None, description="时限中止: waiting for the applicant's correction since")
+
+
+class CaseCertificateOut(BaseModel):
+    """A certificate the case's process issued."""
+
+    id: int
+    identifier: str
+    type_name: str
+    holder_id: str
+    holder_name: str
+    status: str
+    issued_at: datetime
+
+
+class CaseFileOut(BaseModel):
+    material_key: str
+    filename: str
+    media_type: str
+    size: int
+    sha256: str
+    uploaded_at: datetime
 
 
 class CaseDetail(CaseOut):
@@ -80,6 +103,8 @@ class CaseDetail(CaseOut):
     missing: list[str]
     current_steps: list[StepOut]
     events: list[EventOut]
+    certificates: list[CaseCertificateOut] = Field(default_factory=list)
+    files: list[CaseFileOut] = Field(default_factory=list)
 
 
 class TaskOut(BaseModel):

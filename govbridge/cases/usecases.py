@@ -17,11 +17,15 @@ from typing import Any
 from sqlalchemy import select, update
 
 from govbridge.agreements.policy import AgreementDenied
+from govbridge.agreements.workdays import add_working_days, working_days_between
 from govbridge.audit.record import record
-from govbridge.cases import rules
-from govbridge.cases.models import Case, CaseEvent, CaseMaterial
+from govbridge.cases import issuance, rules
+from govbridge.cases.models import Case, CaseEvent, CaseFile, CaseMaterial
+from govbridge.cases.outcome import form_paths
 from govbridge.cases.schemas import (
+    CaseCertificateOut,
     CaseDetail,
+    CaseFileOut,
     CaseOut,
     CaseSubmitIn,
     DecisionIn,
@@ -106,7 +110,8 @@ def _save(case: Case, run: ProcessRun) -> None:
 
 
 def _overdue(ctx: Ctx, case: Case) -> bool:
-    return (case.state in OPEN_STATES and case.accepted_at is not None
+    return (case.state in OPEN_STATES and case.suspended_at is None
+            and case.accepted_at is not None
             and case.promised_due is not None
             and rules.deadline_status(ctx.now(), _utc(case.accepted_at), case.promised_due)
             == "overdue")
@@ -118,7 +123,7 @@ def _out(ctx: Ctx, case: Case) -> CaseOut:
                    state=case.state, submitted_at=case.submitted_at,
                    accepted_at=case.accepted_at, completed_at=case.completed_at,
                    promised_due=case.promised_due, reason=case.reason,
-                   overdue=_overdue(ctx, case))
+                   overdue=_overdue(ctx, case), suspended_at=case.suspended_at)
 
 
 def _detail(ctx: Ctx, case: Case) -> CaseDetail:
@@ -135,6 +140,16 @@ def _detail(ctx: Ctx, case: Case) -> CaseDetail:
         current_steps=[StepOut(task_id=t.id, name=t.name, department=t.department)
                        for t in (run.ready_tasks() if run else [])],
         events=[EventOut(at=e.at, actor=e.actor, kind=e.kind, detail=e.detail) for e in events],
+        certificates=[CaseCertificateOut(id=c.id, identifier=c.identifier,
+                                         type_name=c.type_name, holder_id=c.holder_id,
+                                         holder_name=c.holder_name, status=c.status,
+                                         issued_at=c.created_at)
+                      for c in issuance.case_certificates(ctx, case)],
+        files=[CaseFileOut(material_key=f.material_key, filename=f.filename,
+                           media_type=f.media_type, size=f.size, sha256=f.sha256,
+                           uploaded_at=f.uploaded_at)
+               for f in ctx.db.scalars(select(CaseFile).where(CaseFile.case_id == case.id)
+                                       .order_by(CaseFile.id))],
     )
 
 
@@ -162,12 +177,43 @@ def _may_read(ctx: Ctx, actor: Actor, case: Case) -> bool:
 
 
 def _start_work_if_complete(ctx: Ctx, case: Case, actor: Actor | str) -> None:
-    """An accepted case goes into the back office once no required material is missing."""
-    if case.state == "accepted" and not _missing(_materials(ctx, case)):
-        _move(ctx, case, actor, "in_progress")
+    """An accepted case goes into the back office once no required material is missing;
+    after a correction the promised day moves on by the working days it waited."""
+    if case.state != "accepted" or _missing(_materials(ctx, case)):
+        return
+    if case.suspended_at is not None and case.promised_due is not None:
+        cal = services.calendar(ctx)
+        waited = working_days_between(_utc(case.suspended_at).date(), ctx.now().date(), cal)
+        case.promised_due = rules.resumed_due(case.promised_due, waited,
+                                              lambda d, n: add_working_days(d, n, cal))
+        case.suspended_at = None
+        _event(ctx, case, actor if isinstance(actor, str) else actor.label, "resumed",
+               waited_working_days=waited, due=case.promised_due.isoformat())
+    _move(ctx, case, actor, "in_progress")
+
+
+def _after_step(ctx: Ctx, case: Case, run: ProcessRun, by: str) -> None:
+    """What the process reached decides what happens by itself: the outcome certificate."""
+    item = services.find_item(ctx, case.item_code)
+    issued = issuance.issue_due(ctx, case, item, run, by)
+    if issued is not None:
+        _event(ctx, case, by, "issued", identifier=issued.identifier,
+               type=issued.type_name, holder=issued.holder_name)
 
 
 # ---- applicant -------------------------------------------------------------------------
+
+
+def _check_outcome_form(outcome: dict[str, Any] | None, form: dict[str, Any]) -> None:
+    """The form values the certificate will be made out from must be there at the start."""
+    for path in form_paths(outcome or {}):
+        key, _, name = path.partition(".")
+        value = form.get(key)
+        value = value.get(name) if name and isinstance(value, dict) else (None if name
+                                                                         else value)
+        if value is None or not str(value).strip():
+            raise InvalidInput.one(f"form.{path}", "required: the certificate is made out "
+                                   "to this name", None, "required")
 
 
 def submit_application(ctx: Ctx, actor: Actor, data: CaseSubmitIn) -> CaseDetail:
@@ -180,6 +226,7 @@ def submit_application(ctx: Ctx, actor: Actor, data: CaseSubmitIn) -> CaseDetail
     if item.status != "published" or item.current_version is None:
         raise Conflict(f"service item {item.code} is not open for applications", "item_code",
                        item.code)
+    _check_outcome_form(item.outcome, data.form)
     case = Case(code=f"BJ{ctx.now():%Y%m%d}{uuid.uuid4().hex[:8].upper()}",
                 item_code=item.code, applicant_id=actor.subject_id,
                 applicant_name=data.applicant_name.strip(), state="submitted",
@@ -220,14 +267,37 @@ def upload_material(ctx: Ctx, actor: Actor, code: str, key: str, filename: str,
         raise Conflict(f"material {key} is {material.status}: nothing to upload", "key", key)
     if not content or len(content) > MAX_UPLOAD:
         raise InvalidInput.one("content", f"must be 1 byte to {MAX_UPLOAD} bytes", len(content))
+    media_type = rules.media_type_of(content)
+    if media_type is None:
+        raise InvalidInput.one("content", f"{filename[:200]!r} is not a "
+                               f"{rules.ACCEPTED_FILES} file", filename[:200], "file_type")
     digest = hashlib.sha256(content).hexdigest()
     material.status, material.source = "uploaded", f"upload:{digest}"
     material.detail, material.updated_at = filename[:200], ctx.now()
+    ctx.db.add(CaseFile(case_id=case.id, material_key=key, filename=filename[:200],
+                        media_type=media_type, size=len(content), sha256=digest,
+                        content=content, uploaded_by=actor.label, uploaded_at=ctx.now()))
     _event(ctx, case, actor.label, "uploaded", material=key, filename=filename[:200],
            sha256=digest)
     ctx.db.flush()
     _start_work_if_complete(ctx, case, actor)
     return _detail(ctx, case)
+
+
+def material_file(ctx: Ctx, actor: Actor, code: str, key: str) -> CaseFile:
+    """The latest file uploaded for a material, to its applicant and the staff of the
+    item's departments (the same people who may read the case)."""
+    case = find_case(ctx, code)
+    if not _may_read(ctx, actor, case):
+        if Permission.SELF_SERVICE in actor.permissions:
+            raise NotFound("case", code)
+        raise PermissionDenied(Permission.CASE_READ.value)
+    row = ctx.db.scalar(select(CaseFile).where(CaseFile.case_id == case.id,
+                                               CaseFile.material_key == key)
+                        .order_by(CaseFile.id.desc()).limit(1))
+    if row is None:
+        raise NotFound("uploaded file of material", key)
+    return row
 
 
 def my_cases(ctx: Ctx, actor: Actor) -> list[CaseOut]:
@@ -406,11 +476,14 @@ def decide(ctx: Ctx, actor: Actor, code: str, data: DecisionIn) -> CaseDetail:
             materials[key].updated_at = ctx.now()
         _event(ctx, case, actor.label, "returned", opinion=opinion,
                materials=list(data.materials))
-        if data.materials:  # back to the applicant until the materials come again
+        if data.materials:  # back to the applicant: the time limit stops (时限中止)
+            case.suspended_at = ctx.now()
             _move(ctx, case, actor, "accepted", correction=list(data.materials))
     if case.state == "in_progress" and run.finished:
         case.completed_at = ctx.now()
         _move(ctx, case, actor, "completed", ends=run.end_events())
+    if case.state in ("in_progress", "completed"):
+        _after_step(ctx, case, run, actor.label)
     ctx.db.flush()
     return _detail(ctx, case)
 
@@ -447,7 +520,11 @@ def tick(ctx: Ctx, now: datetime | None = None) -> TickReport:
                     case.completed_at = at
                     _move(ctx, case, "scheduler", "completed", ends=run.end_events())
                     report.completed.append(case.code)
+                _after_step(ctx, case, run, "scheduler")
+                if case.state == "completed":
                     continue
+        if case.suspended_at is not None:  # 时限中止: no reminder while the applicant corrects
+            continue
         if case.accepted_at is None or case.promised_due is None:
             continue
         status = rules.deadline_status(at, _utc(case.accepted_at), case.promised_due)

@@ -22,6 +22,7 @@ import asyncio
 import base64
 import io
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -218,8 +219,9 @@ class PdfCheck:
     signer_kid: str | None = None
 
 
-def validate(data: bytes, ca_pem: str) -> PdfCheck:
-    """Check the PAdES signature against the platform CA; read the identifier and VC."""
+def validate(data: bytes, ca_pem: str, at: datetime | None = None) -> PdfCheck:
+    """Check the PAdES signature against the platform CA at the moment `at` (default now);
+    read the identifier and VC."""
     from pyhanko.pdf_utils.misc import PdfReadError
     from pyhanko.pdf_utils.reader import PdfFileReader
     from pyhanko.sign.validation import async_validate_pdf_signature
@@ -239,7 +241,7 @@ def validate(data: bytes, ca_pem: str) -> PdfCheck:
 
     anchor = cx509.load_pem_x509_certificate(ca_pem.encode())
     root = ax509.Certificate.load(anchor.public_bytes(serialization.Encoding.DER))
-    vc = ValidationContext(trust_roots=[root], allow_fetching=False)
+    vc = ValidationContext(trust_roots=[root], allow_fetching=False, moment=at)
     try:
         status = _run(async_validate_pdf_signature(sigs[0], vc))
     except Exception as exc:  # noqa: BLE001 - any failure to validate means "not sealed"

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from sqlalchemy import func, select
+from sqlalchemy import func, or_, select
 
 from govbridge.certificates import pdf
 from govbridge.certificates.identifier import make_identifier, type_code_for
@@ -108,7 +108,11 @@ def _next_sequence(ctx: Ctx, org: Organization, year: int) -> int:
     return int(count or 0) + 1
 
 
-def issue_certificate(ctx: Ctx, actor: Actor, data: CertificateIn) -> CertificateOut:
+def issue_certificate(ctx: Ctx, actor: Actor, data: CertificateIn, *,
+                      case_code: str | None = None,
+                      applicant_id: str | None = None) -> CertificateOut:
+    """Issue a certificate (see the module's steps); a case's process passes its case and
+    applicant, who may then read the certificate whoever holds it."""
     if data.issuer_org:
         org = referenced_organization(ctx, data.issuer_org, "issuer_org")
     elif actor.organization_id is not None:
@@ -152,6 +156,7 @@ def issue_certificate(ctx: Ctx, actor: Actor, data: CertificateIn) -> Certificat
         holder_name=data.holder_name, issuer_org_id=org.id, number=number,
         valid_from=valid_from, valid_until=valid_until, data=data.data, vc_jws=token,
         pdf=signed_pdf, status="valid", created_by=actor.label, created_at=ctx.now(),
+        case_code=case_code, applicant_id=applicant_id,
     )
     ctx.db.add(row)
     ctx.db.flush()
@@ -220,7 +225,7 @@ def revoke_certificate(ctx: Ctx, actor: Actor, certificate_id: int,
 def _may_read(actor: Actor, row: Certificate) -> bool:
     if Permission.CERT_ISSUE in actor.permissions or Permission.CERT_REVOKE in actor.permissions:
         return True
-    if actor.subject_id is not None and actor.subject_id == row.holder_id:
+    if actor.subject_id is not None and actor.subject_id in (row.holder_id, row.applicant_id):
         return True
     return actor.organization_id == row.issuer_org_id and (
         Permission.CERT_ISSUE_OWN_ORG in actor.permissions
@@ -241,7 +246,8 @@ def list_certificates(ctx: Ctx, actor: Actor, *, holder_id: str | None = None,
         ):
             stmt = stmt.where(Certificate.issuer_org_id == actor.organization_id)
         elif actor.subject_id is not None:
-            stmt = stmt.where(Certificate.holder_id == actor.subject_id)
+            stmt = stmt.where(or_(Certificate.holder_id == actor.subject_id,
+                                  Certificate.applicant_id == actor.subject_id))
         else:
             raise PermissionDenied(Permission.CERT_ISSUE.value)
     return [_out(ctx, row) for row in ctx.db.scalars(stmt)]

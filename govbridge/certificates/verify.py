@@ -134,7 +134,7 @@ def verify_bytes(data: bytes, *, ca_pem: str, at: datetime, lookup: Lookup | Non
                  revoked_kids: Collection[str] = ()) -> Verdict:
     """Verify an uploaded certificate: a sealed PDF, or the sealed VC JSON (compact JWS)."""
     if data.lstrip()[:5] == b"%PDF-":
-        check = pdf.validate(data, ca_pem)
+        check = pdf.validate(data, ca_pem, at)
         if not check.ok:
             return _tampered(check.reasons, identifier=check.identifier,
                              issuer_code=check.signer_org_code,

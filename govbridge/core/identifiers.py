@@ -269,6 +269,27 @@ def credit_code_check_char(first17: str) -> str:
     return uscc.calc_check_digit(first17)
 
 
+# GB 11714 organisation code: character values 0-9 and A=10 … Z=35, these weights,
+# check = 11 - (sum mod 11), written "X" for 10 and "0" for 11.
+_ORG_WEIGHTS = (3, 7, 9, 10, 5, 8, 4, 2)
+_ORG_VALUES = {c: i for i, c in enumerate("0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ")}
+
+
+def organization_code(body: str) -> str:
+    """The 9-character GB 11714 organisation code for an 8-character body."""
+    if len(body) != 8 or any(c not in _ALPHABET_SET for c in body):
+        raise ValueError(f"need 8 characters from the credit-code alphabet, got {body!r}")
+    check = 11 - sum(_ORG_VALUES[c] * w for c, w in zip(body, _ORG_WEIGHTS, strict=True)) % 11
+    return body + ("X" if check == 10 else "0" if check == 11 else str(check))
+
+
+def make_credit_code(category: str, division: str, org_body: str) -> str:
+    """A full 18-character credit code: category (2), division (6), organisation code (9),
+    check character."""
+    first17 = category + division + organization_code(org_body)
+    return first17 + credit_code_check_char(first17)
+
+
 def validate_credit_code(value: str, field: str = "code") -> str:
     """Check an 18-character unified social credit code; return it upper-case without spaces.
 

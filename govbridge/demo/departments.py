@@ -13,33 +13,19 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Literal
 
-from stdnum.cn import uscc
+from govbridge.core.identifiers import (
+    CREDIT_CODE_ALPHABET,
+    make_credit_code,
+)
 
 Level = Literal["province", "city", "district"]
 
 CITY_DIVISION = "320500"  # 苏州市
 PROVINCE_DIVISION = "320000"  # 江苏省
 
-# GB 11714 organisation code: character values 0-9 and A=10 … Z=35, these weights,
-# check = 11 - (sum mod 11), written "X" for 10 and "0" for 11.
-_ORG_WEIGHTS = (3, 7, 9, 10, 5, 8, 4, 2)
-_ORG_VALUES = {c: i for i, c in enumerate("0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ")}
-# The GB 32100 alphabet (no I, O, S, V, Z).
-CREDIT_ALPHABET = "0123456789ABCDEFGHJKLMNPQRTUWXY"
-
-
-def organization_code(body: str) -> str:
-    """The 9-character GB 11714 organisation code for an 8-character body."""
-    if len(body) != 8 or any(c not in CREDIT_ALPHABET for c in body):
-        raise ValueError(f"need 8 characters from the credit-code alphabet, got {body!r}")
-    check = 11 - sum(_ORG_VALUES[c] * w for c, w in zip(body, _ORG_WEIGHTS, strict=True)) % 11
-    return body + ("X" if check == 10 else "0" if check == 11 else str(check))
-
-
-def credit_code(category: str, division: str, org_body: str) -> str:
-    """A full 18-character credit code: category (2), division (6), organisation code (9), check."""
-    first17 = category + division + organization_code(org_body)
-    return first17 + uscc.calc_check_digit(first17)
+# Built from GB 11714 organisation codes (core.identifiers.organization_code).
+CREDIT_ALPHABET = CREDIT_CODE_ALPHABET
+credit_code = make_credit_code
 
 
 @dataclass(frozen=True, slots=True)

@@ -94,9 +94,10 @@ def row_validator(ctx: Ctx, fields: Sequence[Mapping[str, Any]]) -> RowValidator
     its first. Keys that name no field are problems too (a misspelt column would
     otherwise be dropped silently).
     """
+    today = ctx.now().date()
     checks = [
         (f["name"], bool(f.get("required")),
-         compile_element(spec_of(ctx, f["element"], f.get("element_version"))))
+         compile_element(spec_of(ctx, f["element"], f.get("element_version")), today))
         for f in fields
     ]
     known = frozenset(f["name"] for f in fields) | {VERSION_FIELD}

@@ -98,6 +98,21 @@ class ProcessRun:
             if isinstance(t.task_spec, EndEvent)
         ]
 
+    def completed_service_tasks(self) -> list[ReadyTask]:
+        """Service tasks the run has passed through (each with its lane's department): the
+        application acts on them, e.g. issues a certificate, once per case."""
+        return [
+            ReadyTask(
+                id=str(t.id),
+                bpmn_id=t.task_spec.bpmn_id,
+                name=t.task_spec.bpmn_name or t.task_spec.bpmn_id,
+                department=department_of_lane(t.task_spec.lane),
+                lane=t.task_spec.lane,
+            )
+            for t in self.workflow.get_tasks(state=TaskState.COMPLETED)
+            if isinstance(t.task_spec, PlatformServiceTask)
+        ]
+
     # ---- tasks ------------------------------------------------------------------------------
 
     def ready_tasks(self) -> list[ReadyTask]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import date, datetime
 from decimal import Decimal
 from typing import Literal
@@ -36,6 +37,46 @@ class Material(BaseModel):
         return self
 
 
+HolderRule = Literal["applicant", "new_enterprise"]
+# A source of a certificate field: the applicant's or holder's id or name, the case code,
+# the issuing department's name, today's date, a form value ("form:<key>.<name>") or a
+# fixed text ("=text").
+SOURCE_PATTERN = (r"^(applicant_id|applicant_name|holder_id|holder_name|case_code|issuer_name"
+                  r"|today|form:[a-z][a-z0-9_]{0,63}(\.[a-z][a-z0-9_]{0,63})?|=.{1,200})$")
+
+
+class Outcome(BaseModel):
+    """The certificate (电子证照) a service item's process issues: by the department of
+    the lane of the service task named `task` when that task runs, or by the lead
+    department when the process ends approved (`task` None)."""
+
+    model_config = ConfigDict(extra="forbid")
+    type_name: str = Field(min_length=1, max_length=100, description="e.g. 营业执照")
+    certificate_type: str | None = Field(
+        default=None, max_length=32,
+        description="resource code of the issuer's certificate-type dataset: the new "
+                    "certificate becomes a row of it, served at once by the exchange")
+    task: str | None = Field(default=None, max_length=200,
+                             description="BPMN id of the service task that issues it")
+    holder: HolderRule = Field(
+        default="applicant",
+        description="applicant, or new_enterprise: a new unified social credit code is "
+                    "assigned to the enterprise the case creates")
+    holder_name: str = Field(default="applicant_name", pattern=SOURCE_PATTERN)
+    valid_years: int | None = Field(default=None, ge=1, le=100, description="None: no expiry")
+    data: dict[str, str] = Field(
+        default_factory=dict, max_length=40,
+        description="certificate field -> source (applicant_id, applicant_name, holder_id, "
+                    "holder_name, case_code, issuer_name, today, form:<key>.<name>, =text)")
+
+    @model_validator(mode="after")
+    def _sources(self) -> Outcome:
+        bad = [f"{k}={v}" for k, v in self.data.items() if not re.match(SOURCE_PATTERN, v)]
+        if bad:
+            raise ValueError(f"unknown data sources: {', '.join(bad)}")
+        return self
+
+
 class ServiceItemIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
     code: str = Field(pattern=CODE_PATTERN, description="事项编码, e.g. 11320500MB1J374274-QY-001")
@@ -47,6 +88,7 @@ class ServiceItemIn(BaseModel):
     legal_days: int = Field(ge=1, le=3650, description="法定时限, working days")
     fee: Decimal = Field(default=Decimal(0), ge=0, le=Decimal("1000000"), decimal_places=2,
                          description="yuan")
+    outcome: Outcome | None = None
 
 
 class ServiceItemUpdate(BaseModel):
@@ -59,6 +101,7 @@ class ServiceItemUpdate(BaseModel):
     legal_days: int | None = Field(default=None, ge=1, le=3650)
     fee: Decimal | None = Field(default=None, ge=0, le=Decimal("1000000"), decimal_places=2)
     status: ItemStatus | None = None
+    outcome: Outcome | None = None
 
 
 class ServiceItemOut(BaseModel):
@@ -71,6 +114,7 @@ class ServiceItemOut(BaseModel):
     promised_days: int
     legal_days: int
     fee: Decimal
+    outcome: Outcome | None = None
     status: ItemStatus
     current_version: int | None
     process_id: str | None

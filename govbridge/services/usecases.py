@@ -24,13 +24,14 @@ from govbridge.identity.actor import Actor
 from govbridge.identity.models import Organization
 from govbridge.identity.organizations import referenced_organization
 from govbridge.runtime import Ctx
-from govbridge.services.bpmn import parse_process
+from govbridge.services.bpmn import ProcessDef, parse_process
 from govbridge.services.engine import ProcessRun
 from govbridge.services.models import Holiday, ServiceItem, ServiceItemVersion
 from govbridge.services.schemas import (
     HolidayIn,
     HolidayOut,
     Material,
+    Outcome,
     ServiceItemIn,
     ServiceItemOut,
     ServiceItemUpdate,
@@ -82,6 +83,7 @@ def to_out(ctx: Ctx, item: ServiceItem) -> ServiceItemOut:
         promised_days=item.promised_days,
         legal_days=item.legal_days,
         fee=Decimal(item.fee_fen) / 100,
+        outcome=Outcome.model_validate(item.outcome) if item.outcome else None,
         status=item.status,  # type: ignore[arg-type]
         current_version=item.current_version,
         process_id=current.process_id if current else None,
@@ -139,6 +141,39 @@ def _materials(ctx: Ctx, materials: list[Material]) -> list[dict[str, Any]]:
     return [m.model_dump() for m in materials]
 
 
+def _outcome(ctx: Ctx, item: ServiceItem, outcome: Outcome | None,
+             definition: ProcessDef | None = None) -> dict[str, Any] | None:
+    """Check the certificate the process issues: a certificate-type dataset of one of the
+    item's departments, and (once a process exists) a service task to issue it."""
+    if outcome is None:
+        return None
+    if outcome.certificate_type:
+        ds = ctx.db.scalar(select(Dataset).where(Dataset.resource_code
+                                                 == outcome.certificate_type))
+        if ds is None or not ds.certificate_type:
+            raise InvalidInput.one("outcome.certificate_type",
+                                   "no certificate-type dataset has this code",
+                                   outcome.certificate_type, "unknown")
+        if ds.provider_id not in {item.lead_org_id, *(item.participating_org_ids or [])}:
+            raise InvalidInput.one("outcome.certificate_type",
+                                   "the dataset's provider is not a department of the item",
+                                   outcome.certificate_type, "not_participating")
+    if outcome.task:
+        if definition is None and item.current_version is not None:
+            definition = parse_process(_version_row(ctx, item, None).bpmn_xml)
+        if definition is not None:
+            _check_outcome_task(definition, outcome.task, "outcome.task")
+    return outcome.model_dump()
+
+
+def _check_outcome_task(definition: ProcessDef, task: str, field: str) -> None:
+    services = {t.id for t in definition.tasks if t.kind == "serviceTask"}
+    if task not in services:
+        raise InvalidInput.one(field, "the process has no service task with this id "
+                               f"(service tasks: {', '.join(sorted(services)) or 'none'})",
+                               task, "unknown_task")
+
+
 def _check_days(promised: int, legal: int) -> None:
     if promised > legal:
         raise InvalidInput.one("promised_days", f"must not exceed the legal time limit ({legal})",
@@ -171,6 +206,7 @@ def create_service_item(ctx: Ctx, actor: Actor, data: ServiceItemIn) -> ServiceI
         updated_at=ctx.now(),
     )
     item.lead = lead
+    item.outcome = _outcome(ctx, item, data.outcome)
     ctx.db.add(item)
     ctx.db.flush()
     record(ctx, actor, "service.create", "service_item", code, {"name": item.name})
@@ -199,6 +235,8 @@ def update_service_item(ctx: Ctx, actor: Actor, code: str,
     item.promised_days, item.legal_days = promised, legal
     if data.fee is not None:
         item.fee_fen = _fen(data.fee)
+    if data.outcome is not None:
+        item.outcome = _outcome(ctx, item, data.outcome)
     if data.status is not None:
         if data.status == "published" and item.current_version is None:
             raise Conflict("import the item's BPMN process before publishing it", "status",
@@ -256,6 +294,8 @@ def import_bpmn(ctx: Ctx, actor: Actor, code: str, xml: str | bytes) -> VersionO
     text = xml.decode("utf-8") if isinstance(xml, bytes) else xml
     definition = parse_process(text)
     _check_departments(ctx, item, definition.departments)
+    if item.outcome and item.outcome.get("task"):
+        _check_outcome_task(definition, item.outcome["task"], "bpmn")
     digest = hashlib.sha256(text.encode("utf-8")).hexdigest()
     if item.current_version is not None:
         current = _version_row(ctx, item, None)

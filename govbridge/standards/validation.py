@@ -120,18 +120,21 @@ def _email(value: str) -> str:
     return value
 
 
-def _bound(spec: ElementSpec, text: str | None) -> object:
+def _bound(spec: ElementSpec, text: str | None, today: date | None) -> object:
     if text is None:
         return None
     if spec.data_type == "date":
-        return date.today() if text == "today" else date.fromisoformat(text)
+        return (today or date.today()) if text == "today" else date.fromisoformat(text)
     if spec.data_type == "datetime":
         return datetime.now(UTC) if text == "today" else datetime.fromisoformat(text)
     return Decimal(text)
 
 
-def compile_element(spec: ElementSpec) -> Checker:
-    """A function raw value → canonical value (None for empty), raising RuleViolation."""
+def compile_element(spec: ElementSpec, today: date | None = None) -> Checker:
+    """A function raw value → canonical value (None for empty), raising RuleViolation.
+
+    `today` is the day a "today" bound means (the caller's clock; default the wall clock's).
+    """
     convert: Callable[[object], object]
     if spec.data_type == "string":
         steps: list[Callable[[str], str]] = []
@@ -194,7 +197,7 @@ def compile_element(spec: ElementSpec) -> Checker:
             "datetime": _to_datetime,
             "boolean": _to_bool,
         }[spec.data_type]
-        low, high = _bound(spec, spec.min_value), _bound(spec, spec.max_value)
+        low, high = _bound(spec, spec.min_value, today), _bound(spec, spec.max_value, today)
         if low is None and high is None:
             convert = base
         else:

@@ -78,7 +78,7 @@ def test_cases_over_http(client, login, world, issue_licence, agree):
 def test_case_commands(rt, settings, world, ready):
     with rt.context() as ctx:
         cases.accept(ctx, world.clerk, ready, APPLICANT_ID)
-        cases.upload_material(ctx, world.applicant, ready, "articles", "a.pdf", b"x")
+        cases.upload_material(ctx, world.applicant, ready, "articles", "a.pdf", b"%PDF-1.7 x")
     env = {"GOVBRIDGE_HOME": str(settings.home), "GOVBRIDGE_DATABASE_URL": settings.database_url,
            "COLUMNS": "200"}
     runner = CliRunner()

@@ -113,7 +113,7 @@ def test_refusal_ends_the_case(rt, world, ready):
     assert detail.state == "refused" and detail.reason == "经营范围属于禁止类"
     assert _tasks(rt, world, "amr") == [] and _tasks(rt, world, "tax") == []
     with rt.context() as ctx, pytest.raises(Conflict):
-        cases.upload_material(ctx, world.applicant, code, "premises_title", "a.pdf", b"x")
+        cases.upload_material(ctx, world.applicant, code, "premises_title", "a.pdf", b"%PDF-1.7 x")
 
 
 def test_not_accepted_with_a_reason(rt, world, ready):

@@ -17,7 +17,7 @@ from govbridge.services import usecases as services
 def test_reminder_then_escalation_once_each(rt, world, ready):
     with rt.context() as ctx:
         detail = cases.accept(ctx, world.clerk, ready, APPLICANT_ID)
-        cases.upload_material(ctx, world.applicant, ready, "articles", "a.pdf", b"x")
+        cases.upload_material(ctx, world.applicant, ready, "articles", "a.pdf", b"%PDF-1.7 x")
     due = detail.promised_due
     assert due == FIXED.date() + timedelta(days=3)  # three working days from a Monday
     remind_at = rules.reminder_point(FIXED, due)
@@ -63,8 +63,8 @@ def test_tick_fires_bpmn_timers(rt, world, admin, submit, monkeypatch):
     code = submit()
     with rt.context() as ctx:
         cases.accept(ctx, world.clerk, code, APPLICANT_ID)
-        cases.upload_material(ctx, world.applicant, code, "articles", "a.pdf", b"x")
-        cases.upload_material(ctx, world.applicant, code, "shareholder_licence", "l.pdf", b"x")
+        cases.upload_material(ctx, world.applicant, code, "articles", "a.pdf", b"%PDF-1.7 x")
+        cases.upload_material(ctx, world.applicant, code, "shareholder_licence", "l.pdf", b"%PDF-1.7 x")
     with rt.context() as ctx:
         assert cases.tick(ctx).timers_fired == 0
 
