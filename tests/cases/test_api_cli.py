@@ -59,6 +59,13 @@ def test_cases_over_http(client, login, world, issue_licence, agree):
                      files={"file": ("章程.pdf", b"%PDF-1.7", "application/pdf")})
     assert up.status_code == 200, up.text
     assert up.json()["state"] == "in_progress"
+    got = client.get(f"/api/v1/cases/{code}/materials/articles/file", headers=tax)
+    assert got.status_code == 200 and got.content == b"%PDF-1.7"
+    assert got.headers["content-type"] == "application/pdf"
+    assert got.headers["x-content-type-options"] == "nosniff"
+    outsider = login("approver-edu", Role.APPROVER, "edu")
+    assert client.get(f"/api/v1/cases/{code}/materials/articles/file",
+                      headers=outsider).status_code == 403
 
     tasks = client.get("/api/v1/cases/tasks", headers=amr).json()
     assert [t["case_code"] for t in tasks] == [code]

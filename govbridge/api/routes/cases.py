@@ -3,7 +3,9 @@ back-office tasks, follow the timeline, and the bureau's overdue list."""
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Request, UploadFile
+from urllib.parse import quote
+
+from fastapi import APIRouter, Request, Response, UploadFile
 from starlette.concurrency import run_in_threadpool
 
 from govbridge.api.deps import acting
@@ -92,3 +94,14 @@ def _upload(request: Request, code: str, key: str, filename: str, data: bytes) -
 async def upload(code: str, key: str, request: Request, file: UploadFile) -> CaseDetail:
     data = await file.read(usecases.MAX_UPLOAD + 1)
     return await run_in_threadpool(_upload, request, code, key, file.filename or key, data)
+
+
+@router.get("/{code}/materials/{key}/file", summary="The uploaded file of a material",
+            response_class=Response)
+def material_file(code: str, key: str, request: Request) -> Response:
+    with acting(request) as (ctx, actor):
+        row = usecases.material_file(ctx, actor, code, key)
+        content, media_type, filename = row.content, row.media_type, row.filename
+    return Response(content, media_type=media_type, headers={
+        "Content-Disposition": f"attachment; filename*=UTF-8''{quote(filename)}",
+        "X-Content-Type-Options": "nosniff"})
