@@ -15,7 +15,9 @@ from govbridge.demo.people import company_at, person_at, staff_name
 # account of a real deployment. It passes the password rule (12+ characters, zxcvbn 4).
 DEMO_PASSWORD = "Gusu-Canal-Garden-2026!"  # noqa: S105 - public demo password, see above
 
-APPROVER_DEPARTMENTS = ("amr", "tax", "psb", "hrss")
+APPROVER_DEPARTMENTS = ("amr", "tax", "psb", "hrss", "health", "hsa", "housing", "nrp", "fire")
+# Front-desk windows (受理窗口) of the departments leading the demo's service items.
+CLERK_DEPARTMENTS = ("amr", "health", "housing")
 
 _ROLE_LABELS = {
     Role.BUREAU_ADMIN: "平台管理员",
@@ -66,8 +68,9 @@ def demo_accounts(seed: int) -> list[DemoAccount]:
 
     admin (bureau_admin) and auditor at the data bureau, both with a TOTP secret;
     officer.<key> (data_officer) for every department; clerk (front desk) at the
-    bureau; approver.<key> at amr, tax, psb and hrss; citizen (person 0, an adult)
-    and company (company 0) as applicants.
+    bureau and clerk.<key> at the windows of amr, health and housing (the leads of the
+    demo's service items); approver.<key> at every department of those items; citizen
+    (person 0, an adult) and company (company 0) as applicants.
     """
     accounts = [
         _staff(seed, "admin", Role.BUREAU_ADMIN, "bureau"),
@@ -75,6 +78,7 @@ def demo_accounts(seed: int) -> list[DemoAccount]:
         _staff(seed, "clerk", Role.CLERK, "bureau"),
     ]
     accounts += [_staff(seed, f"officer.{d.key}", Role.DATA_OFFICER, d.key) for d in DEPARTMENTS]
+    accounts += [_staff(seed, f"clerk.{key}", Role.CLERK, key) for key in CLERK_DEPARTMENTS]
     accounts += [
         _staff(seed, f"approver.{key}", Role.APPROVER, key) for key in APPROVER_DEPARTMENTS
     ]

@@ -120,9 +120,11 @@ def load_demo_city(
             set_fact(ctx.db, FACT, json.dumps(facts))
             city = _city(facts, reused=False)
     # The one-stop service items and their processes (idempotent: a re-run adds nothing).
+    from govbridge.demo.cases import load_demo_cases
     from govbridge.demo.services import load_demo_services
 
     load_demo_services(rt)
+    load_demo_cases(rt, seed)
     return city
 
 

@@ -27,7 +27,8 @@ from faker.providers.person.zh_CN import Provider as _FakerNames
 from stdnum import numdb
 from stdnum.cn import ric, uscc
 
-from govbridge.demo.departments import CITY_DIVISION, CREDIT_ALPHABET, organization_code
+from govbridge.core.identifiers import organization_code
+from govbridge.demo.departments import CITY_DIVISION, CREDIT_ALPHABET
 
 REFERENCE_DATE = date(2026, 1, 1)
 """The day on which ages are counted: everyone is 0..MAX_AGE years old on it."""

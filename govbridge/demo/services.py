@@ -30,7 +30,7 @@ from govbridge.identity.actor import Actor
 from govbridge.identity.models import Organization
 from govbridge.runtime import Ctx, Runtime
 from govbridge.services import usecases
-from govbridge.services.schemas import Material, ServiceItemIn, ServiceItemUpdate
+from govbridge.services.schemas import Material, Outcome, ServiceItemIn, ServiceItemUpdate
 
 
 @dataclass(frozen=True)
@@ -44,6 +44,19 @@ class MaterialDef:
 
 
 @dataclass(frozen=True)
+class OutcomeDef:
+    """The certificate the process issues: (department key, catalog dataset name) of its
+    certificate type, the issuing service task, and how it is made out (schemas.Outcome)."""
+
+    source: tuple[str, str]
+    type_name: str
+    task: str | None
+    holder: str = "applicant"
+    holder_name: str = "applicant_name"
+    data: tuple[tuple[str, str], ...] = ()
+
+
+@dataclass(frozen=True)
 class ServiceDef:
     suffix: str
     name: str
@@ -54,6 +67,7 @@ class ServiceDef:
     legal_days: int
     materials: tuple[MaterialDef, ...]
     fee: Decimal = Decimal(0)
+    outcome: OutcomeDef | None = None
 
     @property
     def code(self) -> str:
@@ -74,7 +88,18 @@ SERVICES: tuple[ServiceDef, ...] = (
             _m("premises_title", "住所（经营场所）不动产权证书", "certificate",
                ("nrp", "不动产权证书"), required=False),
             _m("application", "公司登记（备案）申请书", "form"),
-            _m("articles", "公司章程", "upload"),
+            # 选用标准化章程的，章程随申请在线生成，无需上传。
+            _m("articles", "公司章程（未选用标准化章程的）", "upload", required=False),
+        ),
+        outcome=OutcomeDef(
+            ("amr", "营业执照"), "营业执照", "Activity_IssueLicence", holder="new_enterprise",
+            holder_name="form:application.name",
+            data=(("entity_name", "holder_name"), ("entity_type", "form:application.entity_type"),
+                  ("legal_rep", "applicant_name"),
+                  ("registered_capital", "form:application.registered_capital"),
+                  ("established", "today"), ("address", "form:application.address"),
+                  ("business_scope", "form:application.business_scope"),
+                  ("authority", "issuer_name"), ("issue_date", "today")),
         ),
     ),
     ServiceDef(
@@ -140,8 +165,18 @@ def _materials(ctx: Ctx, spec: ServiceDef) -> list[Material]:
     ]
 
 
+def _outcome(ctx: Ctx, spec: ServiceDef) -> Outcome | None:
+    o = spec.outcome
+    if o is None:
+        return None
+    return Outcome(type_name=o.type_name, certificate_type=_resource_code(ctx, o.source),
+                   task=o.task, holder=o.holder, holder_name=o.holder_name,  # type: ignore[arg-type]
+                   data=dict(o.data))
+
+
 def _load_one(ctx: Ctx, actor: Actor, spec: ServiceDef, report: DemoServices) -> None:
     materials = _materials(ctx, spec)
+    outcome = _outcome(ctx, spec)
     code = spec.code
     existing = next((i for i in usecases.list_service_items(ctx, actor) if i.code == code), None)
     if existing is None:
@@ -162,6 +197,8 @@ def _load_one(ctx: Ctx, actor: Actor, spec: ServiceDef, report: DemoServices) ->
     if existing is not None and version.version != before and code not in report.updated:
         report.unchanged.remove(code)
         report.updated.append(code)
+    if outcome is not None and (existing is None or existing.outcome != outcome):
+        usecases.update_service_item(ctx, actor, code, ServiceItemUpdate(outcome=outcome))
     if existing is None or existing.status == "draft":
         usecases.update_service_item(ctx, actor, code, ServiceItemUpdate(status="published"))
 

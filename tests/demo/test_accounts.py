@@ -44,8 +44,10 @@ def test_the_required_accounts(accounts):
     one("clerk", Role.CLERK, "bureau")
     for d in DEPARTMENTS:
         one(f"officer.{d.key}", Role.DATA_OFFICER, d.key)
-    for key in ("amr", "tax", "psb", "hrss"):
+    for key in ("amr", "tax", "psb", "hrss", "health", "hsa", "housing", "nrp", "fire"):
         one(f"approver.{key}", Role.APPROVER, key)
+    for key in ("amr", "health", "housing"):  # the windows of the items' lead departments
+        one(f"clerk.{key}", Role.CLERK, key)
     one("citizen", Role.APPLICANT, None)
     one("company", Role.APPLICANT, None)
 

@@ -13,6 +13,7 @@ from sqlalchemy import func, select
 from govbridge.catalog.models import Dataset
 from govbridge.catalog.rules import BoundField, check_entry
 from govbridge.catalog.schemas import DatasetIn
+from govbridge.certificates.models import Certificate
 from govbridge.core.grading import is_grade
 from govbridge.demo import load as demo_load
 from govbridge.demo.datasets import (
@@ -217,7 +218,8 @@ def test_load_publishes_the_datasets_and_ingests_valid_rows(rt, fast_passwords):
         providers = {ds.provider.code for ds in published}
         assert providers == {d.code for d in DEPARTMENTS}
         assert ctx.db.scalar(select(func.count()).select_from(QuarantinedRow)) == 0
-        batches = list(ctx.db.scalars(select(IngestBatch)))
+        # Besides the uploads, certificates issued by the demo cases' processes.
+        batches = list(ctx.db.scalars(select(IngestBatch).where(IngestBatch.source == "upload")))
         assert len(batches) == len(DATASETS)
         assert {b.source for b in batches} == {"upload"}
         assert sum(b.accepted for b in batches) == city.records
@@ -243,7 +245,11 @@ def test_load_publishes_the_datasets_and_ingests_valid_rows(rt, fast_passwords):
                 select(DatasetRecord.subject_id).where(DatasetRecord.dataset_id == licence.id)
             )
         )
-        assert codes == set(ctx.db.scalars(select(Company.credit_code)))
+        # Every registered company, and the companies the demo's 企业开办 cases founded.
+        founded = set(ctx.db.scalars(select(Certificate.holder_id)
+                                     .where(Certificate.type_name == "营业执照")))
+        assert codes == set(ctx.db.scalars(select(Company.credit_code))) | founded
+        assert founded and not founded & set(ctx.db.scalars(select(Company.credit_code)))
 
     from govbridge.services.models import ServiceItem, ServiceItemVersion
 
@@ -252,6 +258,7 @@ def test_load_publishes_the_datasets_and_ingests_valid_rows(rt, fast_passwords):
         assert {"企业开办", "新生儿出生一件事"} <= items and len(items) >= 3
         versions = ctx.db.scalar(select(func.count()).select_from(ServiceItemVersion))
 
+    _check_demo_cases(rt)
     before = _counts(rt)
     again = load_demo_city(rt, seed=SEED, persons=PERSONS, companies=COMPANIES)
     assert again.reused
@@ -259,6 +266,31 @@ def test_load_publishes_the_datasets_and_ingests_valid_rows(rt, fast_passwords):
     assert _counts(rt) == before
     with rt.context() as ctx:
         assert ctx.db.scalar(select(func.count()).select_from(ServiceItemVersion)) == versions
+
+
+def _check_demo_cases(rt) -> None:
+    """The demo's cases: completed with every required material by sharing and the
+    licence issued by the process, in progress, awaiting acceptance, overdue."""
+    from govbridge.cases import usecases as cases
+    from govbridge.identity.actor import Actor
+
+    bureau = Actor.operator("test")
+    with rt.context() as ctx:
+        shown = {c.state: cases.timeline(ctx, bureau, c.code)
+                 for c in cases.list_cases(ctx, bureau) if not c.overdue}
+        overdue = cases.overdue_cases(ctx, bureau)
+    assert set(shown) == {"completed", "in_progress", "submitted"}
+    done = shown["completed"]
+    required = [m for m in done.materials if m.required and m.kind not in ("form",)]
+    assert required and all(m.status == "fetched" and (m.source or "").startswith("exchange:")
+                            for m in required)
+    assert done.applicant_id == person_at(SEED, 0).id_number  # the demo citizen's own case
+    assert [c.type_name for c in done.certificates] == ["营业执照"]
+    assert shown["in_progress"].certificates and shown["in_progress"].current_steps
+    assert len(overdue) == 1 and overdue[0].state == "in_progress"
+    with rt.context() as ctx:
+        events = [e.kind for e in cases.timeline(ctx, bureau, overdue[0].code).events]
+    assert {"reminded", "escalated"} <= set(events)
 
 
 def test_a_city_loaded_without_datasets_gets_them_once(rt, fast_passwords, monkeypatch):

@@ -9,6 +9,7 @@ from stdnum.cn import uscc
 
 from govbridge.core.identifiers import (
     current_counties,
+    organization_code,
     validate_credit_code,
     validate_division_code,
 )
@@ -17,7 +18,6 @@ from govbridge.demo.departments import (
     DEPARTMENTS_BY_KEY,
     credit_code,
     department,
-    organization_code,
 )
 
 LEVEL_RANK = {"province": 3, "city": 2, "district": 1}
