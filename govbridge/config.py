@@ -46,6 +46,8 @@ class Settings(BaseSettings):
     # Signed tree heads on a schedule (seconds; 0: only on demand), witnessed in-process
     # by every department on the embedded default.
     checkpoint_seconds: float = 300
+    # Case time limits and BPMN timers checked this often (seconds; 0: only by hand).
+    case_tick_seconds: float = 60
     embedded_witnesses: bool = True
     # Where the public reaches this installation: certificates' QR codes open
     # <public_url>/verify/<identifier>.

@@ -6,9 +6,10 @@ front desk accepts (`accept`: the process starts and the shareholder's licence i
 through the exchange under the item's purpose: agreement, masking, provider seal, ledger),
 the applicant uploads the missing articles (`upload_material`), each department's approver
 lists its tasks and approves them (`my_tasks`, `decide`: the run is restored from and
-saved to the case after every step) until the case is completed, and the market regulator
-issues the new company's 营业执照 (`issue_certificate`: sealed VC, PAdES-sealed PDF, ledger,
-shared through its certificate-type dataset), since the process end does not issue it yet.
+saved to the case after every step) until the case is completed; when the market
+regulator approves the review, the process's service task 核发电子营业执照 issues the new
+company's 营业执照 by itself (the item's outcome: sealed VC, PAdES-sealed PDF, ledger, shared
+through its certificate-type dataset) — timed apart as "certificate".
 
 Baseline in the same run: the same BPMN (`enterprise_establishment.bpmn`) run by the
 engine alone (`ProcessRun`): start, then complete every ready task with "approve" until
@@ -47,10 +48,6 @@ def applicant_code(n: int) -> str:
     return credit_code(f"91320500MA{n:07d}")
 
 
-def new_company_code(n: int) -> str:
-    return credit_code(f"91320500MC{n:07d}")
-
-
 def _licence_fields() -> list[dict[str, Any]]:
     return [
         {"name": "credit_code", "title": "统一社会信用代码", "required": True,
@@ -71,19 +68,15 @@ def _licence_data(n: int, established: str) -> dict[str, Any]:
 class World:
     """What the cases need: the item, the actors and the outcome certificate type."""
 
-    def __init__(self, item: str, orgs: dict[str, int], outcome_type: str) -> None:
+    def __init__(self, item: str, orgs: dict[str, int]) -> None:
         from govbridge.core.permissions import Role
         from govbridge.identity.actor import Actor
 
         self.item = item
         self.orgs = orgs
-        self.outcome_type = outcome_type
         self.clerk = Actor.for_user(user_id=9101, username="bench.clerk.amr",
                                     roles=frozenset({Role.CLERK}), organization_id=orgs["amr"],
                                     subject_id=None)
-        self.issuer = Actor.for_user(user_id=9102, username="bench.officer.amr",
-                                     roles=frozenset({Role.DATA_OFFICER}),
-                                     organization_id=orgs["amr"], subject_id=None)
         self.approvers = {key: Actor.for_user(user_id=9110 + i, username=f"bench.approver.{key}",
                                               roles=frozenset({Role.APPROVER}),
                                               organization_id=orgs[key], subject_id=None)
@@ -115,7 +108,7 @@ def prepare(rt: Runtime, cases: int, bar: Progress) -> World:
     from govbridge.identity.actor import Actor
     from govbridge.identity.schemas import OrganizationCreate
     from govbridge.services import usecases as services
-    from govbridge.services.schemas import ServiceItemIn, ServiceItemUpdate
+    from govbridge.services.schemas import Outcome, ServiceItemIn, ServiceItemUpdate
     from govbridge.standards.usecases import seed_builtin_elements
 
     operator = Actor.operator("bench")
@@ -171,7 +164,12 @@ def prepare(rt: Runtime, cases: int, bar: Progress) -> World:
             ],
             promised_days=spec.promised_days, legal_days=spec.legal_days, fee=str(spec.fee)))
         services.import_bpmn(ctx, admin, item, process_xml(spec.bpmn))
-        services.update_service_item(ctx, admin, item, ServiceItemUpdate(status="published"))
+        services.update_service_item(ctx, admin, item, ServiceItemUpdate(
+            status="published", outcome=Outcome(
+                type_name="营业执照", certificate_type=types["amr"], task="Activity_IssueLicence",
+                holder="new_enterprise", holder_name="form:application.name",
+                valid_years=10, data={"legal_rep": "form:application.legal_rep",
+                                      "established": "today"})))
         request_agreement(ctx, amr_officer, AgreementRequestIn(
             resource_code=types["registry"],
             fields=["credit_code", "legal_rep", "legal_rep_id", "established"],
@@ -187,15 +185,13 @@ def prepare(rt: Runtime, cases: int, bar: Progress) -> World:
                 holder_id=applicant_code(n), holder_name=f"基准测试股东{n}有限公司",
                 valid_until=until, data=_licence_data(n, "2020-05-17")))
         bar.advance(1)
-    return World(item, orgs, types["amr"])
+    return World(item, orgs)
 
 
 def one_case(rt: Runtime, world: World, n: int) -> dict[str, Any]:
     """Application to certificate for applicant `n`; what the case ended with."""
     from govbridge.cases import usecases as cases
     from govbridge.cases.schemas import CaseSubmitIn, DecisionIn
-    from govbridge.certificates.schemas import CertificateIn
-    from govbridge.certificates.usecases import issue_certificate
 
     applicant = world.applicant(n)
     phases = dict.fromkeys(PHASES, 0.0)
@@ -210,7 +206,8 @@ def one_case(rt: Runtime, world: World, n: int) -> dict[str, Any]:
     with rt.context() as ctx:
         code = cases.submit_application(ctx, applicant, CaseSubmitIn(
             item_code=world.item, applicant_name=f"基准测试股东{n}有限公司",
-            form={"application": {"name": f"基准测试新{n}有限公司"}})).code
+            form={"application": {"name": f"基准测试新{n}有限公司",
+                                  "legal_rep": f"张{n}"}})).code
     lap("submit")
     with rt.context() as ctx:
         detail = cases.accept(ctx, world.clerk, code, applicant.subject_id)
@@ -230,23 +227,18 @@ def one_case(rt: Runtime, world: World, n: int) -> dict[str, Any]:
             with rt.context() as ctx:
                 tasks = [t for t in cases.my_tasks(ctx, approver) if t.case_code == code]
             for task in tasks:
+                issuing = not detail.certificates
                 with rt.context() as ctx:
                     detail = cases.decide(ctx, approver, code, DecisionIn(
                         task_id=task.task_id, decision="approve", opinion="同意"))
+                # The decision that reached 核发电子营业执照 issued the licence in its step.
+                lap("certificate" if issuing and detail.certificates else "tasks")
                 decisions += 1
                 progressed = True
         if not progressed:
             break
     lap("tasks")
-    certificate = None
-    if detail.state == "completed":
-        with rt.context() as ctx:
-            certificate = issue_certificate(ctx, world.issuer, CertificateIn(
-                type_name="营业执照", certificate_type=world.outcome_type,
-                holder_id=new_company_code(n), holder_name=f"基准测试新{n}有限公司",
-                valid_until=datetime.now(UTC) + timedelta(days=3650),
-                data=_licence_data(n, datetime.now(UTC).date().isoformat()))).identifier
-    lap("certificate")
+    certificate = detail.certificates[0].identifier if detail.certificates else None
     return {"case": code, "state": detail.state, "fetched": fetched, "decisions": decisions,
             "certificate": certificate, "phases": phases}
 
@@ -335,7 +327,8 @@ def run(cases: int, database_url: str | None = None,
         "ours_what": "use cases, one transaction a step: submit_application, accept "
                      "(process start, licence fetched through the exchange under the item's "
                      "purpose), upload_material, my_tasks + decide per department until "
-                     "completed, issue_certificate (sealed VC and PDF, ledger, shared)",
+                     "completed; the review's approval issues the licence in the process's "
+                     "service task (sealed VC and PDF, ledger, shared)",
         "baseline_what": "ProcessRun alone on the same BPMN: start, complete ready tasks "
                          "with approve until finished, from_json before and to_json after "
                          "each step; no database, exchange or certificates",

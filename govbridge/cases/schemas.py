@@ -58,6 +58,7 @@ class StepOut(BaseModel):
     task_id: str
     name: str
     department: str | None
+    claimed_by: str | None = None
 
 
 class CaseOut(BaseModel):
@@ -115,6 +116,26 @@ class TaskOut(BaseModel):
     task_id: str
     name: str
     department: str | None
+    claimed_by: str | None = None
+
+
+class ClaimIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    task_id: str = Field(min_length=1, max_length=64)
+
+
+class SharedView(BaseModel):
+    """A shared material as the viewing department's own agreement lets it see it."""
+
+    key: str
+    name: str
+    resource_code: str | None
+    status: Literal["shown", "no_agreement", "not_shared", "unavailable"]
+    rows: list[dict[str, Any]] = Field(default_factory=list)
+    masked_fields: list[str] = Field(default_factory=list)
+    agreement: str | None = None
+    query_id: str | None = None
+    detail: str | None = None
 
 
 class TickReport(BaseModel):

@@ -137,7 +137,8 @@ def _detail(ctx: Ctx, case: Case) -> CaseDetail:
                                status=m.status, source=m.source, detail=m.detail)
                    for m in materials],
         missing=_missing(materials),
-        current_steps=[StepOut(task_id=t.id, name=t.name, department=t.department)
+        current_steps=[StepOut(task_id=t.id, name=t.name, department=t.department,
+                               claimed_by=t.claimed_by)
                        for t in (run.ready_tasks() if run else [])],
         events=[EventOut(at=e.at, actor=e.actor, kind=e.kind, detail=e.detail) for e in events],
         certificates=[CaseCertificateOut(id=c.id, identifier=c.identifier,
@@ -434,7 +435,7 @@ def my_tasks(ctx: Ctx, actor: Actor) -> list[TaskOut]:
                 out.append(TaskOut(case_code=case.code, item_code=case.item_code,
                                    applicant_name=case.applicant_name,
                                    promised_due=case.promised_due, task_id=t.id, name=t.name,
-                                   department=t.department))
+                                   department=t.department, claimed_by=t.claimed_by))
     return out
 
 
@@ -453,6 +454,9 @@ def decide(ctx: Ctx, actor: Actor, code: str, data: DecisionIn) -> CaseDetail:
     if dept is None:
         raise Conflict(f"task {task.bpmn_id} has no department", "task_id", data.task_id)
     require(actor, Permission.CASE_DECIDE, organization_id=dept.id)
+    if task.claimed_by and task.claimed_by != actor.label:
+        raise Conflict(f"task {task.name} is claimed by {task.claimed_by}", "task_id",
+                       data.task_id)
     opinion = data.opinion.strip()
     if data.decision != "approve" and len(opinion) < 2:
         raise InvalidInput.one("opinion", "a return or a refusal needs an opinion", opinion)

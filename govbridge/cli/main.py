@@ -122,11 +122,13 @@ def _serve(rt: Runtime, host: str, port: int, workers: int = 1) -> None:
     import uvicorn
 
     from govbridge.api.app import create_app
+    from govbridge.cases.schedule import CaseScheduler
     from govbridge.ledger.schedule import CheckpointScheduler
 
-    # One scheduler, in this process, whatever the number of workers.
+    # One scheduler each, in this process, whatever the number of workers.
     schedule = CheckpointScheduler(rt, rt.settings.checkpoint_seconds,
                                    witnesses=rt.settings.embedded_witnesses).start()
+    cases = CaseScheduler(rt, rt.settings.case_tick_seconds).start()
     options: dict[str, Any] = {"host": host, "port": port, "log_level": "info",
                                "proxy_headers": False, "server_header": False}
     try:
@@ -140,6 +142,7 @@ def _serve(rt: Runtime, host: str, port: int, workers: int = 1) -> None:
                 attach_inprocess(rt)
             uvicorn.run(create_app(rt), **options)
     finally:
+        cases.stop()
         schedule.stop()
 
 

@@ -35,9 +35,10 @@ from govbridge.services.bpmn import (
 )
 
 Decision = Literal["approve", "return", "refuse"]
+CLAIM = "_claimed_by"
 DECISIONS: tuple[str, ...] = ("approve", "return", "refuse")
 # Names a caller may not set through task data.
-RESERVED = frozenset({"decision"})
+RESERVED = frozenset({"decision", CLAIM})
 
 _SERIALIZER = BpmnWorkflowSerializer(
     BpmnWorkflowSerializer.configure({**DEFAULT_CONFIG, PlatformServiceTask: BpmnTaskSpecConverter})
@@ -51,6 +52,7 @@ class ReadyTask:
     name: str
     department: str | None  # credit code from the lane's name
     lane: str | None
+    claimed_by: str | None = None  # who took the task on (kept in the task's data)
 
 
 @dataclass(frozen=True)
@@ -123,9 +125,22 @@ class ProcessRun:
                 name=t.task_spec.bpmn_name or t.task_spec.bpmn_id,
                 department=department_of_lane(t.task_spec.lane),
                 lane=t.task_spec.lane,
+                claimed_by=t.data.get(CLAIM),
             )
             for t in self.workflow.get_tasks(state=TaskState.READY, manual=True)
         ]
+
+    def claim(self, task_id: str, who: str | None) -> None:
+        """Mark a ready task as taken on by `who` (None: released)."""
+        ready = {str(t.id): t for t in self.workflow.get_tasks(state=TaskState.READY,
+                                                                 manual=True)}
+        task = ready.get(str(task_id))
+        if task is None:
+            raise NotFound("ready task", task_id)
+        if who is None:
+            task.data.pop(CLAIM, None)
+        else:
+            task.data[CLAIM] = who
 
     def complete(self, task_id: str, decision: Decision = "approve",
                  data: dict[str, Any] | None = None) -> None:
@@ -142,6 +157,7 @@ class ProcessRun:
         if task is None:
             raise NotFound("ready task", task_id)
         task.data.update(data or {})
+        task.data.pop(CLAIM, None)  # not a process variable: must not flow on to later tasks
         task.data["decision"] = decision
         try:
             task.run()

@@ -81,3 +81,22 @@ def test_tick_fires_bpmn_timers(rt, world, admin, submit, monkeypatch):
         detail = cases.timeline(ctx, world.applicant, code)
     assert detail.state == "completed" and detail.item_version == 2
     assert [e.kind for e in detail.events][-2:] == ["timer", "completed"]
+
+
+def test_the_servers_scheduler_escalates_overdue_cases(rt, world, ready, caplog):
+    from govbridge.cases.schedule import CaseScheduler
+
+    with rt.context() as ctx:
+        detail = cases.accept(ctx, world.clerk, ready, APPLICANT_ID)
+        cases.upload_material(ctx, world.applicant, ready, "articles", "a.pdf", b"%PDF-1.7 x")
+    assert detail.promised_due is not None
+    rt.clock = lambda: rules.due_end(detail.promised_due) + timedelta(hours=1)
+    scheduler = CaseScheduler(rt, 0).start()  # interval 0: no thread, rounds by hand only
+    assert not scheduler._thread.is_alive()
+    with caplog.at_level("INFO", logger="govbridge.cases.schedule"):
+        scheduler.run_once()
+    assert "1 escalated" in caplog.text
+    with rt.context() as ctx:
+        assert [c.code for c in cases.overdue_cases(ctx, world.bureau)] == [ready]
+        kinds = [e.kind for e in cases.timeline(ctx, world.bureau, ready).events]
+    assert kinds.count("escalated") == 1

@@ -9,14 +9,16 @@ from fastapi import APIRouter, Request, Response, UploadFile
 from starlette.concurrency import run_in_threadpool
 
 from govbridge.api.deps import acting
-from govbridge.cases import usecases
+from govbridge.cases import review, usecases
 from govbridge.cases.schemas import (
     AcceptIn,
     CaseDetail,
     CaseOut,
     CaseSubmitIn,
+    ClaimIn,
     DecisionIn,
     NotAcceptIn,
+    SharedView,
     TaskOut,
 )
 
@@ -94,6 +96,29 @@ def _upload(request: Request, code: str, key: str, filename: str, data: bytes) -
 async def upload(code: str, key: str, request: Request, file: UploadFile) -> CaseDetail:
     data = await file.read(usecases.MAX_UPLOAD + 1)
     return await run_in_threadpool(_upload, request, code, key, file.filename or key, data)
+
+
+@router.post("/{code}/claim", response_model=CaseDetail,
+             summary="Take a ready task on (approver of its department)")
+def claim(code: str, body: ClaimIn, request: Request) -> CaseDetail:
+    with acting(request) as (ctx, actor):
+        return review.claim_task(ctx, actor, code, body.task_id)
+
+
+@router.post("/{code}/release", response_model=CaseDetail,
+             summary="Give a claimed task back to the department")
+def release(code: str, body: ClaimIn, request: Request) -> CaseDetail:
+    with acting(request) as (ctx, actor):
+        return review.release_task(ctx, actor, code, body.task_id)
+
+
+@router.get("/{code}/shared", response_model=list[SharedView],
+            summary="The case's shared materials as the caller's department may see them",
+            description="Each material is fetched through the exchange under the caller's "
+                        "own agreement (masked, sealed, ledgered, in the applicant's log).")
+def shared(code: str, request: Request) -> list[SharedView]:
+    with acting(request) as (ctx, actor):
+        return review.shared_data(ctx, actor, code)
 
 
 @router.get("/{code}/materials/{key}/file", summary="The uploaded file of a material",
