@@ -65,3 +65,23 @@ def wait_for(check: Callable[[], bool], timeout: float = 20, what: str = "condit
         if time.monotonic() > deadline:
             raise AssertionError(f"timed out waiting for {what}")
         time.sleep(0.1)
+
+
+# A department's own database for live sources: its column names are not the fields'.
+LIVE_TABLE = "yyzz_xx"
+LIVE_MAP = {"credit_code": "tyshxydm", "legal_rep": "fddbr", "legal_rep_id": "fddbr_sfzh",
+            "established": "clrq"}
+LIVE_MAP_ARGS = [f"{f}={c}" for f, c in LIVE_MAP.items()]
+
+
+def department_sqlite(path: Path, count: int) -> str:
+    """A department's SQLite database with `count` licence rows; its SQLAlchemy URL."""
+    import sqlite3
+    from contextlib import closing
+
+    with closing(sqlite3.connect(path)) as conn, conn:
+        conn.execute(f"CREATE TABLE {LIVE_TABLE} (tyshxydm TEXT PRIMARY KEY, fddbr TEXT, "
+                     "fddbr_sfzh TEXT, clrq TEXT, bz TEXT)")
+        conn.executemany(f"INSERT INTO {LIVE_TABLE} VALUES (?, ?, ?, ?, 'x')", [
+            tuple(licence_row(n)[f] for f in LIVE_MAP) for n in range(count)])
+    return f"sqlite:///{path}"

@@ -1,4 +1,4 @@
-"""`govbridge node enroll|run|load|list|disable|enable`: department nodes (前置机)."""
+"""`govbridge node enroll|run|load|source|list|disable|enable`: department nodes (前置机)."""
 
 from __future__ import annotations
 
@@ -92,6 +92,71 @@ def load_cmd(
         raise fail(str(exc)) from None
     out.print(f"{stored} rows of {resource_code} stored in {directory / ROWS_DB}",
               highlight=False)
+
+
+source_app = typer.Typer(help="Datasets the node reads live from the department's own "
+                         "database instead of its store.", no_args_is_help=True)
+node_app.add_typer(source_app, name="source")
+
+
+def _mapping(pairs: list[str]) -> dict[str, str]:
+    mapping: dict[str, str] = {}
+    for pair in pairs:
+        name, sep, col = pair.partition("=")
+        if not sep or not name.strip():
+            raise fail(f"--map takes FIELD=COLUMN, not {pair!r}", 2)
+        mapping[name.strip()] = col.strip()
+    return mapping
+
+
+@source_app.command("add")
+def source_add_cmd(
+    resource_code: str = typer.Argument(..., help="Dataset resource code"),
+    directory: Path = DirOpt,
+    url: str = typer.Option(..., envvar="GOVBRIDGE_NODE_SOURCE_URL", show_envvar=True,
+                            help="SQLAlchemy URL of the department's database (from the "
+                            "environment keeps a password off the command line)"),
+    table: str = typer.Option(..., help="Table or view: NAME or SCHEMA.NAME"),
+    maps: list[str] = typer.Option([], "--map", help="FIELD=COLUMN where the column's name "
+                                   "differs from the field's (repeatable)"),
+    check: bool = typer.Option(True, help="Read the table's mapped columns once first"),
+) -> None:
+    """Serve a dataset live from the department's database (replaces an earlier source)."""
+    from govbridge.ingest.live import SourceFailed, SourceUnavailable
+    from govbridge.nodes import live
+    from govbridge.nodes.config import load_config
+
+    try:
+        ds = load_config(directory).dataset(resource_code)
+        if ds is None:
+            raise fail(f"this node does not serve {resource_code}")
+        src = live.add_source(directory, ds, url, table, _mapping(maps), check=check)
+    except (OSError, live.SourceConfigError) as exc:
+        raise fail(str(exc)) from None
+    except (SourceUnavailable, SourceFailed) as exc:  # their text masks the credentials
+        raise fail(exc.detail) from None
+    out.print(f"{resource_code} is read live from {src.location}, table {src.table}",
+              highlight=False)
+
+
+@source_app.command("list")
+def source_list_cmd(directory: Path = DirOpt, as_json: bool = JsonOpt) -> None:
+    """The node's live sources (credentials masked)."""
+    from govbridge.nodes import live
+
+    emit([s.shown() for s in live.load_sources(directory).values()], as_json,
+         ["resource_code", "location", "table", "mapping"])
+
+
+@source_app.command("remove")
+def source_remove_cmd(resource_code: str = typer.Argument(...),
+                      directory: Path = DirOpt) -> None:
+    """Serve the dataset from the node's store again."""
+    from govbridge.nodes import live
+
+    if not live.remove_source(directory, resource_code):
+        raise fail(f"{resource_code} has no live source on this node")
+    out.print(f"{resource_code} is served from the node's store again", highlight=False)
 
 
 @node_app.command("list")

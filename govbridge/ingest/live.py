@@ -21,6 +21,7 @@ import hashlib
 import re
 import threading
 import time
+from collections.abc import Hashable
 from typing import Any
 from urllib.parse import quote, urlsplit
 
@@ -73,6 +74,7 @@ class SourceUnavailable(DomainError):
         )
         self.resource_code = resource_code
         self.location = location
+        self.reason = reason  # names no host, user or statement (see `_unavailable_reason`)
         self.retry_after = retry_after
 
     def extensions(self) -> dict[str, object]:
@@ -91,6 +93,7 @@ class SourceFailed(DomainError):
         super().__init__(f"the live source of {resource_code} ({location}) failed: {reason}")
         self.resource_code = resource_code
         self.location = location
+        self.reason = reason
 
     def extensions(self) -> dict[str, object]:
         return {"resource_code": self.resource_code, "source": self.location}
@@ -99,7 +102,8 @@ class SourceFailed(DomainError):
 # -- the target URL -------------------------------------------------------------------------
 
 
-def _sql_url(raw: str) -> URL:
+def sql_url(raw: str) -> URL:
+    """A source's SQLAlchemy URL (`postgresql://` means the psycopg 3 driver)."""
     if raw.startswith("postgresql://"):
         raw = "postgresql+psycopg://" + raw.removeprefix("postgresql://")
     return make_url(raw)
@@ -109,7 +113,7 @@ def mask_location(kind: str, raw: str) -> str:
     """Scheme and host of a source, credentials masked: what listings and errors show."""
     try:
         if kind == "sql":
-            url = _sql_url(raw)
+            url = sql_url(raw)
             if url.drivername.startswith("sqlite"):
                 return f"{url.drivername}://(local file)"
             scheme, user, host, port = url.drivername, url.username, url.host, url.port
@@ -124,6 +128,14 @@ def mask_location(kind: str, raw: str) -> str:
     del user
     where = (host or "") + (f":{port}" if port else "")
     return f"{scheme}://{'***@' if secret else ''}{where}"
+
+
+def split_table(name: str) -> tuple[str | None, str] | None:
+    """(schema, table) of a `table` or `schema.table` name; None when it is not one."""
+    match = _TABLE.fullmatch(name.strip())
+    if match is None:
+        return None
+    return (match.group(1), match.group(2)) if match.group(2) else (None, match.group(1))
 
 
 def _same_database(url: URL, platform: URL) -> bool:
@@ -163,7 +175,7 @@ def _check_url(kind: str, raw: str, platform_url: str | None = None,
                                None, "required")
     if kind == "sql":
         try:
-            url = _sql_url(raw)
+            url = sql_url(raw)
             url.get_dialect()
         except Exception as exc:  # noqa: BLE001 - the URL itself is never echoed
             raise InvalidInput.one(
@@ -176,7 +188,7 @@ def _check_url(kind: str, raw: str, platform_url: str | None = None,
             raise InvalidInput.one("url", "a live source is a database server of the "
                                    "department, not a file on the platform's host", None,
                                    "forbidden")
-        if platform_url is not None and _same_database(url, _sql_url(platform_url)):
+        if platform_url is not None and _same_database(url, sql_url(platform_url)):
             raise InvalidInput.one("url", "this is the platform's own database, not a "
                                    "department's", None, "forbidden")
         if allowed_hosts is not None:
@@ -341,23 +353,27 @@ def delete_live_source(ctx: Ctx, actor: Actor, resource_code: str) -> None:
 
 # -- reading --------------------------------------------------------------------------------
 
-_ENGINES: dict[tuple[int, str], Engine] = {}
+_ENGINES: dict[tuple[Hashable, str], Engine] = {}
 _ENGINES_LOCK = threading.Lock()
 
 
-def _forget_engines(dataset_id: int) -> None:
+def _forget_engines(owner: Hashable) -> None:
     with _ENGINES_LOCK:
-        for key in [k for k in _ENGINES if k[0] == dataset_id]:
+        for key in [k for k in _ENGINES if k[0] == owner]:
             _ENGINES.pop(key).dispose()
 
 
-def _engine(dataset_id: int, raw: str, timeout: float) -> Engine:
-    """One small pool per source, reused across reads (connecting is the slow part)."""
-    key = (dataset_id, hashlib.sha256(f"{raw}|{timeout}".encode()).hexdigest())
+def engine_for(owner: Hashable, raw: str, timeout: float) -> Engine:
+    """One small pool per source, reused across reads (connecting is the slow part).
+
+    `owner` names whose source it is (a dataset ID here, a node's resource code in
+    `govbridge.nodes.live`), so that one owner's pools can be forgotten together.
+    """
+    key = (owner, hashlib.sha256(f"{raw}|{timeout}".encode()).hexdigest())
     with _ENGINES_LOCK:
         engine = _ENGINES.get(key)
         if engine is None:
-            url = _sql_url(raw)
+            url = sql_url(raw)
             connect_args: dict[str, Any] = {}
             if url.get_backend_name() == "postgresql":
                 connect_args = {"connect_timeout": max(1, round(timeout)),
@@ -372,9 +388,44 @@ def _engine(dataset_id: int, raw: str, timeout: float) -> Engine:
         return engine
 
 
+def fetch_sql(engine: Engine, stmt: Any, params: dict[str, Any], resource_code: str,
+              location: str) -> list[dict[str, Any]]:
+    """Run one SELECT read-only on a department's database; at most MAX_ROWS rows.
+
+    Failures become `SourceUnavailable` (not reachable: 503) or `SourceFailed` (it
+    answered, but not as registered: 502), quoting neither the URL nor the driver's
+    message (either may hold a host, a user or a password).
+    """
+    try:
+        with engine.connect() as conn:
+            if engine.dialect.name == "postgresql":
+                conn.execute(text("SET TRANSACTION READ ONLY"))
+            result = conn.execute(stmt, params)
+            fetched = [dict(r._mapping) for r in result.fetchmany(MAX_ROWS + 1)]
+            conn.rollback()
+    except (sa_exc.OperationalError, sa_exc.InterfaceError, sa_exc.TimeoutError) as exc:
+        reason = _unavailable_reason(exc)
+        if reason is None:
+            raise SourceFailed(resource_code, location,
+                               f"the database refused the query ({_dbapi_name(exc)})") from None
+        raise SourceUnavailable(resource_code, location, reason) from None
+    except sa_exc.DBAPIError as exc:
+        if exc.connection_invalidated:
+            raise SourceUnavailable(resource_code, location, "the connection was lost") \
+                from None
+        raise SourceFailed(resource_code, location,
+                           f"the database refused the query ({_dbapi_name(exc)})") from None
+    except sa_exc.SQLAlchemyError as exc:
+        raise SourceFailed(resource_code, location,
+                           f"the query could not run ({type(exc).__name__})") from None
+    if len(fetched) > MAX_ROWS:
+        raise SourceFailed(resource_code, location, f"more than {MAX_ROWS} rows answered")
+    return fetched
+
+
 def _read_sql(ds: Dataset, src: LiveSource, raw: str, ids: list[str], columns: dict[str, str],
               subject_field: str, timeout: float, location: str) -> list[tuple[str | None, dict]]:
-    engine = _engine(ds.id, raw, timeout)
+    engine = engine_for(ds.id, raw, timeout)
     query = src.query or ""
     match = _TABLE.fullmatch(query)
     if match:
@@ -384,30 +435,8 @@ def _read_sql(ds: Dataset, src: LiveSource, raw: str, ids: list[str], columns: d
         stmt: Any = select(*[t.c[c] for c in cols]).where(t.c[columns[subject_field]].in_(ids))
     else:
         stmt = text(query).bindparams(bindparam("subject_ids", expanding=True))
-    try:
-        with engine.connect() as conn:
-            if engine.dialect.name == "postgresql":
-                conn.execute(text("SET TRANSACTION READ ONLY"))
-            result = conn.execute(stmt, {"subject_ids": ids} if not match else {})
-            fetched = [dict(r._mapping) for r in result.fetchmany(MAX_ROWS + 1)]
-            conn.rollback()
-    except (sa_exc.OperationalError, sa_exc.InterfaceError, sa_exc.TimeoutError) as exc:
-        reason = _unavailable_reason(exc)
-        if reason is None:
-            raise SourceFailed(ds.resource_code, location,
-                               f"the database refused the query ({_dbapi_name(exc)})") from None
-        raise SourceUnavailable(ds.resource_code, location, reason) from None
-    except sa_exc.DBAPIError as exc:
-        if exc.connection_invalidated:
-            raise SourceUnavailable(ds.resource_code, location, "the connection was lost") \
-                from None
-        raise SourceFailed(ds.resource_code, location,
-                           f"the database refused the query ({_dbapi_name(exc)})") from None
-    except sa_exc.SQLAlchemyError as exc:
-        raise SourceFailed(ds.resource_code, location,
-                           f"the query could not run ({type(exc).__name__})") from None
-    if len(fetched) > MAX_ROWS:
-        raise SourceFailed(ds.resource_code, location, f"more than {MAX_ROWS} rows answered")
+    fetched = fetch_sql(engine, stmt, {"subject_ids": ids} if not match else {},
+                        ds.resource_code, location)
     subject_col = columns[subject_field]
     out = []
     for row in fetched:

@@ -3,10 +3,15 @@ seals its answers and witnesses the hub's ledger.
 
 Where a node's data lives: in the node's own directory, in its own small SQLite store
 (`rows.db`, `store.py`), loaded by the department with `govbridge node load` from CSV /
-JSON / JSON Lines exported from its system. Not the hub's schema: a node holds rows,
-never the catalog, agreements or ledger; it knows the datasets it serves from a snapshot
-of their published fields taken at enrolment (`node.json`). The hub keeps no copy of a
-node's rows.
+JSON / JSON Lines exported from its system; or, for a dataset with a live source, in the
+department's own database, read at each query (`live.py`, `govbridge node source add`:
+a table or view, its columns mapped to the fields, the URL with its credentials kept in
+`sources.json`, mode 0600, and shown masked everywhere). Not the hub's schema: a node
+holds rows, never the catalog, agreements or ledger; it knows the datasets it serves
+from a snapshot of their published fields and their data elements taken at enrolment
+(`node.json`), and checks live rows with those elements. The hub keeps no copy of a
+node's rows, and cannot tell stored from live: either way the node seals the answer and
+the hub checks seal and payload alike.
 
 Trust, both ways, rests on the platform CA (`govbridge.seals`):
 - hub → node: HTTPS with mutual TLS. The node requires a client certificate issued by the

@@ -8,9 +8,10 @@ believed only after its seal verifies against the CA, the seal key is the provid
 (registered, not revoked), and the payload is the hub's skeleton plus rows
 (`protocol.answer_problem`).
 
-A node that cannot be reached, times out, or says it is unavailable raises
-`NodeUnavailable` (503 with `retry_after`); the gateway raises it before recording, so
-the call leaves nothing behind.
+A node that cannot be reached, times out, or says it is unavailable (its live source is
+down, say: the node's reason is passed on) raises `NodeUnavailable` (503 with
+`retry_after`); the gateway raises it before recording, so the call leaves nothing
+behind.
 """
 
 from __future__ import annotations
@@ -135,12 +136,22 @@ def call_node(ctx: Ctx, node: NodeRef, path: str, body: dict[str, Any] | None = 
         raise NodeAnswerInvalid(node.organization_code,
                                 "it answered with a certificate other than the enrolled one")
     if resp.status_code in (502, 503, 504):
-        raise NodeUnavailable(node.organization_code, f"it answered {resp.status_code}")
+        raise NodeUnavailable(node.organization_code, f"it answered {resp.status_code}"
+                              + _detail_of(resp))
     try:
         data = resp.json()
     except ValueError:
         raise NodeAnswerInvalid(node.organization_code, "the answer is not JSON") from None
     return resp.status_code, data
+
+
+def _detail_of(resp: httpx.Response) -> str:
+    """": why" when the node said why (e.g. its live source is down), else ""."""
+    try:
+        detail = resp.json().get("detail")
+    except (ValueError, AttributeError):
+        return ""
+    return f": {detail[:200]}" if isinstance(detail, str) and detail else ""
 
 
 def produce_remote(ctx: Ctx, plan: Any, node: NodeRef) -> Any:

@@ -8,6 +8,8 @@
       seal.crt/.key  the department's seal certificate and Ed25519 key, key mode 0600
       api.key        the node's API key at the hub (witnessing), mode 0600
       rows.db        the node's own SQLite store of dataset rows (`govbridge node load`)
+      sources.json   datasets read live from the department's own database instead
+                     (`govbridge node source add`; mode 0600: its URLs may hold a password)
       witness/       what this witness co-signed last (`ledger.witness.WitnessMemory`)
 """
 
@@ -29,18 +31,26 @@ TLS_CERT, TLS_KEY = "tls.crt", "tls.key"
 SEAL_CERT, SEAL_KEY = "seal.crt", "seal.key"
 API_KEY = "api.key"
 ROWS_DB = "rows.db"
+SOURCES = "sources.json"
 WITNESS_DIR = "witness"
 
 
 @dataclass(frozen=True)
 class DatasetInfo:
-    """What a node knows of a dataset it serves (a snapshot of the published catalog entry)."""
+    """What a node knows of a dataset it serves (a snapshot of the published catalog entry).
+
+    `elements` (field → its data element, `ElementSpec` as a dict) and `required` let the
+    node check rows it reads live with the same rules as the hub's ingest; a directory
+    enrolled before they were written has neither, and then only field names are checked.
+    """
 
     resource_code: str
     name: str
     subject_field: str | None
     key_field: str | None
     fields: list[str]
+    elements: dict[str, dict[str, Any]] = field(default_factory=dict)
+    required: list[str] = field(default_factory=list)
 
 
 @dataclass(frozen=True)

@@ -1,12 +1,18 @@
 """`govbridge node run`: one department's node, served over mutual TLS.
 
-- `POST /node/v1/produce`: answers the hub's plan from the node's own store, masks,
-  seals with the department's seal key (held only here). Only the hub's client
+- `POST /node/v1/produce`: answers the hub's plan from the node's own store, or live
+  from the department's own database for a dataset with a live source (`nodes.live`),
+  masks, seals with the department's seal key (held only here). A live source that
+  does not answer gives 503 with `Retry-After` (the hub passes it on as
+  `node-unavailable`, recording nothing); one that answers wrongly (a missing table or
+  column) gives 500. Neither says where the source is: the hub and the consumer learn
+  the reason, the node's log the masked location. Only the hub's client
   certificate may call it: the TLS layer requires a certificate issued by the platform
   CA, and the route then compares the peer certificate's SHA-256 fingerprint with the
   hub's, written into `node.json` at enrolment. Another department's CA-issued
   certificate gets 403.
-- `GET /node/v1/health`: organization, datasets, rows stored, the witness's last round.
+- `GET /node/v1/health`: organization, datasets, rows stored, which are read live, the
+  witness's last round.
 - a background witness loop co-signing the hub's checkpoints (`nodes.witness`).
 
 uvicorn does not put the peer certificate in the ASGI scope, so `PeerCertH11Protocol`
@@ -31,12 +37,14 @@ from fastapi.responses import JSONResponse
 from uvicorn.protocols.http.h11_impl import H11Protocol
 
 from govbridge.exchange.gateway import mask_rows, subjects_of
-from govbridge.nodes import store, tls
+from govbridge.ingest.live import SourceFailed, SourceUnavailable
+from govbridge.nodes import live, store, tls
 from govbridge.nodes.config import (
     CA,
     ROWS_DB,
     TLS_CERT,
     TLS_KEY,
+    DatasetInfo,
     NodeConfig,
     load_config,
     load_seal_signer,
@@ -103,6 +111,7 @@ def create_node_app(directory: Path, *, witness_interval: float = 30.0) -> FastA
                 "seal": cfg.seal_kid,
                 "datasets": {d.resource_code: rows.get(d.resource_code, 0)
                              for d in cfg.datasets},
+                "live": sorted(live.load_sources(directory)),
                 "witness": state["witness"]}
 
     @app.post("/node/v1/produce", response_model=ProduceOut)
@@ -119,13 +128,35 @@ def answer(directory: Path, cfg: NodeConfig, signer: Any, body: ProduceIn) -> Pr
     if ds is None or provider != cfg.organization_code or (
             body.skeleton.get("resource_code") != body.resource_code):
         raise HTTPException(404, f"this node does not serve {body.resource_code}")
-    with closing(store.connect(directory / ROWS_DB)) as conn:
-        rows = store.read_rows(conn, ds.resource_code, subject_ids=body.subject_ids,
-                               filters=body.filter, limit=body.limit)
+    source = live.load_sources(directory).get(ds.resource_code)
+    if source is None:
+        with closing(store.connect(directory / ROWS_DB)) as conn:
+            rows = store.read_rows(conn, ds.resource_code, subject_ids=body.subject_ids,
+                                   filters=body.filter, limit=body.limit)
+    else:
+        rows = _read_live(source, ds, body)
     payload = {**body.skeleton,
                "rows": mask_rows(rows, body.masks, bytes.fromhex(body.mask_key))}
     return ProduceOut(sealed=seal_json(signer, payload),
                       subjects=subjects_of(ds.subject_field, rows, body.subject_ids))
+
+
+def _read_live(source: live.LiveTable, ds: DatasetInfo, body: ProduceIn) -> list[dict[str, Any]]:
+    """The rows from the department's database; its failures as HTTP errors for the hub."""
+    try:
+        return live.read_rows(source, ds, subject_ids=body.subject_ids, filters=body.filter,
+                              limit=body.limit)
+    except SourceUnavailable as exc:
+        log.warning("live source of %s (%s) unavailable: %s", ds.resource_code,
+                    source.location, exc.reason)
+        raise HTTPException(503, f"the department's data source of {ds.resource_code} is "
+                            f"unavailable: {exc.reason}",
+                            headers={"Retry-After": str(exc.retry_after)}) from None
+    except SourceFailed as exc:
+        log.warning("live source of %s (%s) failed: %s", ds.resource_code, source.location,
+                    exc.reason)
+        raise HTTPException(500, f"the department's data source of {ds.resource_code} "
+                            f"failed: {exc.reason}") from None
 
 
 async def _witness_loop(directory: Path, cfg: NodeConfig, interval: float,

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import secrets
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -29,6 +29,7 @@ from govbridge.nodes import tls
 from govbridge.nodes.config import DatasetInfo, NodeConfig, NodeFiles
 from govbridge.nodes.models import Node
 from govbridge.runtime import Ctx
+from govbridge.standards.usecases import spec_of
 
 TLS_DAYS = 397
 HUB_DIR = "nodes"
@@ -87,11 +88,21 @@ def _check_url(url: str) -> tuple[str, str]:
 
 
 def _datasets(ctx: Ctx, org: Organization) -> list[DatasetInfo]:
+    """The provider's published datasets, with each field's data element: a node that reads
+    a dataset live checks the rows with these rules (it has no catalog of its own)."""
     rows = ctx.db.scalars(select(Dataset).where(Dataset.provider_id == org.id,
                                                 Dataset.published_version.is_not(None))
                           .order_by(Dataset.resource_code))
-    return [DatasetInfo(ds.resource_code, ds.name, ds.subject_field, ds.key_field,
-                        [f["name"] for f in published_fields(ds)]) for ds in rows]
+    out = []
+    for ds in rows:
+        fields = published_fields(ds)
+        out.append(DatasetInfo(
+            ds.resource_code, ds.name, ds.subject_field, ds.key_field,
+            [f["name"] for f in fields],
+            elements={f["name"]: asdict(spec_of(ctx, f["element"], f.get("element_version")))
+                      for f in fields if f.get("element")},
+            required=[f["name"] for f in fields if f.get("required")]))
+    return out
 
 
 def enroll_node(ctx: Ctx, actor: Actor, org_code: str, url: str, hub_url: str) -> NodeFiles:

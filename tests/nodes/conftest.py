@@ -1,15 +1,21 @@
 """Node fixtures: two provider departments with a published dataset each, a consumer with
-agreements and an API key, enrolment into a directory, and a node served in a thread."""
+agreements and an API key, enrolment into a directory, and a department's own PostgreSQL
+database for live sources (created and dropped per test)."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import os
+import socket
+import uuid
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
 import pytest
+from sqlalchemy import create_engine, text
+from sqlalchemy.engine import make_url
 
 from govbridge.agreements import usecases as agreements
 from govbridge.agreements.schemas import AgreementRequestIn
@@ -22,7 +28,14 @@ from govbridge.identity.organizations import org_by_code
 from govbridge.identity.schemas import ClientCreate
 from govbridge.nodes.config import write_node_dir
 from govbridge.nodes.usecases import enroll_node
-from node_helpers import FIELDS, PURPOSE_TEXT
+from ingest_helpers import licence_row
+from node_helpers import FIELDS, LIVE_MAP, LIVE_TABLE, PURPOSE_TEXT
+from support import need
+
+PG_ADMIN = os.environ.get("GOVBRIDGE_TEST_PG_ADMIN_URL",
+                          "postgresql+psycopg://postgres@127.0.0.1:5432/test")
+# Ignored by trust authentication; it must never show up in a log, an error or an answer.
+DB_PASSWORD = "Dept-S3cret-9931"
 
 
 def officer_of(org_id: int, user_id: int) -> Actor:
@@ -95,3 +108,40 @@ def enrol(rt, tmp_path) -> Callable[..., Path]:
         return directory
 
     return make
+
+
+def _port_open(host: str, port: int) -> bool:
+    try:
+        with socket.create_connection((host, port), timeout=1):
+            return True
+    except OSError:
+        return False
+
+
+@pytest.fixture
+def department_pg() -> Iterator[dict[str, Any]]:
+    """A department's own PostgreSQL database with 5 licence rows in LIVE_TABLE: its URL
+    (with a password), the password, and an engine to change rows with."""
+    admin_url = make_url(PG_ADMIN)
+    need(_port_open(admin_url.host or "127.0.0.1", admin_url.port or 5432),
+         f"PostgreSQL at {admin_url.render_as_string(hide_password=True)}")
+    name = f"gbdept_{uuid.uuid4().hex[:10]}"
+    admin = create_engine(admin_url, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    url = admin_url.set(database=name, username="postgres", password=DB_PASSWORD)
+    eng = create_engine(url)
+    with eng.begin() as conn:
+        conn.execute(text(f"CREATE TABLE {LIVE_TABLE} (tyshxydm varchar(18) PRIMARY KEY, "
+                          "fddbr varchar(50), fddbr_sfzh varchar(18), clrq date, bz text)"))
+        conn.execute(text(f"INSERT INTO {LIVE_TABLE} VALUES (:a, :b, :c, :d, 'x')"), [
+            dict(zip("abcd", (licence_row(n)[f] for f in LIVE_MAP), strict=True))
+            for n in range(5)])
+    try:
+        yield {"url": url.render_as_string(hide_password=False), "password": DB_PASSWORD,
+               "engine": eng}
+    finally:
+        eng.dispose()
+        with admin.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()

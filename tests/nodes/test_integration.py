@@ -3,6 +3,8 @@
 (The one-shot commands — enrol, load, list, verify — run in this process through the CLI
 runner; hub and nodes are real `govbridge serve` / `govbridge node run` processes.)
 
+Node A serves rows loaded into its store, node B reads live from its department's own
+database (a SQLite file; a row changed there is served changed).
 request → approve → query → verify; the nodes witness the ledger; node A is killed:
 its data answers 503 with Retry-After and nothing is recorded; node A comes back and
 its data answers again. Runs on SQLite or PostgreSQL (whichever the tests use).
@@ -13,8 +15,10 @@ from __future__ import annotations
 import json
 import os
 import signal
+import sqlite3
 import subprocess
 import sys
+from contextlib import closing
 from pathlib import Path
 
 import httpx
@@ -29,7 +33,15 @@ from govbridge.ledger.models import WitnessSignature
 from govbridge.nodes import tls
 from govbridge.nodes.client import RETRY_AFTER
 from ingest_helpers import company_code
-from node_helpers import PURPOSE, free_port, rows_file, wait_for
+from node_helpers import (
+    LIVE_MAP_ARGS,
+    LIVE_TABLE,
+    PURPOSE,
+    department_sqlite,
+    free_port,
+    rows_file,
+    wait_for,
+)
 
 pytestmark = pytest.mark.slow
 
@@ -89,8 +101,11 @@ def test_hub_and_two_nodes_as_processes(rt, settings, city, agree, tmp_path):
              "--url", f"https://127.0.0.1:{port}", "--hub-url", hub)
     _cli(env, "node", "load", city.a_dataset, str(rows_file(tmp_path, "a", 6)), "--dir",
          str(a_dir))
-    _cli(env, "node", "load", city.b_dataset, str(rows_file(tmp_path, "b", 4)), "--dir",
-         str(b_dir))
+    # Node B reads its dataset live from the department's own database (a SQLite file).
+    b_db = tmp_path / "rsj.db"
+    _cli({**env, "GOVBRIDGE_NODE_SOURCE_URL": department_sqlite(b_db, 4)}, "node", "source",
+         "add", city.b_dataset, "--dir", str(b_dir), "--table", LIVE_TABLE,
+         *[a for m in LIVE_MAP_ARGS for a in ("--map", m)])
     (settings.home / "ca.pem").write_text((a_dir / "ca.pem").read_text())
     listed = json.loads(_cli(env, "node", "list", "--json").stdout)
     assert {(n["organization_code"], n["url"], n["status"]) for n in listed} == {
@@ -108,7 +123,7 @@ def test_hub_and_two_nodes_as_processes(rt, settings, city, agree, tmp_path):
         start_node("a", a_dir, a_port)
         start_node("b", b_dir, b_port)
         wait_for(lambda: httpx.get(f"{hub}/api/v1/health", timeout=1).status_code == 200,
-                 what="the hub")
+                 timeout=60, what="the hub")  # a loaded 2-core CI box
         wait_for(lambda: _node_up(settings.home, city.a_code, a_port), what="node A")
         wait_for(lambda: _node_up(settings.home, city.b_code, b_port), what="node B")
 
@@ -126,7 +141,12 @@ def test_hub_and_two_nodes_as_processes(rt, settings, city, agree, tmp_path):
             company_code(1), company_code(2)]
         got_b = query(city.b_dataset, 3)
         assert got_b.status_code == 200, got_b.text
-        assert len(got_b.json()["data"]["rows"]) == 1
+        assert [r["legal_rep"] for r in got_b.json()["data"]["rows"]] == ["张3"]
+        with closing(sqlite3.connect(b_db)) as conn, conn:  # B's department changes a row
+            conn.execute(f"UPDATE {LIVE_TABLE} SET fddbr = '钱七' WHERE tyshxydm = ?",
+                         (company_code(3),))
+        changed = query(city.b_dataset, 3)
+        assert [r["legal_rep"] for r in changed.json()["data"]["rows"]] == ["钱七"]
 
         # Verify the saved responses offline against the platform CA.
         saved_a, saved_b = tmp_path / "a.json", tmp_path / "b.json"
