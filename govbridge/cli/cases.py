@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import hashlib
+from pathlib import Path
+
 import typer
 
 from govbridge.cases import usecases
@@ -35,6 +38,9 @@ def _show(detail, as_json: bool) -> None:  # type: ignore[no-untyped-def]
     if detail.current_steps:
         emit(detail.current_steps, False, ["task_id", "name", "department"],
              title="Current steps")
+    if detail.certificates:
+        emit(detail.certificates, False, ["id", "identifier", "type_name", "holder_name",
+                                          "status"], title="Certificates issued")
     emit(detail.events, False, ["at", "actor", "kind", "detail"], title="Timeline")
 
 
@@ -72,6 +78,21 @@ def case_decide(code: str = typer.Argument(..., help="Case code"),
         detail = usecases.decide(ctx, actor, code, DecisionIn(
             task_id=task, decision=decision, opinion=opinion))  # type: ignore[arg-type]
     _show(detail, as_json)
+
+
+@case_app.command("file")
+def case_file(code: str = typer.Argument(..., help="Case code"),
+              key: str = typer.Argument(..., help="Material key"),
+              out: Path = typer.Option(..., "--out", help="Where to write the file")) -> None:
+    """Write the file uploaded for a material (checked against its SHA-256)."""
+    with use_case() as (ctx, actor):
+        row = usecases.material_file(ctx, actor, code, key)
+        content, digest, name = row.content, row.sha256, row.filename
+    if hashlib.sha256(content).hexdigest() != digest:
+        raise fail(f"the stored file of {key} does not match its SHA-256 {digest}")
+    out.write_bytes(content)
+    emit({"material": key, "filename": name, "bytes": len(content), "sha256": digest,
+          "out": str(out)}, False)
 
 
 @case_app.command("tick")

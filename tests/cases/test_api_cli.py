@@ -106,3 +106,8 @@ def test_case_commands(rt, settings, world, ready):
     ticked = gb("case", "tick", "--json")
     assert ticked.exit_code == 0, ticked.output
     assert gb("case", "accept", ready, "--identity", APPLICANT_ID).exit_code == 1
+    out = settings.home / "articles.pdf"
+    written = gb("case", "file", ready, "articles", "--out", str(out))
+    assert written.exit_code == 0, written.output
+    assert out.read_bytes() == b"%PDF-1.7 x"
+    assert gb("case", "file", ready, "application", "--out", str(out)).exit_code == 1

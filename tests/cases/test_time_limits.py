@@ -64,7 +64,8 @@ def test_tick_fires_bpmn_timers(rt, world, admin, submit, monkeypatch):
     with rt.context() as ctx:
         cases.accept(ctx, world.clerk, code, APPLICANT_ID)
         cases.upload_material(ctx, world.applicant, code, "articles", "a.pdf", b"%PDF-1.7 x")
-        cases.upload_material(ctx, world.applicant, code, "shareholder_licence", "l.pdf", b"%PDF-1.7 x")
+        cases.upload_material(ctx, world.applicant, code, "shareholder_licence", "l.pdf",
+                              b"%PDF-1.7 x")
     with rt.context() as ctx:
         assert cases.tick(ctx).timers_fired == 0
 
