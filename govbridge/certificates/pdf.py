@@ -273,6 +273,21 @@ def validate(data: bytes, ca_pem: str, at: datetime | None = None) -> PdfCheck:
                     info.organization_code, info.organization_name, vc_jws, info.kid)
 
 
+def peek(data: bytes) -> tuple[str | None, str | None]:
+    """(identifier, sealed credential) as the PDF claims them, before any check; (None, None)
+    when unreadable. Only to learn which certificate to look up: `validate` checks."""
+    from pyhanko.pdf_utils.misc import PdfReadError
+    from pyhanko.pdf_utils.reader import PdfFileReader
+
+    try:
+        reader = PdfFileReader(io.BytesIO(data), strict=False)
+        info = reader.trailer_view["/Info"] if "/Info" in reader.trailer_view else {}  # noqa: SIM401 - dereferences
+        identifier = str(info["/Subject"]) if "/Subject" in info else None
+        return identifier, _attachment(reader)
+    except (PdfReadError, ValueError, KeyError, TypeError, IndexError, AttributeError):
+        return None, None
+
+
 def _attachment(reader: Any) -> str | None:
     names = reader.root.get("/Names")
     if names is None or "/EmbeddedFiles" not in names:

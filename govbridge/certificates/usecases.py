@@ -281,7 +281,8 @@ def _lookup(ctx: Ctx):  # type: ignore[no-untyped-def]
         row = ctx.db.scalar(select(Certificate).where(Certificate.identifier == identifier))
         if row is None:
             return None
-        return KnownStatus(row.status, row.revoked_at, row.revoke_reason)
+        return KnownStatus(row.status, row.revoked_at, row.revoke_reason,
+                           issued_at=_utc(row.created_at))
 
     return known
 

@@ -7,6 +7,12 @@ sealed by a revoked key reads as tampered (its seal no longer vouches for it).
 
 Precedence: tampered (seal or PDF signature fails, or the parts disagree) > unknown (not
 issued here, or not yet valid) > revoked > expired > valid.
+
+Seals are checked at the moment they were made, not today: a certificate valid for ten
+years outlives the two-year certificate of the seal that sealed it. Online that moment is
+the installation's own record of the issuance (itself in the witnessed ledger, which
+serves as the timestamp); offline it is the credential's own date of issue, and the
+verdict says so. A revoked seal key fails whatever the moment.
 """
 
 from __future__ import annotations
@@ -23,7 +29,7 @@ from govbridge.certificates.schemas import Verdict
 from govbridge.certificates.vc import identifier_of, mask_holder_id, mask_holder_name, parse_iso
 from govbridge.core.errors import InvalidInput
 from govbridge.core.identifiers import validate_citizen_id
-from govbridge.seals.jws import SealInvalid, verify_json
+from govbridge.seals.jws import SealInvalid, split, verify_json
 
 
 @dataclass(frozen=True)
@@ -33,6 +39,7 @@ class KnownStatus:
     status: str  # valid | revoked
     revoked_at: datetime | None = None
     revoke_reason: str | None = None
+    issued_at: datetime | None = None  # when it was sealed, as recorded and ledgered
 
 
 Lookup = Callable[[str], KnownStatus | None]
@@ -62,6 +69,30 @@ def extract_token(data: bytes) -> str | None:
     return text if text.count(".") == 2 else None
 
 
+OFFLINE_SEAL_TIME = "offline check: the seal was checked at the credential's own date of issue"
+
+
+def sealed_at(token: str | None, identifier: str | None, *, at: datetime,
+              lookup: Lookup | None) -> tuple[datetime, list[str]]:
+    """When the seal was made (see the module docstring), never later than `at`, and a
+    note when only the credential itself says so."""
+    payload: dict[str, Any] = {}
+    if token:
+        try:
+            payload = split(token)[1]
+        except SealInvalid:
+            payload = {}
+    ident = identifier or identifier_of(payload)
+    known = lookup(ident) if lookup is not None and ident else None
+    if known is not None and known.issued_at is not None:
+        return min(known.issued_at, at), []
+    try:
+        claimed = parse_iso(str(payload["validFrom"]))
+    except (KeyError, ValueError):
+        return at, []
+    return min(claimed, at), [OFFLINE_SEAL_TIME] if claimed < at else []
+
+
 def _tampered(reasons: list[str], **known: Any) -> Verdict:
     return Verdict(status="tampered", reasons=reasons, **known)
 
@@ -71,8 +102,10 @@ def verify_token(token: str, *, ca_pem: str, at: datetime, lookup: Lookup | None
                  revoked_kids: Collection[str] = ()) -> Verdict:
     if pdf_check is not None and pdf_check.signer_kid in revoked_kids:
         return _tampered([f"the PDF seal {pdf_check.signer_kid} has been revoked"])
+    seal_time, notes = sealed_at(token, None, at=at, lookup=lookup)
     try:
-        sealed = verify_json(token, trust_anchor_pem=ca_pem, at=at, revoked=revoked_kids)
+        sealed = verify_json(token, trust_anchor_pem=ca_pem, at=seal_time,
+                             revoked=revoked_kids)
     except SealInvalid as exc:
         return _tampered([f"seal: {exc.detail}"])
     vc = sealed.payload
@@ -127,14 +160,16 @@ def verify_token(token: str, *, ca_pem: str, at: datetime, lookup: Lookup | None
         return Verdict(status="expired", reasons=[f"expired at {valid_until.isoformat()}"],
                        **known)
     offline = [] if lookup is not None else ["offline check: revocation not consulted"]
-    return Verdict(status="valid", reasons=offline, **known)
+    return Verdict(status="valid", reasons=offline + notes, **known)
 
 
 def verify_bytes(data: bytes, *, ca_pem: str, at: datetime, lookup: Lookup | None = None,
                  revoked_kids: Collection[str] = ()) -> Verdict:
     """Verify an uploaded certificate: a sealed PDF, or the sealed VC JSON (compact JWS)."""
     if data.lstrip()[:5] == b"%PDF-":
-        check = pdf.validate(data, ca_pem, at)
+        identifier, token = pdf.peek(data)
+        seal_time, _ = sealed_at(token, identifier, at=at, lookup=lookup)
+        check = pdf.validate(data, ca_pem, seal_time)
         if not check.ok:
             return _tampered(check.reasons, identifier=check.identifier,
                              issuer_code=check.signer_org_code,

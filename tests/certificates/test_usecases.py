@@ -17,6 +17,7 @@ from govbridge.agreements import usecases as agreements
 from govbridge.agreements.schemas import AgreementRequestIn
 from govbridge.certificates import pdf, usecases
 from govbridge.certificates.models import Certificate
+from govbridge.certificates.verify import OFFLINE_SEAL_TIME, verify_bytes
 from govbridge.core.errors import InvalidInput, PermissionDenied
 from govbridge.core.permissions import Role
 from govbridge.identity.actor import Actor
@@ -227,3 +228,23 @@ def test_data_its_dataset_refuses_names_the_field_and_issues_nothing(rt, issue):
     assert ("data.established", "2020-02-30") in problems
     with rt.context() as ctx:
         assert ctx.db.scalar(select(func.count()).select_from(Certificate)) == 0
+
+
+def test_a_ten_year_certificate_outlives_its_two_year_seal_certificates(rt, issue):
+    """Seals are checked when they were made (the ledgered issuance), not today."""
+    made = issue()
+    pdf_bytes, token, ca = _pdf_and_vc(rt, made.id)
+    three_years = datetime.now(UTC) + timedelta(days=3 * 365)  # both seal certs expired
+    for data in (token.encode(), pdf_bytes):
+        verdict = _verify(rt, data, at=three_years)
+        assert verdict.status == "valid", verdict.reasons
+    # Offline the moment is the credential's own date of issue, and the verdict says so.
+    offline = verify_bytes(token.encode(), ca_pem=ca, at=three_years)
+    assert offline.status == "valid" and OFFLINE_SEAL_TIME in offline.reasons
+    # Past the certificate's own validity it is expired, not tampered.
+    assert _verify(rt, pdf_bytes, at=datetime.now(UTC) + timedelta(days=3700)).status \
+        == "expired"
+    # A tampered copy still fails at any moment.
+    assert _verify(rt, _flip(pdf_bytes, len(pdf_bytes) // 2), at=three_years).status \
+        == "tampered"
+
