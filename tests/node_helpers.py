@@ -54,7 +54,7 @@ def node_thread(directory: Path, port: int, *, witness_interval: float = 0) -> I
         thread.join(timeout=10)
 
 
-def wait_for(check: Callable[[], bool], timeout: float = 20, what: str = "condition") -> None:
+def wait_for(check: Callable[[], bool], timeout: float = 60, what: str = "condition") -> None:
     deadline = time.monotonic() + timeout
     while True:
         try:
