@@ -24,6 +24,7 @@ from govbridge.api.routes import (
     transparency,
 )
 from govbridge.api.routes import certificates as certificate_routes
+from govbridge.api.routes import figures as figure_routes
 from govbridge.api.routes import seals as seal_routes
 from govbridge.api.routes import services as service_routes
 from govbridge.runtime import Runtime
@@ -62,12 +63,15 @@ def create_app(rt: Runtime) -> FastAPI:
     v1.include_router(certificate_routes.router)
     v1.include_router(certificate_routes.public)
     v1.include_router(case_routes.router)
+    v1.include_router(figure_routes.router)
     app.include_router(v1)
 
+    from govbridge.web.case_pages import router as case_pages
     from govbridge.web.catalog_pages import router as catalog_pages
     from govbridge.web.exchange_pages import router as exchange_pages
     from govbridge.web.quality_pages import router as quality_pages
     from govbridge.web.routes import router as web_router
+    from govbridge.web.service_pages import router as service_pages
     from govbridge.web.verify_pages import router as verify_pages
 
     app.include_router(web_router)
@@ -75,6 +79,8 @@ def create_app(rt: Runtime) -> FastAPI:
     app.include_router(exchange_pages)
     app.include_router(quality_pages)
     app.include_router(verify_pages)
+    app.include_router(service_pages)
+    app.include_router(case_pages)
     app.mount("/static", CachedStaticFiles(directory=STATIC), name="static")
 
     app.add_middleware(BodySizeLimit, max_bytes=rt.settings.max_body_bytes,

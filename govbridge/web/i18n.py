@@ -16,6 +16,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Final
 
+from govbridge.web import case_text
+
 DEFAULT_LANG: Final = "zh-CN"
 LANGUAGES: Final = ("zh-CN", "en")
 
@@ -1665,6 +1667,10 @@ EN: dict[str, str] = {
     "verify.no_file": "Choose a file to verify.",
     "verify.masked_note": "The holder is partly hidden to protect personal data.",
 }
+
+# The one-stop service pages keep their text in their own module.
+ZH.update(case_text.ZH)
+EN.update(case_text.EN)
 
 CATALOGS: Mapping[str, Mapping[str, str]] = {"zh-CN": ZH, "en": EN}
 

@@ -49,6 +49,20 @@ PAGES: tuple[tuple[NavItem, frozenset[Permission]], ...] = (
     (NavItem("ledger", "/ledger"), frozenset({Permission.LEDGER_READ})),
     (NavItem("flags", "/audit/flags"), frozenset({Permission.ACCESS_FLAGS_READ})),
     (NavItem("accesses", "/me/accesses"), frozenset({Permission.SELF_SERVICE})),
+    # One-stop services: the applicant's portal, the front desk, the back office, the bureau.
+    (NavItem("services", "/services"), frozenset({Permission.SELF_SERVICE})),
+    (NavItem("applications", "/my/cases"), frozenset({Permission.SELF_SERVICE})),
+    (
+        NavItem("desk", "/desk"),
+        frozenset({Permission.CASE_ACCEPT, Permission.CASE_ACCEPT_OWN_ORG}),
+    ),
+    (
+        NavItem("tasks", "/tasks"),
+        frozenset({Permission.CASE_DECIDE, Permission.CASE_DECIDE_OWN_ORG}),
+    ),
+    (NavItem("items", "/admin/services"), frozenset({Permission.SERVICE_MANAGE})),
+    (NavItem("holidays", "/admin/holidays"), frozenset({Permission.SERVICE_MANAGE})),
+    (NavItem("figures", "/services/figures"), frozenset({Permission.CASE_READ})),
     (NavItem("organizations", "/organizations"), frozenset({Permission.ORG_MANAGE})),
     (NavItem("users", "/users"), frozenset({Permission.USER_READ})),
     (

@@ -17,6 +17,9 @@ ROLE_NAV = {
         "quality",
         "agreements",
         "ledger",
+        "items",
+        "holidays",
+        "figures",
         "organizations",
         "users",
         "clients",
@@ -27,12 +30,13 @@ ROLE_NAV = {
         "home", "catalog", "publish", "quality", "agreements", "request", "inbox", "console",
         "ledger", "users", "clients", "password",
     ],
-    Role.CLERK: ["home", "catalog", "password"],
-    Role.APPROVER: ["home", "catalog", "password"],
+    Role.CLERK: ["home", "catalog", "desk", "password"],
+    Role.APPROVER: ["home", "catalog", "tasks", "password"],
     Role.AUDITOR: [
-        "home", "catalog", "quality", "agreements", "ledger", "flags", "users", "audit", "password",
+        "home", "catalog", "quality", "agreements", "ledger", "flags", "figures", "users", "audit",
+        "password",
     ],
-    Role.APPLICANT: ["home", "accesses", "password"],
+    Role.APPLICANT: ["home", "accesses", "services", "applications", "password"],
 }
 ROLE_LABEL = {
     Role.BUREAU_ADMIN: "数据管理局管理员",

@@ -185,7 +185,8 @@ def test_totp_login_wrong_code_then_right_code(web, account, csrf_of):
     assert resp.status_code == 303 and resp.headers["location"] == "/"
     home = web.get("/")
     assert nav_keys(home.text) == [
-        "home", "catalog", "quality", "agreements", "ledger", "flags", "users", "audit", "password",
+        "home", "catalog", "quality", "agreements", "ledger", "flags", "figures", "users", "audit",
+        "password",
     ]
 
 
@@ -227,6 +228,9 @@ def test_first_login_enrolls_a_second_factor(web, account, csrf_of):
         "quality",
         "agreements",
         "ledger",
+        "items",
+        "holidays",
+        "figures",
         "organizations",
         "users",
         "clients",
@@ -243,8 +247,8 @@ def test_first_login_enrolls_a_second_factor(web, account, csrf_of):
     [
         (
             Role.BUREAU_ADMIN,
-            ["home", "catalog", "review", "quality", "agreements", "ledger", "organizations",
-             "users", "clients", "audit"],
+            ["home", "catalog", "review", "quality", "agreements", "ledger", "items", "holidays",
+             "figures", "organizations", "users", "clients", "audit"],
             "数据管理局管理员",
         ),
         (
@@ -253,14 +257,15 @@ def test_first_login_enrolls_a_second_factor(web, account, csrf_of):
              "ledger", "users", "clients"],
             "首席数据官",
         ),
-        (Role.CLERK, ["home", "catalog"], "综合窗口受理员"),
-        (Role.APPROVER, ["home", "catalog"], "后台审批人员"),
+        (Role.CLERK, ["home", "catalog", "desk"], "综合窗口受理员"),
+        (Role.APPROVER, ["home", "catalog", "tasks"], "后台审批人员"),
         (
             Role.AUDITOR,
-            ["home", "catalog", "quality", "agreements", "ledger", "flags", "users", "audit"],
+            ["home", "catalog", "quality", "agreements", "ledger", "flags", "figures", "users",
+             "audit"],
             "审计员",
         ),
-        (Role.APPLICANT, ["home", "accesses"], "申请人"),
+        (Role.APPLICANT, ["home", "accesses", "services", "applications"], "申请人"),
     ],
 )
 def test_home_page_of_each_role(signed_in, role, nav, role_label):

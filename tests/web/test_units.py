@@ -19,17 +19,19 @@ TEMPLATES = sorted((WEB / "templates").glob("*.html"))
 
 EXPECTED_NAV = {
     Role.BUREAU_ADMIN: [
-        "home", "catalog", "review", "quality", "agreements", "ledger", "organizations", "users",
-        "clients", "audit",
+        "home", "catalog", "review", "quality", "agreements", "ledger", "items", "holidays",
+        "figures", "organizations", "users", "clients", "audit",
     ],
     Role.DATA_OFFICER: [
         "home", "catalog", "publish", "quality", "agreements", "request", "inbox", "console",
         "ledger", "users", "clients",
     ],
-    Role.CLERK: ["home", "catalog"],
-    Role.APPROVER: ["home", "catalog"],
-    Role.AUDITOR: ["home", "catalog", "quality", "agreements", "ledger", "flags", "users", "audit"],
-    Role.APPLICANT: ["home", "accesses"],
+    Role.CLERK: ["home", "catalog", "desk"],
+    Role.APPROVER: ["home", "catalog", "tasks"],
+    Role.AUDITOR: [
+        "home", "catalog", "quality", "agreements", "ledger", "flags", "figures", "users", "audit",
+    ],
+    Role.APPLICANT: ["home", "accesses", "services", "applications"],
 }
 
 
@@ -58,6 +60,7 @@ def test_nav_items_come_from_permissions_alone():
         "console",
         "ledger",
         "flags",
+        "figures",
         "users",
         "clients",
         "audit",

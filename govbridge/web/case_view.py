@@ -1,0 +1,112 @@
+"""Shared presentation of the one-stop service pages (办事、办件): form errors naming the
+field and value, department names, and how a case's materials and steps are shown.
+
+Nothing here decides anything: statuses, steps and permissions come from the case and
+service use cases; this module only turns them into labelled rows for the templates.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from pydantic import ValidationError
+
+from govbridge.cases.schemas import CaseDetail, MaterialOut
+from govbridge.core.errors import Conflict, DomainError, InvalidInput
+from govbridge.identity.organizations import org_by_code
+from govbridge.runtime import Ctx
+from govbridge.web.forms import FormError, Problem, message, problems_of
+from govbridge.web.i18n import has, t
+
+_ITEM = re.compile(r"^(\w+)\.(\d+)(?:\.(\w+))?")
+# Kinds of material a department holds and the front desk requests by sharing.
+SHARED_KINDS = ("certificate", "dataset")
+
+
+def describe(lang: str, problems: list[Problem]) -> list[FormError]:
+    """Form errors naming the field (row number for a material) and the value sent."""
+    out = []
+    for p in problems:
+        field = p.field or ""
+        base, sub = field, ""
+        row = _ITEM.match(field)
+        if row:
+            base, sub = row.group(1), row.group(3) or ""
+        label = t(lang, f"case.field.{base}") if has(lang, f"case.field.{base}") else (
+            field or None)
+        if field.startswith("form."):  # a value of the application form, e.g. its name
+            label = t(lang, "case.field.form", path=field.removeprefix("form."))
+        if row and label:
+            label = t(lang, "case.field.row", label=label, n=int(row.group(2)) + 1)
+            if sub:
+                sub_label = t(lang, f"case.field.{sub}") if has(lang, f"case.field.{sub}") else sub
+                label = f"{label} · {sub_label}"
+        for key in (f"case.problem.{base}.{p.code}", f"case.problem.{p.code}"):
+            if has(lang, key):
+                text = t(lang, key, **{**p.params, "value": p.value or ""})
+                break
+        else:
+            text = p.reason
+        if p.value not in (None, "") and p.code != "conflict":
+            text += t(lang, "case.problem.value", value=p.value)
+        out.append(FormError(field or None, label, text))
+    return out
+
+
+def errors_of(lang: str, exc: Exception) -> tuple[list[FormError], int]:
+    """The form errors and status of a refused submission (other errors go to `web_page`)."""
+    if isinstance(exc, (InvalidInput, Conflict, ValidationError)):
+        return describe(lang, problems_of(exc)), 409 if isinstance(exc, Conflict) else 422
+    if isinstance(exc, DomainError):
+        return [message(lang, "case.refused", detail=exc.detail)], exc.status
+    raise exc
+
+
+def org_names(ctx: Ctx, codes: list[str | None], lang: str) -> dict[str, str]:
+    """Department names by credit code (the code itself for an unknown one)."""
+    out: dict[str, str] = {}
+    for code in codes:
+        if code and code not in out:
+            org = org_by_code(ctx, code)
+            name = (org.name_en if lang == "en" and org and org.name_en else
+                    org.name if org else code)
+            out[code] = name
+    return out
+
+
+@dataclass(frozen=True)
+class MaterialRow:
+    material: MaterialOut
+    status: str  # fetched_shared | uploaded | form | missing | rejected | fetched
+    uploadable: bool  # the applicant may upload it now
+    has_file: bool = False  # an uploaded file to open
+
+
+def material_status(m: MaterialOut) -> str:
+    """The label key of a material's status: 'fetched by sharing' only when the exchange
+    delivered it; a form material filled in the application shows as 'filled in'."""
+    if m.status == "fetched" and (m.source or "").startswith("exchange:"):
+        return "fetched_shared"
+    if m.status == "uploaded" and m.source == "form":
+        return "form"
+    return m.status
+
+
+def material_rows(detail: CaseDetail) -> list[MaterialRow]:
+    """The case's materials; missing or rejected ones are uploadable, except a shared
+    material before acceptance (the front desk requests it by sharing first)."""
+    rows = []
+    for m in detail.materials:
+        waiting_for_sharing = detail.state == "submitted" and m.kind in SHARED_KINDS
+        open_case = detail.state not in ("not_accepted", "completed", "refused")
+        rows.append(MaterialRow(m, material_status(m),
+                                open_case and m.status in ("missing", "rejected")
+                                and not waiting_for_sharing,
+                                (m.source or "").startswith("upload:")))
+    return rows
+
+
+def certificates_of(detail: CaseDetail) -> list[object]:
+    """The certificates the process issued for the case (a newer `CaseDetail` carries them)."""
+    return list(getattr(detail, "certificates", None) or [])
