@@ -63,6 +63,13 @@ def release_task(ctx: Ctx, actor: Actor, code: str, task_id: str) -> CaseDetail:
     return _detail(ctx, case)
 
 
+def _titles(ctx: Ctx, resource_code: str) -> dict[str, str]:
+    from govbridge.catalog.usecases import find_dataset, published_fields
+
+    return {f["name"]: f.get("title") or f["name"]
+            for f in published_fields(find_dataset(ctx, resource_code))}
+
+
 def shared_data(ctx: Ctx, actor: Actor, code: str) -> list[SharedView]:
     """Every shared material of the case as the caller's department may see it."""
     case = find_case(ctx, code)
@@ -102,5 +109,6 @@ def shared_data(ctx: Ctx, actor: Actor, code: str) -> list[SharedView]:
                 view.agreement, view.query_id = data.get("agreement"), data.get("query_id")
                 view.masked_fields = [f["name"] for f in data.get("fields") or []
                                       if f.get("mask") != "raw"]
+                view.titles = _titles(ctx, view.resource_code)
         views.append(view)
     return views

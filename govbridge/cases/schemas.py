@@ -133,6 +133,7 @@ class SharedView(BaseModel):
     status: Literal["shown", "no_agreement", "not_shared", "unavailable"]
     rows: list[dict[str, Any]] = Field(default_factory=list)
     masked_fields: list[str] = Field(default_factory=list)
+    titles: dict[str, str] = Field(default_factory=dict, description="field -> its title")
     agreement: str | None = None
     query_id: str | None = None
     detail: str | None = None

@@ -69,6 +69,7 @@ def test_each_department_sees_shared_data_through_its_own_agreement(rt, world, i
     assert [r["credit_code"] for r in licence.rows] == [APPLICANT_ID]
     # The citizen ID is "important": masked by default even under the agreement.
     assert "legal_rep_id" in licence.masked_fields
+    assert licence.titles["legal_rep_id"] == "法定代表人公民身份号码"
     raw_id = licence.rows[0]["legal_rep_id"]
     assert "*" in raw_id and len(raw_id) == 18
     assert seen["premises_title"].status == "not_shared"  # no dataset bound to it
