@@ -1,6 +1,6 @@
 """Bench: sealed, ledgered exchange queries per second, against a bare baseline.
 
-Ours: the real app served by `govbridge serve` (uvicorn, one process) answering
+Ours: the real app served by `govbridge serve` (uvicorn, one process by default) answering
 `POST /api/v1/exchange/{classification}/{sequence}/query` with an API key: the
 caller is authenticated, the agreement and its rate are checked, the row is read,
 masked and sealed by the provider, the access is appended to the ledger, and the
@@ -8,7 +8,7 @@ receipt carries the inclusion proof and a signed tree head; one transaction.
 
 Baseline in the same run, same database, same stack: a small FastAPI app defined
 here (never mounted in the production app), served by uvicorn the same way in its
-own process, taking the same JSON body at the same path and answering with the
+own process(es), taking the same JSON body at the same path and answering with the
 same rows straight from `dataset_records` (the newest version per record key):
 no authentication, agreement, masking, seal or ledger.
 
@@ -22,6 +22,9 @@ In-process figures on the same scratch database afterwards: ledger appends per
 second (one a transaction, and `append_many` 1,000 a transaction), inclusion proofs
 per second for random old leaves (`log.inclusion`, read from storage) and their
 verification (`merkle.verify_inclusion`).
+
+Workers: GOVBRIDGE_BENCH_WORKERS=N runs both servers with N worker processes (uvicorn's
+`--workers`, as `govbridge serve --workers N`); server CPU then counts the workers too.
 
 Profiling: with GOVBRIDGE_BENCH_PROFILE=<directory> in the environment, our server
 runs under cProfile (every request thread) and writes `server-<pid>.prof` there on
@@ -62,6 +65,7 @@ AIM_RATIO = 0.40  # of the baseline's throughput
 LEVELS = (1, 8, 32)
 PURPOSE = {"kind": "legal_basis", "text": "《中华人民共和国税收征收管理法》第十五条"}
 PROFILE_ENV = "GOVBRIDGE_BENCH_PROFILE"
+WORKERS_ENV = "GOVBRIDGE_BENCH_WORKERS"  # server processes each for ours and the baseline
 WARMUP_SECONDS = 1.0
 BATCH = 1000  # entries per transaction for the batched append figure
 
@@ -193,12 +197,28 @@ def baseline_app(database_url: str, resource_code: str) -> Any:
     return app
 
 
+BASELINE_URL_ENV = "GOVBRIDGE_BENCH_BASELINE_URL"
+BASELINE_CODE_ENV = "GOVBRIDGE_BENCH_BASELINE_CODE"
+
+
+def baseline_from_environment() -> Any:
+    """The baseline app in each worker process (as `govbridge serve --workers N` does)."""
+    return baseline_app(os.environ[BASELINE_URL_ENV], os.environ[BASELINE_CODE_ENV])
+
+
 def _serve_baseline(argv: Sequence[str]) -> None:
     import uvicorn
 
     port, database_url, resource_code = int(argv[0]), argv[1], argv[2]
-    uvicorn.run(baseline_app(database_url, resource_code), host="127.0.0.1", port=port,
-                log_level="info", proxy_headers=False, server_header=False)
+    workers = int(argv[3]) if len(argv) > 3 else 1
+    options: dict[str, Any] = {"host": "127.0.0.1", "port": port, "log_level": "info",
+                               "proxy_headers": False, "server_header": False}
+    if workers > 1:
+        os.environ[BASELINE_URL_ENV], os.environ[BASELINE_CODE_ENV] = database_url, resource_code
+        uvicorn.run("govbridge.bench.exchange:baseline_from_environment", factory=True,
+                    workers=workers, **options)
+    else:
+        uvicorn.run(baseline_app(database_url, resource_code), **options)
 
 
 def _serve_ours_profiled(argv: Sequence[str]) -> None:
@@ -312,11 +332,13 @@ def _govbridge_cmd() -> list[str]:
     return [sys.executable, "-c", "from govbridge.cli.main import app; app()"]
 
 
-def start_ours(url: str, home: Path, tmp: Path) -> Server:
+def start_ours(url: str, home: Path, tmp: Path, workers: int = 1) -> Server:
     env = {**os.environ, "GOVBRIDGE_HOME": str(home), "GOVBRIDGE_DATABASE_URL": url,
            "GOVBRIDGE_CHECKPOINT_SECONDS": "0"}
     port = free_port()
     args = ["--host", "127.0.0.1", "--port", str(port)]
+    if workers > 1:
+        args += ["--workers", str(workers)]
     if env.get(PROFILE_ENV):
         cmd = [sys.executable, "-m", "govbridge.bench.exchange", "serve-ours-profiled", *args]
     else:
@@ -324,12 +346,13 @@ def start_ours(url: str, home: Path, tmp: Path) -> Server:
     return _start("ours", cmd, port, env, tmp)
 
 
-def start_baseline(url: str, home: Path, resource_code: str, tmp: Path) -> Server:
+def start_baseline(url: str, home: Path, resource_code: str, tmp: Path,
+                   workers: int = 1) -> Server:
     env = {**os.environ, "GOVBRIDGE_HOME": str(home), "GOVBRIDGE_DATABASE_URL": url}
     env.pop(PROFILE_ENV, None)
     port = free_port()
     cmd = [sys.executable, "-m", "govbridge.bench.exchange", "serve-baseline", str(port), url,
-           resource_code]
+           resource_code, str(workers)]
     return _start("baseline", cmd, port, env, tmp)
 
 
@@ -568,12 +591,24 @@ def _loadavg() -> float | None:
 
 
 def cpu_seconds(pid: int) -> float:
-    """User + system CPU seconds of a process so far (Linux /proc; 0 elsewhere)."""
+    """User + system CPU seconds of a process and its live child processes (the workers
+    of a multi-process server) so far (Linux /proc; 0 elsewhere)."""
     try:
         fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+        own = (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
     except (OSError, ValueError, IndexError):
         return 0.0
+    return own + sum(cpu_seconds(child) for child in _children(pid))
+
+
+def _children(pid: int) -> list[int]:
+    found: list[int] = []
+    try:
+        for task in Path(f"/proc/{pid}/task").iterdir():
+            found += [int(c) for c in (task / "children").read_text().split()]
+    except (OSError, ValueError):
+        return []
+    return found
 
 
 def measured(server: Server, key: str | None, path: str, subjects: list[str], level: int,
@@ -602,9 +637,15 @@ def run(
     proofs: int = 2000,
     single_seconds: float = 5.0,
     progress: Progress | None = None,
+    workers: int | None = None,
 ) -> dict[str, Any]:
-    """The whole bench; `database_url` a PostgreSQL server URL, else SQLite."""
+    """The whole bench; `database_url` a PostgreSQL server URL, else SQLite.
+
+    `workers` server processes each for ours and the baseline (default: 1, or
+    GOVBRIDGE_BENCH_WORKERS).
+    """
     bar = progress or Quiet()
+    workers = max(1, workers or int(os.environ.get(WORKERS_ENV) or 1))
     load_before = _loadavg()
     with scratch_database(database_url) as scratch:
         home = scratch.tmp / "home"
@@ -618,9 +659,10 @@ def run(
             backend = rt.engine.dialect.name
             server = rt.engine.dialect.server_version_info
             path = _path(setup.resource_code)
-            ours_srv = start_ours(scratch.url, home, scratch.tmp)
+            ours_srv = start_ours(scratch.url, home, scratch.tmp, workers)
             try:
-                base_srv = start_baseline(scratch.url, home, setup.resource_code, scratch.tmp)
+                base_srv = start_baseline(scratch.url, home, setup.resource_code, scratch.tmp,
+                                          workers)
                 try:
                     # Warm both (imports, caches, the provider's seal key, the ledger key).
                     bar.start("warm-up", None)
@@ -665,12 +707,13 @@ def run(
         "rows": rows,
         "seconds_per_leg": seconds,
         "levels": list(levels),
-        "ours_what": "govbridge serve (uvicorn, 1 process): API key, agreement, rate and "
-                     "volume counters, read, mask, provider seal (JWS), ledger append, "
-                     "inclusion proof, signed tree head; one transaction per query",
-        "baseline_what": "FastAPI + uvicorn (1 process), same body, same rows from "
-                         "dataset_records (newest per key); no auth, checks, masking, seal "
-                         "or ledger",
+        "workers": workers,
+        "ours_what": f"govbridge serve (uvicorn, {workers} process(es)): API key, agreement, "
+                     "rate and volume counters, read, mask, provider seal (JWS), ledger "
+                     "append, inclusion proof, signed tree head; one transaction per query",
+        "baseline_what": f"FastAPI + uvicorn ({workers} process(es)), same body, same rows "
+                         "from dataset_records (newest per key); no auth, checks, masking, "
+                         "seal or ledger",
         "client_what": "one client process, asyncio HTTP/1.1 keep-alive connections "
                        "(one per concurrent caller), 1 random subject ID per query; "
                        "every 25th answer per connection parsed to count its rows",
@@ -700,7 +743,8 @@ def main(argv: Sequence[str] | None = None) -> None:
         _serve_ours_profiled(rest)
     else:
         raise SystemExit("usage: python -m govbridge.bench.exchange "
-                         "load | serve-baseline PORT URL CODE | serve-ours-profiled ARGS")
+                         "load | serve-baseline PORT URL CODE [WORKERS] | "
+                         "serve-ours-profiled ARGS")
 
 
 if __name__ == "__main__":

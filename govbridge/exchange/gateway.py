@@ -14,31 +14,49 @@ node's sealed answer before recording it (`govbridge.nodes.client`).
 
 All of it is one transaction: a call that fails anywhere leaves no ledger entry,
 no usage count and no response, so nothing is ever half recorded.
+
+It is also the hot path, so it reads and writes little: one statement reads everything
+the checks need (dataset, published fields, agreements, usage, the active seal and ledger
+keys, node and live source; `plan`), one reads the rows, one counts the call in both
+windows, and the ledger append is one to four more (`ledger.log`). Nothing that decides
+a call is kept between calls: an agreement revoked, a seal rotated or revoked, a node
+enrolled takes effect on the next call. Only what never changes for a given row is kept
+per process (a key's decrypted material by kid, a ledger certificate by kid), and the
+ledger's last state, which an append checks in its conditional update.
 """
 
 from __future__ import annotations
 
+import base64
 import hashlib
 import hmac
+import threading
 import uuid
+import weakref
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
-from datetime import datetime
+from dataclasses import dataclass, field
+from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import func, select
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy import Engine, Select, and_, bindparam, func, select, text
+from sqlalchemy import event as sa_event
+from sqlalchemy.orm import Session, aliased
 
+from govbridge.agreements import policy
 from govbridge.agreements.models import Agreement
 from govbridge.agreements.policy import LOCAL_TZ, Purpose
-from govbridge.agreements.usecases import active_agreement_for
-from govbridge.catalog.models import Dataset
-from govbridge.catalog.usecases import find_dataset, published_fields
-from govbridge.core.errors import DomainError, FieldProblem, InvalidInput, PermissionDenied
+from govbridge.agreements.usecases import today
+from govbridge.catalog.models import Dataset, DatasetVersion
+from govbridge.core.errors import (
+    DomainError,
+    FieldProblem,
+    InvalidInput,
+    NotFound,
+    PermissionDenied,
+)
 from govbridge.core.permissions import Permission
 from govbridge.exchange import masking, transparency
-from govbridge.exchange.models import ExchangeUsage
+from govbridge.exchange.models import AccessFlag, ExchangeUsage
 from govbridge.exchange.schemas import ExchangeResponse, PurposeIn, QueryIn, Receipt
 from govbridge.identity.access import require
 from govbridge.identity.actor import Actor
@@ -47,6 +65,14 @@ from govbridge.ingest.models import DatasetRecord
 from govbridge.ledger import checkpoints, log
 from govbridge.runtime import Ctx
 from govbridge.seals import jcs
+from govbridge.seals.signers import Signer
+from govbridge.seals.usecases import (
+    PURPOSE_LEDGER,
+    PURPOSE_SEAL,
+    ActiveKey,
+    active_signer,
+    newest_active_key_id,
+)
 from govbridge.standards.usecases import spec_of
 
 QUERY_KIND = "exchange.query"
@@ -79,25 +105,24 @@ def mask_key(secret: bytes, consumer_code: str) -> bytes:
     return hmac.new(secret, b"govbridge:mask:" + consumer_code.encode(), hashlib.sha256).digest()
 
 
-def _count(ctx: Ctx, agreement_id: int, window: str, *, calls: int, rows: int) -> tuple[int, int]:
-    dialect = ctx.db.get_bind().dialect.name
-    upsert = (pg_insert if dialect == "postgresql" else sqlite_insert)(ExchangeUsage).values(
-        agreement_id=agreement_id, window=window, calls=calls, rows=rows)
-    stmt = upsert.on_conflict_do_update(
-        index_elements=["agreement_id", "window"],
-        set_={"calls": ExchangeUsage.calls + calls, "rows": ExchangeUsage.rows + rows},
-    ).returning(ExchangeUsage.calls, ExchangeUsage.rows)
-    got = ctx.db.execute(stmt).one()
-    return int(got.calls), int(got.rows)
+def _counted(counted: log.Alongside, minute: str, day: str) -> tuple[int, int]:
+    """(calls this minute, rows today), this call included, from the count's rows."""
+    got = {w: (int(c), int(r)) for w, c, r in counted.rows}
+    return got[minute][0], got[day][1]
 
 
-def _used_calls(ctx: Ctx, agreement_id: int, window: str) -> int:
-    used = ctx.db.scalar(select(ExchangeUsage.calls).where(
-        ExchangeUsage.agreement_id == agreement_id, ExchangeUsage.window == window))
-    return int(used or 0)
+# Both windows in one upsert (SQLite 3.35+ and PostgreSQL alike). Written as text because
+# SQLAlchemy does not cache the compiled form of a multi-row VALUES statement, and compiling
+# it cost more than running it; "window" is quoted, as PostgreSQL reserves the word.
+_COUNT = text(
+    'INSERT INTO exchange_usage (agreement_id, "window", calls, rows) '
+    "VALUES (:agreement, :minute, 1, 0), (:agreement, :day, 1, :rows) "
+    'ON CONFLICT (agreement_id, "window") DO UPDATE SET '
+    "calls = exchange_usage.calls + excluded.calls, rows = exchange_usage.rows + excluded.rows "
+    'RETURNING "window", calls, rows')
 
 
-def _check_rate(agreement: Agreement, calls: int, now: datetime) -> None:
+def _check_rate(agreement: AgreementRef, calls: int, now: datetime) -> None:
     if calls > agreement.rate_per_minute:
         retry = _windows(now)[2]
         raise LimitExceeded(f"agreement {agreement.code} allows {agreement.rate_per_minute} "
@@ -109,7 +134,11 @@ def _windows(now: datetime) -> tuple[str, str, int]:
     return (f"m{local:%Y%m%d%H%M}", f"d{local:%Y%m%d}", 60 - local.second)
 
 
-def _read_stored(ctx: Ctx, ds: Dataset, query: QueryIn) -> list[dict[str, Any]]:
+def _read_stored(ctx: Ctx, ds: DatasetRef, query: QueryIn) -> list[dict[str, Any]]:
+    if query.subject_ids and not query.filter:  # the usual call: built once, bound per call
+        return [dict(data) for data in ctx.db.connection().execute(_by_subjects(), {
+            "dataset": ds.id, "subjects": list(query.subject_ids), "limit": query.limit,
+        }).scalars()]
     newest = select(func.max(DatasetRecord.id)).where(DatasetRecord.dataset_id == ds.id)
     if query.subject_ids:  # only the records ever about these subjects, not the whole dataset
         keys = select(DatasetRecord.record_key).where(
@@ -123,14 +152,35 @@ def _read_stored(ctx: Ctx, ds: Dataset, query: QueryIn) -> list[dict[str, Any]]:
     for name, value in (query.filter or {}).items():
         stmt = stmt.where(DatasetRecord.data[name].as_string() == value)
     stmt = stmt.order_by(DatasetRecord.id).limit(query.limit)
-    return [dict(row.data) for row in ctx.db.execute(stmt)]
+    return [dict(row.data) for row in ctx.db.connection().execute(stmt)]
 
 
-def _read(ctx: Ctx, ds: Dataset, query: QueryIn) -> list[dict[str, Any]]:
-    from govbridge.ingest.live_models import LiveSource
+_BY_SUBJECTS: Select[Any] | None = None
 
-    live = ctx.db.scalar(select(LiveSource.id).where(LiveSource.dataset_id == ds.id))
+
+def _by_subjects() -> Select[Any]:
+    """The newest version of each record ever about the subjects, if it still is."""
+    global _BY_SUBJECTS
+    if _BY_SUBJECTS is None:
+        dataset, subjects = bindparam("dataset"), bindparam("subjects", expanding=True)
+        keys = select(DatasetRecord.record_key).where(
+            DatasetRecord.dataset_id == dataset, DatasetRecord.subject_id.in_(subjects))
+        newest = (select(func.max(DatasetRecord.id))
+                  .where(DatasetRecord.dataset_id == dataset, DatasetRecord.record_key.in_(keys))
+                  .group_by(DatasetRecord.record_key))
+        _BY_SUBJECTS = (select(DatasetRecord.data)
+                        .where(DatasetRecord.id.in_(newest), DatasetRecord.subject_id.in_(subjects))
+                        .order_by(DatasetRecord.id).limit(bindparam("limit")))
+    return _BY_SUBJECTS
+
+
+def _read(ctx: Ctx, ds: DatasetRef, query: QueryIn, live: bool | None) -> list[dict[str, Any]]:
     if live is None:
+        from govbridge.ingest.live_models import LiveSource
+
+        live = ctx.db.scalar(select(LiveSource.id).where(LiveSource.dataset_id == ds.id)) \
+            is not None
+    if not live:
         return _read_stored(ctx, ds, query)
     if not query.subject_ids:
         raise InvalidInput.one("filter", "this dataset is read live from its provider's own "
@@ -183,31 +233,88 @@ def _apply(rows: Sequence[Mapping[str, Any]], ops: Mapping[str, masking.Operator
     return out
 
 
-def _subjects(ds: Dataset, rows: Sequence[Mapping[str, Any]], query: QueryIn) -> list[str]:
+def _subjects(ds: DatasetRef, rows: Sequence[Mapping[str, Any]], query: QueryIn) -> list[str]:
     return subjects_of(ds.subject_field, rows, query.subject_ids)
 
 
-def _consumer(ctx: Ctx, actor: Actor) -> Organization:
+def _consumer_id(actor: Actor) -> int:
     if actor.organization_id is None:
         raise PermissionDenied(Permission.EXCHANGE_QUERY.value,
                                "exchange queries are made for a department")
     require(actor, Permission.EXCHANGE_QUERY, organization_id=actor.organization_id)
-    org = ctx.db.get(Organization, actor.organization_id)
-    assert org is not None
-    return org
+    return actor.organization_id
+
+
+# --- what a plan holds -------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class OrgRef:
+    """An organization as a call sees it."""
+
+    id: int
+    code: str
+    name: str
+
+
+@dataclass(frozen=True)
+class DatasetRef:
+    """The dataset as a call sees it: its published version's identity, and its provider."""
+
+    id: int
+    resource_code: str
+    name: str
+    provider: OrgRef
+    subject_field: str | None
+    published_version: int
+
+    @property
+    def provider_id(self) -> int:
+        return self.provider.id
+
+
+@dataclass(frozen=True)
+class AgreementRef:
+    """The agreement that covers the call, with its limits."""
+
+    id: int
+    code: str
+    grants: dict[str, str]
+    rate_per_minute: int
+    daily_volume: int
+
+
+@dataclass(frozen=True)
+class Seen:
+    """What the plan's one read found besides the agreement (None: not read, look it up).
+
+    Read at the start of the call like every check before it; what must hold at the
+    moment of writing (rate, volume) is checked again by `record`.
+    """
+
+    node: bool | None = None  # the provider has an active node
+    live: bool | None = None  # the dataset is read live from the provider's system
+    seal_key: ActiveKey | None = None  # the provider's active seal key
+    ledger_key: ActiveKey | None = None  # the hub's active ledger key
+    day: str = ""  # the day window the figures below are of
+    agreement_rows: int | None = None  # this agreement's rows that day, before the call
+    consumer_rows: int | None = None  # the consumer's rows that day over all its agreements
+    earlier_rows: int | None = None  # the consumer's rows over the days before (volume rule)
+    volume_flagged: bool | None = None  # the volume rule fired for the consumer that day
 
 
 @dataclass(frozen=True)
 class Plan:
     """What the hub decided about a call before any row is read."""
 
-    consumer: Organization
-    dataset: Dataset
-    agreement: Agreement
+    consumer: OrgRef
+    dataset: DatasetRef
+    agreement: AgreementRef
     query: QueryIn
     masks: dict[str, str]  # field -> "raw" or an operator text, in response order
     skeleton: dict[str, Any]  # the sealed payload without its rows
     minute: str = ""  # the rate window the call counts in
+    seen: Seen = field(default_factory=Seen)
 
 
 @dataclass(frozen=True)
@@ -217,37 +324,161 @@ class Produced:
     sealed: str
     payload: dict[str, Any]
     subjects: list[str]
+    # SHA-256 (hex) of the canonical payload, when the producer knows it already.
+    digest: str | None = None
+
+
+# --- the plan's one read -----------------------------------------------------------------------
+
+
+_PLAN_STATEMENT: Select[Any] | None = None
+
+
+def _plan_statement() -> Select[Any]:
+    """Dataset, provider, consumer, published fields, the consumer's agreements for the
+    dataset (one row each, oldest first), their usage today, the keys, node and live source:
+    everything the checks before reading need, in one statement."""
+    global _PLAN_STATEMENT
+    if _PLAN_STATEMENT is not None:
+        return _PLAN_STATEMENT
+    from govbridge.ingest.live_models import LiveSource
+    from govbridge.nodes.models import Node
+    from govbridge.seals.models import SealKey
+
+    provider = aliased(Organization, name="provider")
+    consumer = aliased(Organization, name="consumer")
+    seal_key = aliased(SealKey, name="seal_key")
+    ledger_key = aliased(SealKey, name="ledger_key")
+    other = aliased(Agreement, name="other")
+    usage = aliased(ExchangeUsage, name="usage")
+    consumer_id = bindparam("consumer")
+
+    def own(column: Any, window: str) -> Any:  # this agreement's figure in a window
+        return select(column).where(ExchangeUsage.agreement_id == Agreement.id,
+                                    ExchangeUsage.window == bindparam(window)).scalar_subquery()
+
+    def consumers(*where: Any) -> Any:  # the consumer's rows over all its agreements
+        return (select(func.sum(usage.rows)).join(other, other.id == usage.agreement_id)
+                .where(other.consumer_org_id == consumer_id, *where).scalar_subquery())
+
+    stmt = (
+        select(
+            Dataset.id.label("dataset_id"), Dataset.resource_code, Dataset.name,
+            Dataset.provider_id, Dataset.subject_field, Dataset.published_version,
+            provider.code.label("provider_code"), provider.name.label("provider_name"),
+            consumer.code.label("consumer_code"), consumer.name.label("consumer_name"),
+            DatasetVersion.fields,
+            select(Node.id).where(Node.organization_id == Dataset.provider_id,
+                                  Node.status == "active").limit(1).scalar_subquery()
+            .label("node_id"),
+            select(LiveSource.id).where(LiveSource.dataset_id == Dataset.id).limit(1)
+            .scalar_subquery().label("live_id"),
+            seal_key.id.label("seal_id"), seal_key.kid.label("seal_kid"),
+            seal_key.not_after.label("seal_not_after"),
+            ledger_key.id.label("ledger_id"), ledger_key.kid.label("ledger_kid"),
+            ledger_key.not_after.label("ledger_not_after"),
+            Agreement.id.label("agreement_id"), Agreement.code.label("agreement_code"),
+            Agreement.state, Agreement.valid_from, Agreement.valid_until,
+            Agreement.purpose_kind, Agreement.purpose_code, Agreement.purpose_text,
+            Agreement.grants, Agreement.rate_per_minute, Agreement.daily_volume,
+            own(ExchangeUsage.calls, "minute").label("minute_calls"),
+            own(ExchangeUsage.rows, "day").label("agreement_rows"),
+            consumers(usage.window == bindparam("day")).label("consumer_rows"),
+            consumers(usage.window >= bindparam("since"), usage.window < bindparam("day"))
+            .label("earlier_rows"),
+            select(AccessFlag.id).where(AccessFlag.consumer_org_id == consumer_id,
+                                        AccessFlag.rule == "volume",
+                                        AccessFlag.day == bindparam("flag_day"))
+            .limit(1).scalar_subquery().label("volume_flag"),
+        )
+        .select_from(Dataset)
+        .join(provider, provider.id == Dataset.provider_id)
+        .outerjoin(consumer, consumer.id == consumer_id)
+        .outerjoin(DatasetVersion, and_(DatasetVersion.dataset_id == Dataset.id,
+                                        DatasetVersion.version == Dataset.published_version))
+        .outerjoin(seal_key, seal_key.id == newest_active_key_id(PURPOSE_SEAL,
+                                                                 Dataset.provider_id))
+        .outerjoin(ledger_key, ledger_key.id == newest_active_key_id(PURPOSE_LEDGER, None))
+        .outerjoin(Agreement, and_(Agreement.dataset_id == Dataset.id,
+                                   Agreement.consumer_org_id == consumer_id))
+        .where(Dataset.resource_code == bindparam("code"))
+        .order_by(Agreement.id)
+    )
+    _PLAN_STATEMENT = stmt
+    return stmt
+
+
+def _terms(row: Any) -> policy.Terms:
+    return policy.Terms(code=row.agreement_code, state=row.state, valid_from=row.valid_from,
+                        valid_until=row.valid_until, purpose_kind=row.purpose_kind,
+                        purpose_code=row.purpose_code, purpose_text=row.purpose_text,
+                        grants=dict(row.grants or {}))
+
+
+def _key(key_id: int | None, kid: str | None, not_after: datetime | None) -> ActiveKey | None:
+    if key_id is None or kid is None or not_after is None:
+        return None
+    return ActiveKey(key_id, kid, not_after)
 
 
 def plan(ctx: Ctx, actor: Actor, resource_code: str, data: QueryIn) -> Plan:
     """Authenticate, find the agreement, check the rate, decide the masks."""
-    consumer = _consumer(ctx, actor)
-    ds = find_dataset(ctx, resource_code)
-    fields = published_fields(ds)
+    consumer_id = _consumer_id(actor)
+    now = ctx.now()
+    minute, day, _retry = _windows(now)
+    local_day = now.astimezone(LOCAL_TZ).date()
+    since = f"d{date.fromordinal(local_day.toordinal() - transparency.BASELINE_DAYS):%Y%m%d}"
+    ctx.db.flush()  # what this transaction added so far is read too (a session would autoflush)
+    rows = ctx.db.connection().execute(_plan_statement(), {
+        "code": resource_code.strip(), "consumer": consumer_id, "minute": minute, "day": day,
+        "since": since, "flag_day": day[1:]}).all()
+    if not rows:
+        raise NotFound("dataset", resource_code)
+    first = rows[0]
+    if first.published_version is None or first.fields is None:
+        raise InvalidInput.one("resource_code", "dataset has no published version",
+                               first.resource_code, "not_published")
+    fields: list[dict[str, Any]] = first.fields
     _check_request(data, fields)
-    agreement: Agreement = active_agreement_for(ctx, consumer.id, ds.resource_code,
-                                                purpose_of(data.purpose), data.fields,
-                                                dataset=ds)
-    minute, _day, _retry = _windows(ctx.now())
-    # A read here refuses early without reading rows; `record` counts the call (and checks
-    # again) at the end, so the transaction writes only after the slow work is done.
-    _check_rate(agreement, _used_calls(ctx, agreement.id, minute) + 1, ctx.now())
+    if first.consumer_code is None:
+        raise NotFound("organization", consumer_id)
+    candidates = [r for r in rows if r.agreement_id is not None]
+    chosen = policy.choose([_terms(r) for r in candidates], today=today(ctx),
+                           purpose=purpose_of(data.purpose), fields=data.fields,
+                           dataset=first.resource_code)
+    row = next(r for r in candidates if r.agreement_code == chosen.code)
+    agreement = AgreementRef(row.agreement_id, row.agreement_code, dict(row.grants or {}),
+                             int(row.rate_per_minute), int(row.daily_volume))
+    # Refused early, before any row is read; `record` counts the call (and checks again) at
+    # the end, so the transaction writes only after the slow work is done.
+    _check_rate(agreement, int(row.minute_calls or 0) + 1, now)
+    consumer = OrgRef(consumer_id, first.consumer_code, first.consumer_name)
+    provider = OrgRef(first.provider_id, first.provider_code, first.provider_name)
+    ds = DatasetRef(first.dataset_id, first.resource_code, first.name, provider,
+                    first.subject_field, int(first.published_version))
     wanted = list(data.fields or [f["name"] for f in fields if f["name"] in agreement.grants])
-    ops = _masks(ctx, fields, agreement.grants or {}, wanted)
+    ops = _masks(ctx, fields, agreement.grants, wanted)
+    masks = {n: masking.grant_text(op) for n, op in ops.items()}
     skeleton = {
         "query_id": str(uuid.uuid4()),
-        "issued_at": ctx.now().isoformat(),
+        "issued_at": now.isoformat(),
         "consumer": {"code": consumer.code, "name": consumer.name},
-        "provider": {"code": ds.provider.code, "name": ds.provider.name},
+        "provider": {"code": provider.code, "name": provider.name},
         "resource_code": ds.resource_code,
         "dataset": ds.name,
         "dataset_version": ds.published_version,
         "agreement": agreement.code,
         "purpose": data.purpose.model_dump(exclude_none=True),
-        "fields": [{"name": n, "mask": masking.grant_text(op)} for n, op in ops.items()],
+        "fields": [{"name": n, "mask": m} for n, m in masks.items()],
     }
-    return Plan(consumer, ds, agreement, data,
-                {n: masking.grant_text(op) for n, op in ops.items()}, skeleton, minute)
+    seen = Seen(
+        node=first.node_id is not None, live=first.live_id is not None,
+        seal_key=_key(first.seal_id, first.seal_kid, first.seal_not_after),
+        ledger_key=_key(first.ledger_id, first.ledger_kid, first.ledger_not_after),
+        day=day, agreement_rows=int(row.agreement_rows or 0),
+        consumer_rows=int(row.consumer_rows or 0), earlier_rows=int(row.earlier_rows or 0),
+        volume_flagged=row.volume_flag is not None)
+    return Plan(consumer, ds, agreement, data, masks, skeleton, minute, seen)
 
 
 def mask_rows(rows: Sequence[Mapping[str, Any]], masks: Mapping[str, str],
@@ -268,13 +499,24 @@ def subjects_of(subject_field: str | None, rows: Sequence[Mapping[str, Any]],
 
 def produce_local(ctx: Ctx, plan: Plan) -> Produced:
     """Read, mask and seal here (embedded demo, or a dataset stored on the hub)."""
-    rows = _read(ctx, plan.dataset, plan.query)
+    rows = _read(ctx, plan.dataset, plan.query, plan.seen.live)
     payload = {**plan.skeleton, "rows": mask_rows(
         rows, plan.masks, mask_key(ctx.settings.secret_key, plan.consumer.code))}
-    from govbridge.seals.usecases import seal_for
+    from govbridge.seals import usecases as seals  # looked up per call: tests replace seal_for
 
-    return Produced(seal_for(ctx, plan.dataset.provider_id, payload), payload,
-                    _subjects(plan.dataset, rows, plan.query))
+    sealed = seals.seal_for(ctx, plan.dataset.provider_id, payload, key=plan.seen.seal_key)
+    return Produced(sealed, payload, _subjects(plan.dataset, rows, plan.query),
+                    _sealed_digest(sealed))
+
+
+def _sealed_digest(sealed: str) -> str | None:
+    """SHA-256 of the canonical payload a seal made here signed: its payload part, decoded
+    (the same bytes `jcs.canonical(payload)` would give again, without writing them)."""
+    parts = sealed.split(".")
+    if len(parts) != 3:
+        return None
+    body = parts[1]
+    return hashlib.sha256(base64.urlsafe_b64decode(body + "=" * (-len(body) % 4))).hexdigest()
 
 
 def produce(ctx: Ctx, plan: Plan) -> Produced:
@@ -283,6 +525,8 @@ def produce(ctx: Ctx, plan: Plan) -> Produced:
     A node that cannot be reached raises `NodeUnavailable` (503, `retry_after`) before
     anything is recorded, so the whole call rolls back, rate counter included.
     """
+    if plan.seen.node is False:
+        return produce_local(ctx, plan)
     from govbridge.nodes import client
 
     node = client.node_of(ctx, plan.dataset.provider_id)
@@ -294,13 +538,16 @@ def produce(ctx: Ctx, plan: Plan) -> Produced:
 def record(ctx: Ctx, actor: Actor, plan: Plan, produced: Produced) -> ExchangeResponse:
     """Check the daily volume, ledger the access, and hand back data, seal and receipt."""
     payload = produced.payload
-    calls, _ = _count(ctx, plan.agreement.id, plan.minute, calls=1, rows=0)
-    _check_rate(plan.agreement, calls, ctx.now())
-    _minute, day, _retry = _windows(ctx.now())
-    _, used = _count(ctx, plan.agreement.id, day, calls=1, rows=len(payload["rows"]))
-    if used > plan.agreement.daily_volume:
-        raise LimitExceeded(f"agreement {plan.agreement.code} allows "
-                            f"{plan.agreement.daily_volume} rows a day", "daily_volume", 3600)
+    rows = len(payload["rows"])
+    now = ctx.now()
+    _minute, day, _retry = _windows(now)
+    hold_sqlite_writer(ctx)
+    # The call is counted in both windows with the ledger append (one round trip on
+    # PostgreSQL), and the limits checked after it: a refused call raises, and the whole
+    # transaction, entry included, rolls back.
+    counted = log.Alongside(_COUNT, {"agreement": plan.agreement.id, "minute": plan.minute,
+                                     "day": day, "rows": rows})
+    digest = produced.digest or hashlib.sha256(jcs.canonical(payload)).hexdigest()
     receipt = log.append(ctx, QUERY_KIND, {
         "query_id": payload["query_id"],
         "caller": actor.label,
@@ -312,14 +559,29 @@ def record(ctx: Ctx, actor: Actor, plan: Plan, produced: Produced) -> ExchangeRe
         "subjects": produced.subjects,
         "purpose": payload["purpose"],
         "agreement": plan.agreement.code,
-        "rows": len(payload["rows"]),
-        "response_sha256": hashlib.sha256(jcs.canonical(payload)).hexdigest(),
-    }, subjects=produced.subjects)
-    transparency.flag_access(ctx, leaf_index=receipt.leaf_index,
-                             consumer_org_id=plan.consumer.id, subjects=produced.subjects,
-                             rows=len(payload["rows"]), purpose=payload["purpose"])
+        "rows": rows,
+        "response_sha256": digest,
+    }, subjects=produced.subjects, alongside=counted)
+    calls, used = _counted(counted, plan.minute, day)
+    _check_rate(plan.agreement, calls, now)
+    if used > plan.agreement.daily_volume:
+        raise LimitExceeded(f"agreement {plan.agreement.code} allows "
+                            f"{plan.agreement.daily_volume} rows a day", "daily_volume", 3600)
+    seen = plan.seen
+    known = seen.day == day and seen.consumer_rows is not None
+    transparency.flag_access(
+        ctx, leaf_index=receipt.leaf_index, consumer_org_id=plan.consumer.id,
+        subjects=produced.subjects, rows=rows, purpose=payload["purpose"],
+        # The consumer's rows today: its other agreements' as the plan read them, and this
+        # agreement's as just counted.
+        today_rows=((seen.consumer_rows or 0) - (seen.agreement_rows or 0) + used
+                    if known else None),
+        earlier_rows=seen.earlier_rows if known else None,
+        volume_flagged=seen.volume_flagged if known else None)
+    signer = (active_signer(ctx, seen.ledger_key, PURPOSE_LEDGER, None)
+              if seen.ledger_key is not None else None)
     return ExchangeResponse(sealed=produced.sealed, data=payload,
-                            receipt=receipt_of(ctx, receipt))
+                            receipt=receipt_of(ctx, receipt, signer))
 
 
 def query(ctx: Ctx, actor: Actor, resource_code: str, data: QueryIn) -> ExchangeResponse:
@@ -328,11 +590,53 @@ def query(ctx: Ctx, actor: Actor, resource_code: str, data: QueryIn) -> Exchange
     return record(ctx, actor, decided, produce(ctx, decided))
 
 
-def receipt_of(ctx: Ctx, receipt: log.Receipt) -> Receipt:
+def receipt_of(ctx: Ctx, receipt: log.Receipt, signer: Signer | None = None) -> Receipt:
     """A ledger receipt with its signed tree head and the ledger key's certificate."""
     from govbridge.seals.usecases import ledger_certificate_pem
 
-    head = checkpoints.sign_tree_head(ctx, receipt.tree_size, receipt.root)
+    head = checkpoints.sign_tree_head(ctx, receipt.tree_size, receipt.root, signer)
     doc = receipt.as_document()
     return Receipt(entry=receipt.entry, tree_head=head.as_dict(),
                    ledger_certificate=ledger_certificate_pem(ctx, head.key_id), **doc)
+
+
+# --- SQLite: one writing call at a time in this process ----------------------------------------
+
+WRITER_WAIT_SECONDS = 10.0  # as long as SQLite's own busy timeout (storage/engine.py)
+_HELD = "govbridge.exchange.writer"
+_WRITERS: weakref.WeakKeyDictionary[Engine, threading.Lock] = weakref.WeakKeyDictionary()
+_WRITERS_GUARD = threading.Lock()
+
+
+def hold_sqlite_writer(ctx: Ctx) -> None:
+    """On SQLite, queue for this process's writer lock; held until the transaction ends.
+
+    SQLite lets one transaction write at a time. The others wait in its busy handler, which
+    sleeps in steps of up to 100 ms and so leaves the database idle while they sleep; under
+    concurrent calls throughput fell and p99 rose past a second. Queueing here hands the
+    write over as soon as it is free. SQLite's own lock still decides (other writers, other
+    processes); this only orders this process's calls. A transaction that has written
+    already holds SQLite's lock and does not queue: waiting here could deadlock with a
+    holder of this lock that waits for SQLite's.
+    """
+    engine = ctx.db.get_bind()
+    if not isinstance(engine, Engine) or engine.dialect.name != "sqlite" \
+            or _HELD in ctx.db.info:
+        return
+    raw = ctx.db.connection().connection.dbapi_connection
+    if raw is None or getattr(raw, "in_transaction", True):
+        return
+    lock = _WRITERS.get(engine)
+    if lock is None:
+        with _WRITERS_GUARD:
+            lock = _WRITERS.setdefault(engine, threading.Lock())
+    if lock.acquire(timeout=WRITER_WAIT_SECONDS):  # else go on: SQLite still serialises
+        ctx.db.info[_HELD] = lock
+
+
+@sa_event.listens_for(Session, "after_transaction_end")
+def _release_writer(session: Session, transaction: Any) -> None:
+    if transaction.parent is None:
+        lock = session.info.pop(_HELD, None)
+        if lock is not None:
+            lock.release()

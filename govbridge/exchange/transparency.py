@@ -9,6 +9,7 @@ current tree, so the citizen can check that the access log shown is the ledger's
 from __future__ import annotations
 
 import json
+import weakref
 from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 from typing import Any, Literal
@@ -152,10 +153,15 @@ def _subjects_with_case(ctx: Ctx, item_code: str, subjects: list[str]) -> set[st
 
 
 def flag_access(ctx: Ctx, *, leaf_index: int, consumer_org_id: int, subjects: list[str],
-                rows: int, purpose: dict[str, Any] | None = None) -> list[str]:
+                rows: int, purpose: dict[str, Any] | None = None,
+                today_rows: int | None = None, earlier_rows: int | None = None,
+                volume_flagged: bool | None = None) -> list[str]:
     """Apply the rules to one recorded access; keep a flag per rule that fires (internal).
 
-    The volume rule fires at most once per consumer and day.
+    The volume rule fires at most once per consumer and day. A caller that read them
+    already may pass the consumer's rows today (this call's included), its rows over the
+    earlier days of the baseline, and whether the volume rule fired today; each left None
+    is read here.
     """
     limits = thresholds(ctx)
     now = ctx.now()
@@ -170,21 +176,58 @@ def flag_access(ctx: Ctx, *, leaf_index: int, consumer_org_id: int, subjects: li
     bulk = anomaly.off_hours_flag(now, len(subjects), rows, limits)
     if bulk is not None:
         found.append(bulk)
-    already = ctx.db.scalar(select(AccessFlag.id).where(
-        AccessFlag.consumer_org_id == consumer_org_id, AccessFlag.rule == "volume",
-        AccessFlag.day == day))
-    if already is None:
-        days = [f"{local - timedelta(days=i):%Y%m%d}" for i in range(BASELINE_DAYS + 1)]
-        counts = _daily_rows(ctx, consumer_org_id, days)
-        volume = anomaly.volume_flag(counts.get(day, 0), [counts.get(d, 0) for d in days[1:]],
-                                     limits)
-        if volume is not None:
+    if not volume_flagged:
+        volume = _volume(ctx, consumer_org_id, local, today_rows, earlier_rows, limits)
+        # Checked here, in the writing transaction, only when the rule fires (rarely): a
+        # flag a concurrent call has just made is seen, so the rule fires once a day.
+        if volume is not None and ctx.db.scalar(select(AccessFlag.id).where(
+                AccessFlag.consumer_org_id == consumer_org_id, AccessFlag.rule == "volume",
+                AccessFlag.day == day)) is None:
             found.append(volume)
     for flag in found:
         ctx.db.add(AccessFlag(leaf_index=leaf_index, consumer_org_id=consumer_org_id,
                               rule=flag.rule, day=day, detail=flag.detail, status="open",
                               created_at=now))
     return [f.rule for f in found]
+
+
+def _volume(ctx: Ctx, consumer_org_id: int, local: datetime, today_rows: int | None,
+            earlier_rows: int | None, limits: anomaly.Thresholds) -> anomaly.Flag | None:
+    days = [f"{local - timedelta(days=i):%Y%m%d}" for i in range(BASELINE_DAYS + 1)]
+    if today_rows is None:
+        counts = _daily_rows(ctx, consumer_org_id, days)
+        today_rows = counts.get(days[0], 0)
+        earlier = [counts.get(d, 0) for d in days[1:]]
+    elif today_rows <= limits.volume_floor:
+        return None  # under the floor the rule never fires, whatever the earlier days were
+    else:
+        earlier = _earlier_days(ctx, consumer_org_id, days, earlier_rows)
+    return anomaly.volume_flag(today_rows, earlier, limits)
+
+
+# The consumer's rows on each earlier day of the baseline, per database (engine), consumer
+# and day: earlier days no longer change, so they are read once a day, not on every call.
+# The entry is used only while their total is still the one the caller just read.
+_EARLIER: weakref.WeakKeyDictionary[Any, dict[tuple[int, str], tuple[int, list[int]]]] = (
+    weakref.WeakKeyDictionary())
+_EARLIER_MAX = 4096
+
+
+def _earlier_days(ctx: Ctx, consumer_org_id: int, days: list[str],
+                  total: int | None) -> list[int]:
+    engine = ctx.db.get_bind()
+    known = _EARLIER.get(engine)
+    if known is None:
+        known = _EARLIER.setdefault(engine, {})
+    entry = known.get((consumer_org_id, days[0]))
+    if entry is not None and total is not None and entry[0] == total:
+        return entry[1]
+    counts = _daily_rows(ctx, consumer_org_id, days[1:])
+    earlier = [counts.get(d, 0) for d in days[1:]]
+    if len(known) >= _EARLIER_MAX:
+        known.clear()
+    known[(consumer_org_id, days[0])] = (sum(earlier), earlier)
+    return earlier
 
 
 def list_flags(ctx: Ctx, actor: Actor, *, status: str = "open",

@@ -15,6 +15,7 @@ from __future__ import annotations
 import base64
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from sqlalchemy import func, select
 
@@ -25,6 +26,9 @@ from govbridge.identity.actor import Actor
 from govbridge.ledger import log
 from govbridge.ledger.models import Checkpoint, WitnessSignature
 from govbridge.runtime import Ctx
+
+if TYPE_CHECKING:
+    from govbridge.seals.signers import Signer
 
 DEFAULT_ORIGIN = "govbridge.local/ledger"
 
@@ -58,11 +62,13 @@ def origin_of(ctx: Ctx) -> str:
     return getattr(ctx.settings, "ledger_origin", DEFAULT_ORIGIN)
 
 
-def sign_tree_head(ctx: Ctx, size: int, root: bytes) -> TreeHead:
-    """Sign a tree head without storing it (what a receipt carries)."""
-    from govbridge.seals.usecases import ledger_signer
+def sign_tree_head(ctx: Ctx, size: int, root: bytes, signer: Signer | None = None) -> TreeHead:
+    """Sign a tree head without storing it (what a receipt carries); `signer`, when the
+    caller holds the ledger signer already, saves looking it up again."""
+    if signer is None:
+        from govbridge.seals.usecases import ledger_signer
 
-    signer = ledger_signer(ctx)
+        signer = ledger_signer(ctx)
     origin = origin_of(ctx)
     return TreeHead(origin, size, root, int(ctx.now().timestamp() * 1000), signer.kid,
                     signer.sign(checkpoint_body(origin, size, root)))

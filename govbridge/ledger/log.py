@@ -4,7 +4,10 @@ An append is part of the caller's transaction: the entry, the access it records
 and the response all commit together or not at all, so nothing is ever half
 recorded. Appends serialise on the one `ledger_state` row (its conditional update
 is the first write, so the row stays locked until commit), which keeps leaf
-indices gapless under concurrent callers on SQLite and PostgreSQL alike.
+indices gapless under concurrent callers on SQLite and PostgreSQL alike. The update is
+conditional on the size and edge the append extends; a process remembers what it last
+wrote and tries that first (no read), reading the state under its lock only when another
+writer moved it on. On PostgreSQL the update and the append's inserts are one statement.
 
 Every append also stores the inner perfect-subtree hashes it completes, so a
 proof for any leaf later costs O(log n) lookups; a proof for a leaf just
@@ -16,11 +19,12 @@ from __future__ import annotations
 import base64
 import contextlib
 import json
+import weakref
 from collections.abc import Callable, Iterable, Iterator, Mapping, MutableMapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import and_, insert, or_, select, update
+from sqlalchemy import TextClause, and_, bindparam, insert, or_, select, text, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
@@ -37,6 +41,9 @@ from govbridge.runtime import Ctx
 
 STATE_ID = 1
 MAX_ATTEMPTS = 5
+_INSERT_ENTRY = insert(LedgerEntry.__table__)
+_INSERT_NODE = insert(LedgerNode.__table__)
+_INSERT_SUBJECT = insert(LedgerSubject.__table__)
 
 
 def canonical_entry(kind: str, payload: Mapping[str, Any], at_ms: int) -> str:
@@ -215,8 +222,126 @@ def _lock_state(ctx: Ctx) -> tuple[int, list[bytes]]:
     return int(row.size), _split_edge(row.edge)
 
 
-def append_many(ctx: Ctx, entries: Sequence[NewEntry]) -> list[Receipt]:
-    """Append entries in order; each receipt proves its entry in the tree after all of them."""
+def _swap(ctx: Ctx, size: int, edge: bytes | None, tree: CompactRange) -> bool:
+    """Move the state from `size` (and `edge`, when given) to `tree`; False if it moved on.
+
+    The condition is checked on the row's latest committed version (PostgreSQL re-checks
+    it after waiting for a concurrent writer's lock; SQLite holds its write lock), so two
+    appends can never both move the state from the same size.
+    """
+    stmt = _SWAP_FROM_EDGE if edge is not None else _SWAP_FROM_SIZE
+    moved = ctx.db.connection().execute(stmt, {
+        "old_size": size, "old_edge": edge, "size": tree.size,
+        "edge": b"".join(tree.hashes), "updated_at": ctx.now()})
+    return moved.rowcount == 1
+
+
+_STATE = LedgerState.__table__
+_SWAP_FROM_SIZE = (update(_STATE)
+                   .where(_STATE.c.id == STATE_ID, _STATE.c.size == bindparam("old_size"))
+                   .values(size=bindparam("size"), edge=bindparam("edge"),
+                           updated_at=bindparam("updated_at")))
+_SWAP_FROM_EDGE = _SWAP_FROM_SIZE.where(_STATE.c.edge == bindparam("old_edge"))
+
+
+# PostgreSQL: the swap and every insert of an append in one statement (one round trip while
+# the state row is locked, instead of four). The inserts happen only if the swap did.
+_SWAP_AND_INSERT = text("""
+WITH moved AS (
+    UPDATE ledger_state SET size = :size, edge = :edge, updated_at = :now
+    WHERE id = :state_id AND size = :old_size AND edge = :old_edge
+    RETURNING id
+), entries AS (
+    INSERT INTO ledger_entries (leaf_index, kind, entry, leaf_hash, created_at)
+    SELECT e.leaf_index, e.kind, e.entry, e.leaf_hash, :now
+    FROM unnest(CAST(:leaf_indices AS BIGINT[]), CAST(:kinds AS VARCHAR[]),
+                CAST(:texts AS TEXT[]), CAST(:hashes AS BYTEA[]))
+         AS e(leaf_index, kind, entry, leaf_hash)
+    WHERE EXISTS (SELECT 1 FROM moved)
+), nodes AS (
+    INSERT INTO ledger_nodes (level, "index", hash)
+    SELECT n.level, n.idx, n.hash
+    FROM unnest(CAST(:levels AS INTEGER[]), CAST(:indices AS BIGINT[]),
+                CAST(:node_hashes AS BYTEA[])) AS n(level, idx, hash)
+    WHERE EXISTS (SELECT 1 FROM moved)
+), subjects AS (
+    INSERT INTO ledger_subjects (subject_id, leaf_index)
+    SELECT s.subject_id, s.leaf_index
+    FROM unnest(CAST(:subject_ids AS VARCHAR[]), CAST(:subject_leaves AS BIGINT[]))
+         AS s(subject_id, leaf_index)
+    WHERE EXISTS (SELECT 1 FROM moved)
+)
+SELECT count(*) FROM moved
+""")
+
+
+@dataclass
+class Alongside:
+    """A statement of the caller's that belongs with an append (the exchange's usage count):
+    run once, before the append's own, in the same round trip where the backend allows
+    (PostgreSQL pipelines the two). Its result rows land in `rows`."""
+
+    statement: TextClause
+    params: Mapping[str, Any]
+    rows: list[Any] = field(default_factory=list)
+
+    def run(self, ctx: Ctx) -> None:
+        self.rows = list(ctx.db.connection().execute(self.statement, self.params))
+
+
+_DRIVER_SQL: dict[tuple[int, str], tuple[TextClause, str]] = {}
+
+
+def _driver_sql(ctx: Ctx, statement: TextClause) -> str:
+    """The statement as the driver takes it (psycopg's %(name)s), compiled once."""
+    dialect = ctx.db.get_bind().dialect
+    known = _DRIVER_SQL.get((id(statement), dialect.name))
+    if known is None or known[0] is not statement:
+        known = (statement, str(statement.compile(dialect=dialect)))
+        _DRIVER_SQL[(id(statement), dialect.name)] = known
+    return known[1]
+
+
+def _swap_and_insert(ctx: Ctx, size: int, edge: bytes, tree: CompactRange,
+                     entries: Sequence[NewEntry], texts: Sequence[str],
+                     hashes: Sequence[bytes], completed: Mapping[tuple[int, int], bytes],
+                     subjects: Sequence[tuple[str, int]], now: Any,
+                     alongside: Alongside | None = None) -> bool:
+    """`_swap` from `size` and `edge`, and the append's rows, at once; False (nothing
+    written) if the state moved on. `alongside` runs first, in the same round trip."""
+    params = {
+        "state_id": STATE_ID, "old_size": size, "old_edge": edge, "size": tree.size,
+        "edge": b"".join(tree.hashes), "now": now,
+        "leaf_indices": [size + i for i in range(len(entries))],
+        "kinds": [e.kind for e in entries], "texts": list(texts), "hashes": list(hashes),
+        "levels": [lvl for lvl, _ in completed], "indices": [idx for _, idx in completed],
+        "node_hashes": list(completed.values()),
+        "subject_ids": [s for s, _ in subjects],
+        "subject_leaves": [size + i for _, i in subjects],
+    }
+    if alongside is None:
+        return bool(ctx.db.connection().execute(_SWAP_AND_INSERT, params).scalar())
+    # Both statements in one round trip: while the first one's row locks are held, the
+    # call waits for the database once, not twice (and for the interpreter lock once).
+    raw = ctx.db.connection().connection.dbapi_connection
+    assert raw is not None
+    with raw.pipeline():  # type: ignore[attr-defined]
+        first = raw.execute(_driver_sql(ctx, alongside.statement), dict(alongside.params))
+        second = raw.execute(_driver_sql(ctx, _SWAP_AND_INSERT), params)
+    alongside.rows = first.fetchall()
+    got = second.fetchone()
+    return bool(got and got[0])
+
+
+# The (size, edge) this process last moved the state to, per database (engine).
+_LAST_STATE: weakref.WeakKeyDictionary[Any, tuple[int, bytes]] = weakref.WeakKeyDictionary()
+
+
+def append_many(ctx: Ctx, entries: Sequence[NewEntry], *,
+                alongside: Alongside | None = None) -> list[Receipt]:
+    """Append entries in order; each receipt proves its entry in the tree after all of them.
+
+    `alongside`, a statement of the caller's, runs once before the append's own writes."""
     if not entries:
         return []
     at_ms = int(ctx.now().timestamp() * 1000)
@@ -227,29 +352,59 @@ def append_many(ctx: Ctx, entries: Sequence[NewEntry]) -> list[Receipt]:
     def keep(level: int, index: int, h: bytes) -> None:
         completed[(level, index)] = h
 
-    for _ in range(MAX_ATTEMPTS):
-        size, edge = _lock_state(ctx)
-        completed.clear()
+    # The caller's pending changes are written first, as a query would autoflush them, so
+    # every transaction takes its row locks in the same order: its own rows, then the log.
+    ctx.db.flush()
+    now = ctx.now()
+    subjects = [(s[:64], i) for i, e in enumerate(entries) for s in dict.fromkeys(e.subjects)
+                if s]
+    engine = ctx.db.get_bind()
+    last = _LAST_STATE.get(engine)  # type: ignore[arg-type]
+    tree: CompactRange | None = None
+    written = False
+    pipelined = last is not None and engine.dialect.name == "postgresql"
+    if alongside is not None and not pipelined:
+        alongside.run(ctx)
+    if last is not None:
+        # What this process last wrote is usually still the state: extend it and swap it
+        # in with one conditional update on size and edge (no read, no lock first).
+        size, raw = last
+        edge = _split_edge(raw)
         tree = CompactRange.from_state(size, edge, on_node=keep)
         tree.extend(hashes)
-        moved = ctx.db.execute(
-            update(LedgerState).where(LedgerState.id == STATE_ID, LedgerState.size == size)
-            .values(size=tree.size, edge=b"".join(tree.hashes), updated_at=ctx.now()))
-        if moved.rowcount == 1:  # type: ignore[attr-defined]
-            break
-    else:
-        raise Conflict("the ledger is busy; try again", "ledger", None)
-    ctx.db.execute(insert(LedgerEntry.__table__), [
-        {"leaf_index": size + i, "kind": e.kind, "entry": t, "leaf_hash": h,
-         "created_at": ctx.now()}
-        for i, (e, t, h) in enumerate(zip(entries, texts, hashes, strict=True))])
-    if completed:
-        ctx.db.execute(insert(LedgerNode.__table__), [
-            {"level": lvl, "index": idx, "hash": h} for (lvl, idx), h in completed.items()])
-    subjects = [{"subject_id": s[:64], "leaf_index": size + i}
-                for i, e in enumerate(entries) for s in dict.fromkeys(e.subjects) if s]
-    if subjects:
-        ctx.db.execute(insert(LedgerSubject.__table__), subjects)
+        if engine.dialect.name == "postgresql":
+            written = _swap_and_insert(ctx, size, raw, tree, entries, texts, hashes,
+                                       completed, subjects, now, alongside)
+            if not written:
+                tree = None
+        elif not _swap(ctx, size, raw, tree):
+            tree = None
+    if tree is None:
+        for _ in range(MAX_ATTEMPTS):
+            size, edge = _lock_state(ctx)
+            completed.clear()
+            tree = CompactRange.from_state(size, edge, on_node=keep)
+            tree.extend(hashes)
+            if _swap(ctx, size, None, tree):
+                break
+        else:
+            raise Conflict("the ledger is busy; try again", "ledger", None)
+    # Kept before commit: if this transaction rolls back, the next swap finds another
+    # size (or edge) and falls back to reading the state under its lock.
+    _LAST_STATE[engine] = (tree.size, b"".join(tree.hashes))  # type: ignore[index]
+    if not written:
+        # Core statements on the transaction's connection: plain inserts need no ORM.
+        conn = ctx.db.connection()
+        conn.execute(_INSERT_ENTRY, [
+            {"leaf_index": size + i, "kind": e.kind, "entry": t, "leaf_hash": h,
+             "created_at": now}
+            for i, (e, t, h) in enumerate(zip(entries, texts, hashes, strict=True))])
+        if completed:
+            conn.execute(_INSERT_NODE, [
+                {"level": lvl, "index": idx, "hash": h} for (lvl, idx), h in completed.items()])
+        if subjects:
+            conn.execute(_INSERT_SUBJECT, [{"subject_id": s, "leaf_index": size + i}
+                                           for s, i in subjects])
     # Everything a proof for the new leaves needs is at hand: the old edge and this call.
     leaves = {size + i: h for i, h in enumerate(hashes)}
     nodes = dict(completed)
@@ -266,10 +421,11 @@ def append_many(ctx: Ctx, entries: Sequence[NewEntry]) -> list[Receipt]:
 
 
 def append(ctx: Ctx, kind: str, payload: Mapping[str, Any], *,
-           subjects: Iterable[str] = ()) -> Receipt:
+           subjects: Iterable[str] = (), alongside: Alongside | None = None) -> Receipt:
     """Append one entry (an access, an agreement change, an issuance) in the caller's
     transaction; `subjects` are the person or enterprise IDs it concerns."""
-    return append_many(ctx, [NewEntry(kind, payload, tuple(subjects))])[0]
+    return append_many(ctx, [NewEntry(kind, payload, tuple(subjects))],
+                       alongside=alongside)[0]
 
 
 def tree_state(ctx: Ctx) -> tuple[int, bytes]:

@@ -92,15 +92,34 @@ def seal_json(
     typ: str = DEFAULT_TYP,
 ) -> str:
     """JWS compact serialization of `payload` (canonical JSON) sealed by `signer`."""
+    signing_input = _protected(signer, headers, typ) + "." + b64url(jcs.canonical(dict(payload)))
+    signature = signer.sign(signing_input.encode("ascii"))
+    return signing_input + "." + b64url(signature)
+
+
+# The encoded protected header of a signer's seals: the same for every seal, and with an
+# x5c chain the larger part of the canonical JSON written per seal. Kept per signer
+# object (held here, so its id is not reused while the entry lives).
+_HEADERS: dict[tuple[int, str], tuple[Signer, str]] = {}
+_HEADERS_MAX = 256
+
+
+def _protected(signer: Signer, headers: Mapping[str, Any] | None, typ: str) -> str:
+    if not headers:
+        known = _HEADERS.get((id(signer), typ))
+        if known is not None and known[0] is signer:
+            return known[1]
     extra = dict(signer.headers)
     extra.update(headers or {})
     clash = _RESERVED & extra.keys()
     if clash:
         raise ValueError(f"headers may not set {sorted(clash)}: they come from the signer")
-    header = {"typ": typ, **extra, "alg": signer.alg, "kid": signer.kid}
-    signing_input = b64url(jcs.canonical(header)) + "." + b64url(jcs.canonical(dict(payload)))
-    signature = signer.sign(signing_input.encode("ascii"))
-    return signing_input + "." + b64url(signature)
+    encoded = b64url(jcs.canonical({"typ": typ, **extra, "alg": signer.alg, "kid": signer.kid}))
+    if not headers:
+        if len(_HEADERS) >= _HEADERS_MAX:
+            _HEADERS.clear()
+        _HEADERS[(id(signer), typ)] = (signer, encoded)
+    return encoded
 
 
 def _b64url_decode(part: str, what: str) -> bytes:

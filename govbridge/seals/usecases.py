@@ -16,14 +16,16 @@ material only.
 from __future__ import annotations
 
 import secrets
+import weakref
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
 from cryptography import x509
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
-from sqlalchemy import select
+from sqlalchemy import ColumnElement, Engine, ScalarSelect, func, select
 
 from govbridge.audit.record import record
 from govbridge.core.errors import Conflict, InvalidInput, NotFound
@@ -543,9 +545,15 @@ def pdf_signer_for(ctx: Ctx, organization_id: int) -> Signer:
     return _signer_from_row(ctx, _current_or_new(ctx, PURPOSE_PDF, org, "P-256"))
 
 
-def seal_for(ctx: Ctx, organization_id: int, payload: dict[str, Any]) -> str:
-    """Seal `payload` (a JSON object) with the organization's seal: a compact JWS."""
-    return seal_json(signer_for(ctx, organization_id), payload)
+def seal_for(ctx: Ctx, organization_id: int, payload: dict[str, Any], *,
+             key: ActiveKey | None = None) -> str:
+    """Seal `payload` (a JSON object) with the organization's seal: a compact JWS.
+
+    `key`, when the caller read the active seal itself (`newest_active_key_id`), saves
+    reading it again."""
+    signer = (active_signer(ctx, key, PURPOSE_SEAL, organization_id) if key is not None
+              else signer_for(ctx, organization_id))
+    return seal_json(signer, payload)
 
 
 def ledger_signer(ctx: Ctx) -> Signer:
@@ -600,9 +608,91 @@ def verify_detached(ctx: Ctx, kid: str, signature: bytes, data: bytes, *,
 
 
 def ledger_certificate_pem(ctx: Ctx, kid: str) -> str:
-    """The CA-issued certificate of a ledger key, so a receipt can be checked offline."""
+    """The CA-issued certificate of a ledger key, so a receipt can be checked offline.
+
+    A key's certificate never changes once written, so it is kept per database after the
+    first read (a revoked key's certificate is still its certificate; whether the key may
+    sign is decided where the active key is read)."""
+    known = _for_engine(ctx).certificates
+    pem = known.get(kid)
+    if pem is not None:
+        return pem
     row = ctx.db.scalar(select(SealKey).where(SealKey.kid == kid,
                                               SealKey.purpose == PURPOSE_LEDGER))
     if row is None or row.certificate_pem is None:
         raise NotFound("ledger key", kid)
+    known[kid] = row.certificate_pem
     return row.certificate_pem
+
+
+# --- the gateway's hot path: keys read with the caller's own query ------------------------
+
+
+@dataclass(frozen=True)
+class ActiveKey:
+    """The active key of a purpose and owner as the caller's own query read it (see
+    `newest_active_key_id`): its row id, kid and expiry."""
+
+    id: int
+    kid: str
+    not_after: datetime
+
+
+def newest_active_key_id(purpose: str,
+                         organization_id: ColumnElement[int] | None) -> ScalarSelect[int]:
+    """A scalar subquery: the id of the key `_active` would pick (the newest active key of
+    `purpose`, of that organization, or the hub's own when `organization_id` is None), for
+    a caller to read with the rest of what it needs in one statement."""
+    owner = (SealKey.organization_id.is_(None) if organization_id is None
+             else SealKey.organization_id == organization_id)
+    return (select(func.max(SealKey.id))
+            .where(SealKey.purpose == purpose, owner, SealKey.status == "active")
+            .scalar_subquery())
+
+
+class _EngineKeys:
+    """Per database: signers by kid, and ledger certificates by kid."""
+
+    def __init__(self) -> None:
+        self.signers: dict[tuple[bytes, int, str], Signer] = {}
+        self.certificates: dict[str, str] = {}
+
+
+# Keyed by the engine, so that two databases in one process (tests, benches) never share
+# an entry: a kid is unique only within its database.
+_BY_ENGINE: weakref.WeakKeyDictionary[Engine, _EngineKeys] = weakref.WeakKeyDictionary()
+
+
+def _for_engine(ctx: Ctx) -> _EngineKeys:
+    engine = ctx.db.get_bind()
+    assert isinstance(engine, Engine)
+    keys = _BY_ENGINE.get(engine)
+    if keys is None:
+        keys = _BY_ENGINE[engine] = _EngineKeys()
+    return keys
+
+
+def active_signer(ctx: Ctx, key: ActiveKey | None, purpose: str,
+                  organization_id: int | None) -> Signer:
+    """The signer of `key`, read by the caller as the active key of `purpose` just now.
+
+    Which key is active, and whether it is revoked or expired, is the caller's fresh
+    read; only the key material, which never changes for a kid, is kept per database.
+    With no usable key (none yet, or expired while active), this is `signer_for` or
+    `ledger_signer`, which provision one.
+    """
+    if key is None or key.not_after <= ctx.now():
+        return (ledger_signer(ctx) if purpose == PURPOSE_LEDGER
+                else signer_for(ctx, organization_id or 0))
+    signers = _for_engine(ctx).signers
+    cache_key = (ctx.settings.secret_key, key.id, key.kid)
+    signer = signers.get(cache_key)
+    if signer is None:
+        row = ctx.db.get(SealKey, key.id)
+        if row is None:
+            raise NotFound("seal key", key.kid)
+        signer = _signer_from_row(ctx, row)  # a key held by a node raises here, every time
+        if len(signers) >= _SIGNERS_MAX:
+            signers.clear()
+        signers[cache_key] = signer
+    return signer
