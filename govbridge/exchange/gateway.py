@@ -421,6 +421,22 @@ def _key(key_id: int | None, kid: str | None, not_after: datetime | None) -> Act
     return ActiveKey(key_id, kid, not_after)
 
 
+def _check_filter(ctx: Ctx, fields: Sequence[Mapping[str, Any]], grants: Mapping[str, str],
+                  wanted: Mapping[str, str] | None) -> None:
+    """A filter answers "is this the value?": rows for a right guess, none for a wrong one. So
+    it may name only fields the agreement returns unmasked, or it would confirm a masked or
+    withheld value. The problem does not repeat the value: it is the guess."""
+    if not wanted:
+        return
+    granted = [n for n in wanted if n in grants]
+    ops = _masks(ctx, fields, grants, granted)
+    hidden = [n for n in wanted if n not in ops or ops[n] is not None]
+    if hidden:
+        raise InvalidInput([FieldProblem(f"filter.{n}", "a filter may name only a field this "
+                                         "agreement returns unmasked", None, "masked_field")
+                            for n in hidden])
+
+
 def plan(ctx: Ctx, actor: Actor, resource_code: str, data: QueryIn) -> Plan:
     """Authenticate, find the agreement, check the rate, decide the masks."""
     consumer_id = _consumer_id(actor)
@@ -458,6 +474,7 @@ def plan(ctx: Ctx, actor: Actor, resource_code: str, data: QueryIn) -> Plan:
                     first.subject_field, int(first.published_version))
     wanted = list(data.fields or [f["name"] for f in fields if f["name"] in agreement.grants])
     ops = _masks(ctx, fields, agreement.grants, wanted)
+    _check_filter(ctx, fields, agreement.grants, data.filter)
     masks = {n: masking.grant_text(op) for n, op in ops.items()}
     skeleton = {
         "query_id": str(uuid.uuid4()),
