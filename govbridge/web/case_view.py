@@ -81,6 +81,27 @@ class MaterialRow:
     status: str  # fetched_shared | uploaded | form | missing | rejected | fetched
     uploadable: bool  # the applicant may upload it now
     has_file: bool = False  # an uploaded file to open
+    note_key: str | None = None  # the label of a known detail; else the detail is shown as is
+
+
+# The use cases' fixed details of a material, as labels (anything else — a file name, an
+# approver's opinion — is shown as written).
+NOTES = {
+    "arrived by sharing": "case.note.shared",
+    "no record shared for the applicant": "case.note.no_record",
+    "the applicant supplies it": "case.note.applicant",
+    "awaiting acceptance": "case.note.awaiting",
+    "not shared: the applicant supplies it": "case.note.not_shared",
+    "certificate revoked": "case.note.revoked",
+    "certificate expired": "case.note.expired",
+}
+
+
+def note_key(m: MaterialOut) -> str | None:
+    detail = m.detail or ""
+    if detail.startswith("no agreement ("):
+        return "case.note.no_agreement"
+    return NOTES.get(detail)
 
 
 def material_status(m: MaterialOut) -> str:
@@ -90,6 +111,8 @@ def material_status(m: MaterialOut) -> str:
         return "fetched_shared"
     if m.status == "uploaded" and m.source == "form":
         return "form"
+    if m.status == "missing" and not m.required:
+        return "optional_missing"
     return m.status
 
 
@@ -103,7 +126,7 @@ def material_rows(detail: CaseDetail) -> list[MaterialRow]:
         rows.append(MaterialRow(m, material_status(m),
                                 open_case and m.status in ("missing", "rejected")
                                 and not waiting_for_sharing,
-                                (m.source or "").startswith("upload:")))
+                                (m.source or "").startswith("upload:"), note_key(m)))
     return rows
 
 

@@ -201,3 +201,21 @@ def test_static_files_are_cached_by_version():
         again = client.get("/static/app.css", headers={"If-None-Match": plain.headers["etag"]})
         assert again.status_code == 304
     assert static_url("app.css") != "/static/app.css?v=0"
+
+
+def test_material_labels_for_optional_and_known_details():
+    from govbridge.cases.schemas import MaterialOut
+    from govbridge.web import i18n
+    from govbridge.web.case_view import material_status, note_key
+
+    def m(status: str, required: bool = True, detail: str | None = None) -> MaterialOut:
+        return MaterialOut(key="k", name="n", kind="upload", required=required,
+                           status=status, source=None, detail=detail)
+
+    assert material_status(m("missing", required=False)) == "optional_missing"
+    assert material_status(m("missing")) == "missing"
+    assert note_key(m("missing", detail="no agreement (expired)")) == "case.note.no_agreement"
+    assert note_key(m("uploaded", detail="章程.pdf")) is None  # a file name shows as written
+    for key in ("case.material.optional_missing", note_key(m("fetched",
+                                                             detail="arrived by sharing"))):
+        assert key and key in i18n.ZH and key in i18n.EN
