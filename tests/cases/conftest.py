@@ -17,6 +17,8 @@ from govbridge.agreements import usecases as agreements
 from govbridge.agreements.schemas import AgreementRequestIn
 from govbridge.cases import usecases as cases
 from govbridge.cases.schemas import CaseSubmitIn
+from govbridge.catalog import usecases as catalog
+from govbridge.catalog.schemas import DatasetIn
 from govbridge.certificates import usecases as certificates
 from govbridge.certificates.schemas import CertificateIn
 from govbridge.core.permissions import Role
@@ -27,7 +29,7 @@ from govbridge.identity.actor import Actor
 from govbridge.identity.organizations import org_by_code
 from govbridge.identity.schemas import OrganizationCreate
 from govbridge.services import usecases as services
-from govbridge.services.schemas import ServiceItemIn, ServiceItemUpdate
+from govbridge.services.schemas import Outcome, ServiceItemIn, ServiceItemUpdate
 from ingest_helpers import company_code, person_id
 
 
@@ -91,6 +93,24 @@ def world(rt, fixed_clock, operator, admin, provider, publish, entry) -> World:
         clerk=staff(Role.CLERK, orgs["amr"], "clerk.amr"), applicant=applicant(),
         bureau=admin,
     )
+
+
+@pytest.fixture
+def licence_out(rt, world, entry, admin) -> str:
+    """The market regulator's own 营业执照 type, which the item's process issues (its
+    service task 核发电子营业执照) to the company a case creates."""
+    officer = staff(Role.DATA_OFFICER, world.orgs["amr"], "officer.amr")
+    with rt.context() as ctx:
+        made = catalog.create_dataset(ctx, officer, DatasetIn(**entry(name="营业执照（新设）")))
+        catalog.submit(ctx, officer, made.resource_code)
+        catalog.review(ctx, admin, made.resource_code, approve=True)
+    with rt.context() as ctx:
+        services.update_service_item(ctx, admin, world.item, ServiceItemUpdate(
+            outcome=Outcome(type_name="营业执照", certificate_type=made.resource_code,
+                            task="Activity_IssueLicence", holder="new_enterprise",
+                            holder_name="form:application.name",
+                            data={"legal_rep": "applicant_name", "established": "today"})))
+    return made.resource_code
 
 
 @pytest.fixture

@@ -14,8 +14,6 @@ from govbridge.agreements.schemas import AgreementRequestIn
 from govbridge.cases import outcome as rules
 from govbridge.cases import usecases as cases
 from govbridge.cases.schemas import CaseSubmitIn, DecisionIn
-from govbridge.catalog import usecases as catalog
-from govbridge.catalog.schemas import DatasetIn
 from govbridge.certificates import usecases as certificates
 from govbridge.core.errors import InvalidInput
 from govbridge.core.identifiers import validate_credit_code
@@ -27,23 +25,6 @@ from govbridge.services import usecases as services
 from govbridge.services.schemas import Outcome, ServiceItemUpdate
 
 FORM = {"application": {"name": "苏州新设科技有限公司", "capital": "100"}}
-
-
-@pytest.fixture
-def licence_out(rt, world, entry, admin) -> str:
-    """The market regulator's own 营业执照 certificate type, which the item issues."""
-    officer = staff(Role.DATA_OFFICER, world.orgs["amr"], "officer.amr")
-    with rt.context() as ctx:
-        made = catalog.create_dataset(ctx, officer, DatasetIn(**entry(name="营业执照（新设）")))
-        catalog.submit(ctx, officer, made.resource_code)
-        catalog.review(ctx, admin, made.resource_code, approve=True)
-    with rt.context() as ctx:
-        services.update_service_item(ctx, admin, world.item, ServiceItemUpdate(
-            outcome=Outcome(type_name="营业执照", certificate_type=made.resource_code,
-                            task="Activity_IssueLicence", holder="new_enterprise",
-                            holder_name="form:application.name",
-                            data={"legal_rep": "applicant_name", "established": "today"})))
-    return made.resource_code
 
 
 def _submit(rt, world, form=FORM) -> str:

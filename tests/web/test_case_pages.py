@@ -20,12 +20,13 @@ from contextlib import ExitStack
 
 import pyotp
 import pytest
-from case_helpers import APPLICANT_ID, staff
+from case_helpers import APPLICANT_ID
 from cases.conftest import (  # noqa: F401 - fixtures of the case tests, reused
     World,
     agree,
     fixed_clock,
     issue_licence,
+    licence_out,
     submit,
     world,
 )
@@ -33,12 +34,8 @@ from fastapi.testclient import TestClient
 
 from govbridge.api.app import create_app
 from govbridge.cases import usecases as cases
-from govbridge.catalog import usecases as catalog
-from govbridge.catalog.schemas import DatasetIn
 from govbridge.certificates import usecases as certificates
 from govbridge.core.permissions import Role
-from govbridge.services import usecases as services
-from govbridge.services.schemas import Outcome, ServiceItemUpdate
 from govbridge.web.case_pages import masked
 from support import PASSWORD
 
@@ -50,23 +47,6 @@ def csrf(html: str) -> str:
     found = CSRF.search(html)
     assert found, "no CSRF field on the page"
     return found.group(1)
-
-
-@pytest.fixture
-def licence_out(rt, world, entry, admin) -> str:
-    """The market regulator's own 营业执照 type, issued by the process's service task."""
-    officer = staff(Role.DATA_OFFICER, world.orgs["amr"], "officer.amr")
-    with rt.context() as ctx:
-        made = catalog.create_dataset(ctx, officer, DatasetIn(**entry(name="营业执照（新设）")))
-        catalog.submit(ctx, officer, made.resource_code)
-        catalog.review(ctx, admin, made.resource_code, approve=True)
-    with rt.context() as ctx:
-        services.update_service_item(ctx, admin, world.item, ServiceItemUpdate(
-            outcome=Outcome(type_name="营业执照", certificate_type=made.resource_code,
-                            task="Activity_IssueLicence", holder="new_enterprise",
-                            holder_name="form:application.name",
-                            data={"legal_rep": "applicant_name", "established": "today"})))
-    return made.resource_code
 
 
 @pytest.fixture

@@ -19,10 +19,10 @@ from cases.conftest import (  # noqa: F401 - fixtures of the case tests, reused
     agree,
     fixed_clock,
     issue_licence,
+    licence_out,
     submit,
     world,
 )
-from web.test_case_pages import licence_out  # noqa: F401 - the item's outcome certificate
 
 from govbridge.certificates import usecases as certificates
 from govbridge.core.permissions import Role
