@@ -50,7 +50,8 @@ def form_paths(outcome: Mapping[str, Any]) -> list[str]:
     return [source.removeprefix("form:")] if source.startswith("form:") else []
 
 
-def _form_value(form: Mapping[str, Any], path: str) -> Any:
+def form_value(form: Mapping[str, Any], path: str) -> Any:
+    """The value at `key.name` (or `key`) of an application's form; None when absent."""
     key, _, name = path.partition(".")
     value = form.get(key)
     if name:
@@ -63,7 +64,7 @@ def resolve(source: str, facts: CaseFacts, holder_id: str, holder_name: str) -> 
     if source.startswith("="):
         return source[1:]
     if source.startswith("form:"):
-        return _form_value(facts.form, source.removeprefix("form:"))
+        return form_value(facts.form, source.removeprefix("form:"))
     fixed = {"applicant_id": facts.applicant_id, "applicant_name": facts.applicant_name,
              "holder_id": holder_id, "holder_name": holder_name, "case_code": facts.case_code,
              "issuer_name": facts.issuer_name, "today": facts.today.isoformat()}

@@ -7,40 +7,27 @@ from __future__ import annotations
 
 from govbridge.agreements.policy import AgreementDenied
 from govbridge.cases.schemas import CaseDetail, SharedView
-from govbridge.cases.usecases import _detail, _event, _item_orgs, _run, _save, find_case
-from govbridge.core.errors import Conflict, DomainError, NotFound, PermissionDenied
+from govbridge.cases.usecases import (
+    _detail,
+    _event,
+    _item_orgs,
+    _save,
+    find_case,
+    ready_task,
+    view_through_case,
+)
+from govbridge.core.errors import Conflict, DomainError, PermissionDenied
 from govbridge.core.permissions import Permission
-from govbridge.exchange import gateway
-from govbridge.exchange.schemas import PurposeIn, QueryIn
-from govbridge.identity.access import require
 from govbridge.identity.actor import Actor
-from govbridge.identity.organizations import org_by_code
 from govbridge.runtime import Ctx
 from govbridge.services import usecases as services
 
 SHARED_KINDS = ("certificate", "dataset")
 
 
-def _ready_task(ctx: Ctx, actor: Actor, code: str, task_id: str):  # type: ignore[no-untyped-def]
-    case = find_case(ctx, code, lock=True)
-    if case.state != "in_progress":
-        raise Conflict(f"case {case.code} is {case.state}, not in progress", "state",
-                       case.state)
-    run = _run(case)
-    assert run is not None
-    task = next((t for t in run.ready_tasks() if t.id == task_id), None)
-    if task is None:
-        raise NotFound("ready task", task_id)
-    dept = org_by_code(ctx, task.department) if task.department else None
-    if dept is None:
-        raise Conflict(f"task {task.bpmn_id} has no department", "task_id", task_id)
-    require(actor, Permission.CASE_DECIDE, organization_id=dept.id)
-    return case, run, task
-
-
 def claim_task(ctx: Ctx, actor: Actor, code: str, task_id: str) -> CaseDetail:
     """Take a ready task on (领办): colleagues see who holds it and cannot decide it."""
-    case, run, task = _ready_task(ctx, actor, code, task_id)
+    case, run, task = ready_task(ctx, actor, code, task_id)
     if task.claimed_by and task.claimed_by != actor.label:
         raise Conflict(f"task {task.name} is already claimed by {task.claimed_by}",
                        "task_id", task_id)
@@ -53,7 +40,7 @@ def claim_task(ctx: Ctx, actor: Actor, code: str, task_id: str) -> CaseDetail:
 
 def release_task(ctx: Ctx, actor: Actor, code: str, task_id: str) -> CaseDetail:
     """Give a claimed task back to the department (the claimer only)."""
-    case, run, task = _ready_task(ctx, actor, code, task_id)
+    case, run, task = ready_task(ctx, actor, code, task_id)
     if task.claimed_by != actor.label:
         raise Conflict(f"task {task.name} is not claimed by you", "task_id", task_id)
     run.claim(task.id, None)
@@ -84,10 +71,6 @@ def shared_data(ctx: Ctx, actor: Actor, code: str) -> list[SharedView]:
         raise Conflict(f"case {case.code} is {case.state}: its data is no longer viewed",
                        "state", case.state)
     item = services.find_item(ctx, case.item_code)
-    # The caller asks through the case only: bound to the case's purpose, nothing else.
-    asker = Actor(kind=actor.kind, name=f"{actor.name} (case {case.code})",
-                  user_id=actor.user_id, organization_id=org,
-                  permissions=frozenset({Permission.EXCHANGE_QUERY_OWN_ORG}))
     views: list[SharedView] = []
     for m in item.materials or []:
         if m["kind"] not in SHARED_KINDS:
@@ -96,9 +79,7 @@ def shared_data(ctx: Ctx, actor: Actor, code: str) -> list[SharedView]:
                           status="not_shared")
         if view.resource_code:
             try:
-                answer = gateway.query(ctx, asker, view.resource_code, QueryIn(
-                    subject_ids=[case.applicant_id],
-                    purpose=PurposeIn(kind="service_item", code=case.item_code)))
+                answer = view_through_case(ctx, actor, org, case, view.resource_code)
             except AgreementDenied as exc:
                 view.status, view.detail = "no_agreement", exc.reason
             except DomainError as exc:  # e.g. the provider's node is down, a limit reached

@@ -21,7 +21,7 @@ from govbridge.agreements.workdays import add_working_days, working_days_between
 from govbridge.audit.record import record
 from govbridge.cases import issuance, rules
 from govbridge.cases.models import Case, CaseEvent, CaseFile, CaseMaterial
-from govbridge.cases.outcome import form_paths
+from govbridge.cases.outcome import form_paths, form_value
 from govbridge.cases.schemas import (
     CaseCertificateOut,
     CaseDetail,
@@ -39,7 +39,7 @@ from govbridge.certificates.models import Certificate
 from govbridge.core.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 from govbridge.core.permissions import Permission
 from govbridge.exchange import gateway
-from govbridge.exchange.schemas import PurposeIn, QueryIn
+from govbridge.exchange.schemas import ExchangeResponse, PurposeIn, QueryIn
 from govbridge.identity.access import require
 from govbridge.identity.actor import Actor
 from govbridge.identity.models import Organization
@@ -47,7 +47,7 @@ from govbridge.identity.organizations import org_by_code
 from govbridge.ledger import log
 from govbridge.runtime import Ctx
 from govbridge.services import usecases as services
-from govbridge.services.engine import ProcessRun
+from govbridge.services.engine import ProcessRun, ReadyTask
 
 LEDGER_KIND = "case.state"
 OPEN_STATES = ("accepted", "in_progress")
@@ -208,10 +208,7 @@ def _after_step(ctx: Ctx, case: Case, run: ProcessRun, by: str) -> None:
 def _check_outcome_form(outcome: dict[str, Any] | None, form: dict[str, Any]) -> None:
     """The form values the certificate will be made out from must be there at the start."""
     for path in form_paths(outcome or {}):
-        key, _, name = path.partition(".")
-        value = form.get(key)
-        value = value.get(name) if name and isinstance(value, dict) else (None if name
-                                                                         else value)
+        value = form_value(form, path)
         if value is None or not str(value).strip():
             raise InvalidInput.one(f"form.{path}", "required: the certificate is made out "
                                    "to this name", None, "required")
@@ -336,19 +333,26 @@ def _certificate_status(ctx: Ctx, resource_code: str, holder: str) -> str | None
     return "valid"
 
 
+def view_through_case(ctx: Ctx, actor: Actor, org_id: int, case: Case,
+                      resource_code: str) -> ExchangeResponse:
+    """A "request to view" of the applicant's record, made by `org_id` through the case
+    only: the query can do nothing but this, under the case's item as purpose (ledgered,
+    masked per that department's agreement, in the applicant's access log)."""
+    asker = Actor(kind=actor.kind, name=f"{actor.name} (case {case.code})",
+                  user_id=actor.user_id, organization_id=org_id,
+                  permissions=frozenset({Permission.EXCHANGE_QUERY_OWN_ORG}))
+    return gateway.query(ctx, asker, resource_code, QueryIn(
+        subject_ids=[case.applicant_id],
+        purpose=PurposeIn(kind="service_item", code=case.item_code)))
+
+
 def _request_to_view(ctx: Ctx, clerk: Actor, org: Organization, case: Case,
                      material: CaseMaterial, resource_code: str | None) -> None:
     if not resource_code:
         material.status, material.detail = "missing", "not shared: the applicant supplies it"
         return
-    # The clerk asks through the case only: the query is bound to the case's purpose.
-    asker = Actor(kind="user", name=f"{clerk.name} (case {case.code})",
-                  user_id=clerk.user_id, organization_id=org.id,
-                  permissions=frozenset({Permission.EXCHANGE_QUERY_OWN_ORG}))
     try:
-        answer = gateway.query(ctx, asker, resource_code, QueryIn(
-            subject_ids=[case.applicant_id],
-            purpose=PurposeIn(kind="service_item", code=case.item_code)))
+        answer = view_through_case(ctx, clerk, org.id, case, resource_code)
     except AgreementDenied as exc:
         material.status, material.detail = "missing", f"no agreement ({exc.reason})"
         return
@@ -439,21 +443,29 @@ def my_tasks(ctx: Ctx, actor: Actor) -> list[TaskOut]:
     return out
 
 
-def decide(ctx: Ctx, actor: Actor, code: str, data: DecisionIn) -> CaseDetail:
-    """Approve, return for correction, or refuse one ready task (by its department only)."""
+def ready_task(ctx: Ctx, actor: Actor, code: str,
+               task_id: str) -> tuple[Case, ProcessRun, ReadyTask]:
+    """The in-progress case (row locked), its run and one ready task, which only a user of
+    the task's department may act on."""
     case = find_case(ctx, code, lock=True)
     if case.state != "in_progress":
         raise Conflict(f"case {case.code} is {case.state}, not in progress", "state",
                        case.state)
     run = _run(case)
     assert run is not None
-    task = next((t for t in run.ready_tasks() if t.id == data.task_id), None)
+    task = next((t for t in run.ready_tasks() if t.id == task_id), None)
     if task is None:
-        raise NotFound("ready task", data.task_id)
+        raise NotFound("ready task", task_id)
     dept = org_by_code(ctx, task.department) if task.department else None
     if dept is None:
-        raise Conflict(f"task {task.bpmn_id} has no department", "task_id", data.task_id)
+        raise Conflict(f"task {task.bpmn_id} has no department", "task_id", task_id)
     require(actor, Permission.CASE_DECIDE, organization_id=dept.id)
+    return case, run, task
+
+
+def decide(ctx: Ctx, actor: Actor, code: str, data: DecisionIn) -> CaseDetail:
+    """Approve, return for correction, or refuse one ready task (by its department only)."""
+    case, run, task = ready_task(ctx, actor, code, data.task_id)
     if task.claimed_by and task.claimed_by != actor.label:
         raise Conflict(f"task {task.name} is claimed by {task.claimed_by}", "task_id",
                        data.task_id)

@@ -25,13 +25,11 @@ from govbridge.cases.schemas import CaseDetail, CaseSubmitIn, DecisionIn
 from govbridge.catalog.models import Dataset
 from govbridge.catalog.usecases import published_fields
 from govbridge.core.permissions import Role
-from govbridge.demo.accounts import DEMO_PASSWORD, demo_accounts
-from govbridge.demo.departments import department
+from govbridge.demo.accounts import demo_accounts
+from govbridge.demo.load import _staff_actor, create_account
 from govbridge.demo.services import SERVICES, ServiceDef
-from govbridge.identity import users
 from govbridge.identity.actor import Actor
 from govbridge.identity.models import User
-from govbridge.identity.schemas import UserCreate
 from govbridge.ingest.models import DatasetRecord
 from govbridge.registry.models import Company, Person
 from govbridge.runtime import Ctx, Runtime
@@ -62,21 +60,9 @@ def ensure_accounts(ctx: Ctx, seed: int) -> list[str]:
     for acc in demo_accounts(seed):
         if ctx.db.scalar(select(User.id).where(User.username == acc.username)) is not None:
             continue
-        users.create_user(ctx, Actor.operator("demo-loader"), UserCreate(
-            username=acc.username, display_name=acc.display_name, password=DEMO_PASSWORD,
-            roles=[Role(r) for r in acc.roles],
-            organization_code=department(acc.department_key).code if acc.department_key
-            else None, subject_id=acc.subject_id), totp_secret=acc.totp_secret)
+        create_account(ctx, Actor.operator("demo-loader"), acc)
         made.append(acc.username)
     return made
-
-
-def _staff(ctx: Ctx, username: str, role: Role) -> Actor:
-    user = ctx.db.scalar(select(User).where(User.username == username))
-    if user is None:  # pragma: no cover - ensure_accounts creates every demo account
-        raise LookupError(f"demo account {username} is missing")
-    return Actor.for_user(user_id=user.id, username=user.username, roles=frozenset({role}),
-                          organization_id=user.organization_id, subject_id=None)
 
 
 def _applicant(ctx: Ctx, subject_id: str) -> Actor:
@@ -90,7 +76,7 @@ def _applicant(ctx: Ctx, subject_id: str) -> Actor:
 
 def _item_agreements(ctx: Ctx, spec: ServiceDef, report: DemoCases) -> None:
     item = services.find_item(ctx, spec.code)
-    officer = _staff(ctx, f"officer.{spec.lead}", Role.DATA_OFFICER)
+    officer = _staff_actor(ctx, f"officer.{spec.lead}", Role.DATA_OFFICER)
     # From before the overdue case was accepted, so its materials could be viewed then.
     since = ctx.now().date() - timedelta(days=OVERDUE_DAYS_AGO + 5)
     until = ctx.now().date() + timedelta(days=730)
@@ -115,7 +101,8 @@ def _item_agreements(ctx: Ctx, spec: ServiceDef, report: DemoCases) -> None:
             provider = ctx.db.scalar(select(User).where(User.organization_id == ds.provider_id,
                                                         User.username.like("officer.%")))
             assert provider is not None
-            agreements.decide(ctx, _staff(ctx, provider.username, Role.DATA_OFFICER), made.code)
+            answer = _staff_actor(ctx, provider.username, Role.DATA_OFFICER)
+            agreements.decide(ctx, answer, made.code)
         report.agreements.append(made.code)
 
 
@@ -164,7 +151,7 @@ def _run_case(rt: Runtime, spec: ServiceDef, applicant_id: str, form: dict[str, 
     if not accept:
         return detail
     with rt.context() as ctx:
-        clerk = _staff(ctx, f"clerk.{spec.lead}", Role.CLERK)
+        clerk = _staff_actor(ctx, f"clerk.{spec.lead}", Role.CLERK)
         detail = cases.accept(ctx, clerk, detail.code, applicant_id)
     for key in detail.missing:
         with rt.context() as ctx:
@@ -172,7 +159,7 @@ def _run_case(rt: Runtime, spec: ServiceDef, applicant_id: str, form: dict[str, 
                                            key, f"{key}.pdf", _drawing())
     for dept in approve:
         with rt.context() as ctx:
-            approver = _staff(ctx, f"approver.{dept}", Role.APPROVER)
+            approver = _staff_actor(ctx, f"approver.{dept}", Role.APPROVER)
             for task in [t for t in cases.my_tasks(ctx, approver) if t.case_code == detail.code]:
                 detail = cases.decide(ctx, approver, detail.code, DecisionIn(
                     task_id=task.task_id, decision="approve", opinion="同意"))

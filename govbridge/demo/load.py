@@ -26,7 +26,7 @@ from govbridge.catalog.schemas import DatasetIn
 from govbridge.core.permissions import Role
 from govbridge.demo.accounts import DEMO_PASSWORD, DemoAccount, demo_accounts
 from govbridge.demo.datasets import DATASETS, DemoWorld, catalog_entry, generate_rows, subjects
-from govbridge.demo.departments import DEPARTMENTS
+from govbridge.demo.departments import DEPARTMENTS, department
 from govbridge.demo.people import iter_companies, iter_persons
 from govbridge.identity import organizations, users
 from govbridge.identity.actor import Actor
@@ -175,20 +175,26 @@ def _load_city(ctx: Ctx, seed: int, persons: int, companies: int, progress: Prog
 
     progress.start("accounts", len(accounts))
     for acc in accounts:
-        users.create_user(
-            ctx,
-            actor,
-            UserCreate(
-                username=acc.username,
-                display_name=acc.display_name,
-                password=DEMO_PASSWORD,
-                roles=[Role(r) for r in acc.roles],
-                organization_code=codes[acc.department_key] if acc.department_key else None,
-                subject_id=acc.subject_id,
-            ),
-            totp_secret=acc.totp_secret,
-        )
+        create_account(ctx, actor, acc)
         progress.advance(1)
+
+
+def create_account(ctx: Ctx, actor: Actor, acc: DemoAccount) -> None:
+    """One demo account, with the demo password and its TOTP secret."""
+    users.create_user(
+        ctx,
+        actor,
+        UserCreate(
+            username=acc.username,
+            display_name=acc.display_name,
+            password=DEMO_PASSWORD,
+            roles=[Role(r) for r in acc.roles],
+            organization_code=department(acc.department_key).code if acc.department_key
+            else None,
+            subject_id=acc.subject_id,
+        ),
+        totp_secret=acc.totp_secret,
+    )
 
 
 def _staff_actor(ctx: Ctx, username: str, role: Role) -> Actor:
