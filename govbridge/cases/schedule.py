@@ -4,27 +4,20 @@
 from __future__ import annotations
 
 import logging
-import threading
 
 from govbridge.cases.usecases import tick
+from govbridge.core.periodic import Periodic
 from govbridge.runtime import Runtime
 
 log = logging.getLogger("govbridge.cases.schedule")
 
 
-class CaseScheduler:
-    """A daemon thread running one `tick` per interval until stopped; a failed round is
-    logged and the next one tries again."""
+class CaseScheduler(Periodic):
+    """One `tick` per interval until stopped."""
 
     def __init__(self, rt: Runtime, interval: float) -> None:
-        self.rt, self.interval = rt, interval
-        self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._loop, name="cases", daemon=True)
-
-    def start(self) -> CaseScheduler:
-        if self.interval > 0:
-            self._thread.start()
-        return self
+        self.rt = rt
+        super().__init__("case scheduler", interval, self.run_once, log)
 
     def run_once(self) -> None:
         with self.rt.context() as ctx:
@@ -33,15 +26,3 @@ class CaseScheduler:
             log.info("cases: %d timers fired, %d reminded, %d escalated, %d completed",
                      report.timers_fired, len(report.reminded), len(report.escalated),
                      len(report.completed))
-
-    def _loop(self) -> None:
-        while not self._stop.wait(self.interval):
-            try:
-                self.run_once()
-            except Exception:
-                log.exception("case scheduler round failed")
-
-    def stop(self) -> None:
-        self._stop.set()
-        if self._thread.is_alive():
-            self._thread.join(timeout=10)

@@ -11,11 +11,11 @@ as an error and keeps refusing until an auditor looks; the others go on.
 from __future__ import annotations
 
 import logging
-import threading
 from dataclasses import dataclass, field
 
 from sqlalchemy import select
 
+from govbridge.core.periodic import Periodic
 from govbridge.identity.models import Organization
 from govbridge.ledger import checkpoints
 from govbridge.ledger.witness import WitnessMemory, witness_latest
@@ -55,27 +55,11 @@ def run_once(rt: Runtime, *, witnesses: bool = True) -> Round:
     return done
 
 
-class CheckpointScheduler:
-    """A daemon thread calling `run_once` every `interval` seconds until stopped."""
+class CheckpointScheduler(Periodic):
+    """Signs (and lets the embedded departments witness) a checkpoint every `interval`
+    seconds until stopped."""
 
     def __init__(self, rt: Runtime, interval: float, *, witnesses: bool = True) -> None:
-        self.rt, self.interval, self.witnesses = rt, interval, witnesses
-        self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._loop, name="checkpoints", daemon=True)
-
-    def start(self) -> CheckpointScheduler:
-        if self.interval > 0:
-            self._thread.start()
-        return self
-
-    def _loop(self) -> None:
-        while not self._stop.wait(self.interval):
-            try:
-                run_once(self.rt, witnesses=self.witnesses)
-            except Exception:
-                log.exception("checkpoint round failed")
-
-    def stop(self) -> None:
-        self._stop.set()
-        if self._thread.is_alive():
-            self._thread.join(timeout=10)
+        self.rt, self.witnesses = rt, witnesses
+        super().__init__("checkpoint", interval,
+                         lambda: run_once(self.rt, witnesses=self.witnesses), log)
