@@ -46,6 +46,10 @@ class Settings(BaseSettings):
     # Signed tree heads on a schedule (seconds; 0: only on demand), witnessed in-process
     # by every department on the embedded default.
     checkpoint_seconds: float = 300
+    # Exchange queries at work at once in one server process, and how long a query may
+    # wait for its turn before it is answered 503 (exchange/admission.py says why).
+    exchange_slots: int = Field(default=2, ge=1, le=64)
+    exchange_queue_seconds: float = Field(default=10.0, gt=0, le=300)
     # Case time limits and BPMN timers checked this often (seconds; 0: only by hand).
     case_tick_seconds: float = 60
     embedded_witnesses: bool = True

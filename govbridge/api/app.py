@@ -27,6 +27,7 @@ from govbridge.api.routes import certificates as certificate_routes
 from govbridge.api.routes import figures as figure_routes
 from govbridge.api.routes import seals as seal_routes
 from govbridge.api.routes import services as service_routes
+from govbridge.exchange.admission import Admission
 from govbridge.runtime import Runtime
 from govbridge.web.assets import CachedStaticFiles
 
@@ -43,6 +44,8 @@ def create_app(rt: Runtime) -> FastAPI:
         redoc_url=None,
     )
     app.state.runtime = rt
+    app.state.admission = Admission(rt.settings.exchange_slots,
+                                    rt.settings.exchange_queue_seconds)
     from govbridge.web.routes import not_found_page
 
     problems.install(app, html_not_found=not_found_page)

@@ -9,6 +9,7 @@ from contextlib import contextmanager
 from fastapi import Request
 
 from govbridge.core.errors import AuthenticationFailed, PermissionDenied
+from govbridge.exchange.admission import Admission
 from govbridge.identity import auth, clients
 from govbridge.identity.actor import Actor
 from govbridge.runtime import Ctx, Runtime
@@ -20,6 +21,11 @@ SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 
 def runtime(request: Request) -> Runtime:
     return request.app.state.runtime  # type: ignore[no-any-return]
+
+
+def admission(request: Request) -> Admission:
+    """This process's exchange queue (exchange/admission.py), made with the app."""
+    return request.app.state.admission  # type: ignore[no-any-return]
 
 
 def authenticate(ctx: Ctx, request: Request) -> Actor:

@@ -24,6 +24,7 @@ import httpx
 from sqlalchemy import select
 
 from govbridge.core.errors import DomainError
+from govbridge.exchange import admission
 from govbridge.nodes import protocol, tls
 from govbridge.nodes.models import Node
 from govbridge.runtime import Ctx
@@ -164,7 +165,8 @@ def produce_remote(ctx: Ctx, plan: Any, node: NodeRef) -> Any:
         subject_ids=query.subject_ids, filter=query.filter, limit=query.limit,
         masks=plan.masks, subject_field=plan.dataset.subject_field,
         mask_key=mask_key(ctx.settings.secret_key, plan.consumer.code).hex())
-    status, doc = call_node(ctx, node, PRODUCE_PATH, request.model_dump(mode="json"))
+    with admission.outside():  # the node's time is not the hub's work
+        status, doc = call_node(ctx, node, PRODUCE_PATH, request.model_dump(mode="json"))
     if status != 200:
         detail = doc.get("detail") if isinstance(doc, dict) else None
         raise NodeAnswerInvalid(node.organization_code, f"it refused ({status}): {detail}")

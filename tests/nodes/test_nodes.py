@@ -18,6 +18,7 @@ from sqlalchemy import func, select
 from govbridge.api.app import create_app
 from govbridge.core.errors import Conflict
 from govbridge.exchange import gateway
+from govbridge.exchange.admission import Admission
 from govbridge.exchange.models import ExchangeUsage
 from govbridge.exchange.schemas import QueryIn
 from govbridge.exchange.verify import verify_response
@@ -205,6 +206,26 @@ def test_a_query_is_answered_and_sealed_by_the_providers_node(rt, city, node_a):
     entry = json.loads(resp.receipt.entry)
     assert entry["subjects"] == [company_code(1), company_code(3)]
     assert entry["provider"] == city.a_code
+
+
+def test_the_hub_gives_its_exchange_slot_back_while_the_node_answers(
+        rt, city, node_a, monkeypatch):
+    directory, port = node_a
+    gate = Admission(1, 5)
+    free_while_asked: list[int] = []
+    ask = client.call_node
+
+    def watched(*args, **kwargs):  # the real call, watched
+        free_while_asked.append(gate.free())
+        return ask(*args, **kwargs)
+
+    monkeypatch.setattr(client, "call_node", watched)
+    with node_thread(directory, port), gate.slot(), rt.context() as ctx:
+        resp = gateway.query(ctx, _consumer(rt, city), city.a_dataset, _query())
+        assert gate.free() == 0  # the query has its slot again for the rest of its work
+    assert len(resp.data["rows"]) == 2
+    assert free_while_asked == [1]  # another department's query could work meanwhile
+    assert gate.free() == 1
 
 
 def _usage(rt) -> int:

@@ -6,7 +6,7 @@ from typing import Any
 
 from fastapi import APIRouter, Request
 
-from govbridge.api.deps import acting, runtime
+from govbridge.api.deps import acting, admission, runtime
 from govbridge.exchange import gateway
 from govbridge.exchange.schemas import ExchangeResponse, QueryIn
 from govbridge.exchange.verify import verify_response
@@ -18,8 +18,8 @@ REFUSALS = {
     403: {"description": "No agreement covers the call (`reason` says why) or no permission"},
     429: {"description": "The agreement's rate or daily volume is used up; see `Retry-After`"},
     502: {"description": "The provider's node answered with something the hub refuses"},
-    503: {"description": "The provider's node is unreachable; nothing was recorded; see "
-                         "`Retry-After`"},
+    503: {"description": "The provider's node is unreachable, or too many queries were "
+                         "waiting; nothing was recorded; see `Retry-After`"},
 }
 
 
@@ -28,7 +28,7 @@ REFUSALS = {
              summary="Query a dataset for a purpose: masked rows, the provider's seal, a receipt")
 def query(classification: str, sequence: str, body: QueryIn,
           request: Request) -> ExchangeResponse:
-    with acting(request) as (ctx, actor):
+    with admission(request).slot(), acting(request) as (ctx, actor):
         return gateway.query(ctx, actor, f"{classification}/{sequence}", body)
 
 

@@ -142,3 +142,31 @@ def test_the_platform_database_and_local_files_are_refused(rt, provider, persons
         live._check_url("sql", "postgresql+psycopg://x@DB.internal/govbridge", platform)
     assert live._check_url("sql", "postgresql://x@db.internal/department", platform)
     assert live._check_url("sql", "postgresql://x@db.internal:5433/govbridge", platform)
+
+
+def test_the_exchange_gives_its_slot_back_while_the_department_answers(
+        rt, provider, persons, department_db, make_id, monkeypatch) -> None:
+    from types import SimpleNamespace
+
+    from govbridge.exchange import gateway
+    from govbridge.exchange.admission import Admission
+    from govbridge.exchange.schemas import QueryIn
+
+    register(rt, provider["officer"], persons, kind="sql", url=department_db["url"],
+             query="persons", mapping=MAPPING)
+    gate = Admission(1, 5)
+    free_while_read: list[int] = []
+    real = live.read_live
+
+    def watched(*args, **kwargs):  # the real read, watched
+        free_while_read.append(gate.free())
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(live, "read_live", watched)
+    query = QueryIn(subject_ids=[make_id(1)],
+                    purpose={"kind": "legal_basis", "text": "《中华人民共和国户口登记条例》"})
+    with gate.slot(), rt.context() as ctx:
+        rows = gateway._read(ctx, SimpleNamespace(resource_code=persons), query, True)
+        assert gate.free() == 0
+    assert [r["id_number"] for r in rows] == [make_id(1)]
+    assert free_while_read == [1]
