@@ -217,8 +217,9 @@ def _serve_baseline(argv: Sequence[str]) -> None:
                                "proxy_headers": False, "server_header": False}
     if workers > 1:
         os.environ[BASELINE_URL_ENV], os.environ[BASELINE_CODE_ENV] = database_url, resource_code
-        uvicorn.run("govbridge.bench.exchange:baseline_from_environment", factory=True,
-                    workers=workers, **options)
+        from govbridge.api.serving import run_workers
+
+        run_workers("govbridge.bench.exchange:baseline_from_environment", workers, **options)
     else:
         uvicorn.run(baseline_app(database_url, resource_code), **options)
 

@@ -133,8 +133,9 @@ def _serve(rt: Runtime, host: str, port: int, workers: int = 1) -> None:
                                "proxy_headers": False, "server_header": False}
     try:
         if workers > 1:  # each worker builds its app from the environment
-            uvicorn.run("govbridge.api.app:create_app_from_environment", factory=True,
-                        workers=workers, **options)
+            from govbridge.api.serving import run_workers
+
+            run_workers("govbridge.api.app:create_app_from_environment", workers, **options)
         else:
             if isinstance(rt.bus, InProcessBus):  # brokers have `govbridge stream worker`
                 from govbridge.ingest.streams import attach_inprocess
