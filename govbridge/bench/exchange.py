@@ -658,6 +658,7 @@ def run(
         home = scratch.tmp / "home"
         settings = Settings(home=home, database_url=scratch.url, checkpoint_seconds=0)
         settings.ensure_home()
+        slots = settings.exchange_slots  # as the server reads it from the same environment
         rt = Runtime(settings)
         try:
             bar.start("setup", None)
@@ -715,9 +716,11 @@ def run(
         "seconds_per_leg": seconds,
         "levels": list(levels),
         "workers": workers,
-        "ours_what": f"govbridge serve (uvicorn, {workers} process(es)): API key, agreement, "
+        "ours_what": f"govbridge serve (uvicorn, {workers} process(es), {slots} exchange "
+                     "slot(s) each): API key, agreement, "
                      "rate and volume counters, read, mask, provider seal (JWS), ledger "
                      "append, inclusion proof, signed tree head; one transaction per query",
+        "exchange_slots": slots,
         "baseline_what": f"FastAPI + uvicorn ({workers} process(es)), same body, same rows "
                          "from dataset_records (newest per key); no auth, checks, masking, "
                          "seal or ledger",

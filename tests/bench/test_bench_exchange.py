@@ -23,9 +23,11 @@ def test_bench_exchange_answers_every_query_for_ours_and_the_baseline(tmp_path):
         "bench", "exchange", "--seconds", "0.5", "--levels", "1,2", "--rows", "20",
         "--appends", "300", "--proofs", "20", *server, "--json",
         "--results", str(tmp_path / "results")],
-        env={"GOVBRIDGE_HOME": str(tmp_path / "home"), "COLUMNS": "200"})
+        env={"GOVBRIDGE_HOME": str(tmp_path / "home"), "COLUMNS": "200",
+             "GOVBRIDGE_EXCHANGE_SLOTS": "3"})
     assert result.exit_code == 0, result.output
     data = json.loads(result.stdout)
+    assert data["exchange_slots"] == 3 and "3 exchange slot(s)" in data["ours_what"]
     assert {"backend", "levels", "results", "errors", "aims", "best", "meets_aims", "ledger",
             "machine", "load_average_1m"} <= data.keys()
     assert data["levels"] == [1, 2] and data["errors"] == 0
