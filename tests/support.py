@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from typing import Any
 
 import pytest
 from stdnum.cn import uscc
@@ -27,3 +28,18 @@ def credit_code(body: str) -> str:
 
 
 ORG_CODES = [credit_code(f"113205000{n:08d}") for n in range(1, 30)]
+
+
+def free_slots_while_called(monkeypatch: pytest.MonkeyPatch, gate: Any, owner: object,
+                            name: str) -> list[int]:
+    """Watch `owner.name` (the real function still runs): the exchange slots `gate` has free
+    at each call, in a list that fills as the calls happen."""
+    seen: list[int] = []
+    real = getattr(owner, name)
+
+    def watched(*args: Any, **kwargs: Any) -> Any:
+        seen.append(gate.free())
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(owner, name, watched)
+    return seen

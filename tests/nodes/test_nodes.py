@@ -47,6 +47,7 @@ from govbridge.seals.signers import load_signer
 from govbridge.seals.usecases import ca_certificate_pem, seal_for
 from ingest_helpers import company_code, licence_row
 from node_helpers import PURPOSE, free_port, node_thread, rows_file
+from support import free_slots_while_called
 
 ROWS = 5
 
@@ -212,14 +213,7 @@ def test_the_hub_gives_its_exchange_slot_back_while_the_node_answers(
         rt, city, node_a, monkeypatch):
     directory, port = node_a
     gate = Admission(1, 5)
-    free_while_asked: list[int] = []
-    ask = client.call_node
-
-    def watched(*args, **kwargs):  # the real call, watched
-        free_while_asked.append(gate.free())
-        return ask(*args, **kwargs)
-
-    monkeypatch.setattr(client, "call_node", watched)
+    free_while_asked = free_slots_while_called(monkeypatch, gate, client, "call_node")
     with node_thread(directory, port), gate.slot(), rt.context() as ctx:
         resp = gateway.query(ctx, _consumer(rt, city), city.a_dataset, _query())
         assert gate.free() == 0  # the query has its slot again for the rest of its work

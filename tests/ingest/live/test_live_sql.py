@@ -151,18 +151,12 @@ def test_the_exchange_gives_its_slot_back_while_the_department_answers(
     from govbridge.exchange import gateway
     from govbridge.exchange.admission import Admission
     from govbridge.exchange.schemas import QueryIn
+    from support import free_slots_while_called
 
     register(rt, provider["officer"], persons, kind="sql", url=department_db["url"],
              query="persons", mapping=MAPPING)
     gate = Admission(1, 5)
-    free_while_read: list[int] = []
-    real = live.read_live
-
-    def watched(*args, **kwargs):  # the real read, watched
-        free_while_read.append(gate.free())
-        return real(*args, **kwargs)
-
-    monkeypatch.setattr(live, "read_live", watched)
+    free_while_read = free_slots_while_called(monkeypatch, gate, live, "read_live")
     query = QueryIn(subject_ids=[make_id(1)],
                     purpose={"kind": "legal_basis", "text": "《中华人民共和国户口登记条例》"})
     with gate.slot(), rt.context() as ctx:
