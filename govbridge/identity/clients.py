@@ -6,7 +6,8 @@ import hmac
 import secrets
 from datetime import timedelta
 
-from sqlalchemy import bindparam, select, update
+from sqlalchemy import bindparam, event, or_, select, update
+from sqlalchemy.orm import Session
 
 from govbridge.audit.record import record
 from govbridge.core.errors import AuthenticationFailed, Conflict, NotFound
@@ -103,13 +104,33 @@ def actor_for_api_key(ctx: Ctx, api_key: str) -> Actor:
         )
     now = ctx.now()
     # Once a minute is enough to show a key in use; a write on every call would make
-    # every request a writer (and on SQLite take the database lock) for nothing.
+    # every request a writer (and on SQLite take the database lock) for nothing. It is
+    # written as the call commits, not now: the first write takes SQLite's lock (the
+    # client's row on PostgreSQL), which would then be held through the rest of the call,
+    # a provider's node or live source answering included.
     if client.last_used_at is None or now - client.last_used_at >= LAST_USED_EVERY:
-        ctx.db.execute(update(ApiClient).where(ApiClient.id == client.id)
-                       .values(last_used_at=now))
+        ctx.db.info[_USED] = (client.id, now)
     return Actor.for_client(
         client_id=client.id, key_id=client.key_id, organization_id=client.organization_id
     )
+
+
+_USED = "govbridge.identity.api_key_used"
+# Only if no call that committed meanwhile marked it (concurrent calls of one client).
+_MARK_USED = (update(ApiClient)
+              .where(ApiClient.id == bindparam("client_id"),
+                     or_(ApiClient.last_used_at.is_(None),
+                         ApiClient.last_used_at < bindparam("stale")))
+              .values(last_used_at=bindparam("now")))
+
+
+@event.listens_for(Session, "before_commit")
+def _mark_used(session: Session) -> None:
+    used = session.info.pop(_USED, None)
+    if used is not None:
+        client_id, now = used
+        session.execute(_MARK_USED, {"client_id": client_id, "now": now,
+                                     "stale": now - LAST_USED_EVERY})
 
 
 _BY_KEY_ID = select(ApiClient.id, ApiClient.key_id, ApiClient.organization_id,

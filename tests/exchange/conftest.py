@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import timedelta
 from typing import Any
 
 import pytest
@@ -59,7 +59,7 @@ def agree(rt, consumer, licences) -> Callable[..., Any]:
         data = {"resource_code": licences, "fields": ["credit_code", "legal_rep",
                                                       "legal_rep_id", "established"],
                 "purpose_kind": "legal_basis", "purpose_text": PURPOSE["text"],
-                "valid_until": date.today() + timedelta(days=30)}
+                "valid_until": rt.clock().date() + timedelta(days=30)}
         data.update(overrides)
         with rt.context() as ctx:
             return agreements.request_agreement(ctx, consumer.officer, AgreementRequestIn(**data))

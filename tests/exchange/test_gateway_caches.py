@@ -123,9 +123,11 @@ def test_a_stale_ledger_state_in_memory_is_never_written(rt, consumer, licences,
 
 def test_the_volume_rule_reads_earlier_days_again_when_they_changed(rt, consumer, licences,
                                                                      agree):
+    # The clock first: an agreement made on the real clock may start on a later local day
+    # (from 16:00 UTC it is already tomorrow in China).
+    rt.clock = lambda: datetime(2026, 11, 30, 2, 0, tzinfo=UTC)  # Monday 10:00 CST
     made = agree()
     rt.settings.flag_volume_floor = 1
-    rt.clock = lambda: datetime(2026, 11, 30, 2, 0, tzinfo=UTC)  # Monday 10:00 CST
     with rt.context() as ctx:
         agreement_id = ctx.db.scalar(select(gateway.Agreement.id).where(
             gateway.Agreement.code == made.code))

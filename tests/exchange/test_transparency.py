@@ -62,10 +62,10 @@ def test_only_subject_accounts_have_an_access_log(rt, consumer):
 
 
 def test_bulk_at_night_and_volume_are_flagged_and_reviewed(rt, consumer, licences, agree):
-    agree()
+    rt.clock = lambda: datetime(2026, 11, 30, 15, 30, tzinfo=UTC)  # 23:30 CST
+    agree()  # on the test's clock: made on the real one it would start later
     rt.settings.flag_bulk_subjects = 3
     rt.settings.flag_volume_floor = 7
-    rt.clock = lambda: datetime(2026, 11, 30, 15, 30, tzinfo=UTC)  # 23:30 CST
     ids = [company_code(n) for n in range(4)]
     _ask(rt, consumer, licences, ids)  # 4 rows: bulk, under the volume floor
     _ask(rt, consumer, licences, ids)  # 8 rows today: bulk and volume
@@ -88,8 +88,8 @@ def test_bulk_at_night_and_volume_are_flagged_and_reviewed(rt, consumer, licence
 
 
 def test_daytime_small_calls_raise_no_flag(rt, consumer, licences, agree):
-    agree()
     rt.clock = lambda: datetime(2026, 11, 30, 2, 0, tzinfo=UTC)  # Monday 10:00 CST
+    agree()
     _ask(rt, consumer, licences, [company_code(1)])
     with rt.context() as ctx:
         assert transparency.list_flags(ctx, AUDITOR) == []
@@ -98,8 +98,8 @@ def test_daytime_small_calls_raise_no_flag(rt, consumer, licences, agree):
 def test_service_item_calls_without_a_case_are_flagged(rt, consumer, licences, agree):
     from govbridge.cases.models import Case
 
-    agree(purpose_kind="service_item", purpose_code="QY-001", purpose_text="企业开办")
     rt.clock = lambda: datetime(2026, 11, 30, 2, 0, tzinfo=UTC)  # working hours
+    agree(purpose_kind="service_item", purpose_code="QY-001", purpose_text="企业开办")
     with rt.context() as ctx:
         ctx.db.add(Case(code="C-1", item_code="QY-001", item_version=1,
                         applicant_id=company_code(1), applicant_name="甲公司",

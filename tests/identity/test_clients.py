@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime, timedelta
+
 import pytest
 from sqlalchemy import select
 
@@ -83,3 +85,50 @@ def test_data_officer_manages_only_own_organization(rt, operator, make_org, make
         assert [c.key_id for c in clients.list_clients(ctx, officer)] == [mine.key_id]
     with rt.context() as ctx, pytest.raises(PermissionDenied):
         clients.revoke_client(ctx, officer, theirs.key_id)
+
+
+def _last_used(rt, key_id):
+    with rt.context() as ctx:
+        return ctx.db.scalar(select(ApiClient.last_used_at).where(ApiClient.key_id == key_id))
+
+
+def test_a_key_is_marked_used_when_its_call_commits_at_most_once_a_minute(
+        rt, operator, make_org):
+    created = _create(rt, operator, make_org())
+    assert _last_used(rt, created.key_id) is None
+    start = datetime(2026, 11, 30, 9, 0, tzinfo=UTC)
+    rt.clock = lambda: start
+    with rt.context() as ctx:
+        clients.actor_for_api_key(ctx, created.api_key)
+        if ctx.db.get_bind().dialect.name == "sqlite":  # nothing written (no lock) yet
+            assert not ctx.db.connection().connection.dbapi_connection.in_transaction
+        assert not ctx.db.dirty and not ctx.db.new
+    assert _last_used(rt, created.key_id) == start
+    rt.clock = lambda: start + timedelta(seconds=59)
+    _authenticate(rt, created.api_key)
+    assert _last_used(rt, created.key_id) == start  # within the minute: left alone
+    later = start + timedelta(minutes=1, seconds=1)
+    rt.clock = lambda: later
+    _authenticate(rt, created.api_key)
+    assert _last_used(rt, created.key_id) == later
+
+
+def test_a_call_that_rolls_back_does_not_mark_its_key(rt, operator, make_org):
+    created = _create(rt, operator, make_org())
+    with pytest.raises(PermissionDenied), rt.context() as ctx:
+        clients.actor_for_api_key(ctx, created.api_key)
+        raise PermissionDenied("test", "refused after authentication")
+    assert _last_used(rt, created.key_id) is None
+    _authenticate(rt, created.api_key)  # the next session starts clean
+    assert _last_used(rt, created.key_id) is not None
+
+
+def test_a_newer_mark_is_not_moved_back(rt, operator, make_org):
+    created = _create(rt, operator, make_org())
+    start = datetime(2026, 11, 30, 9, 0, tzinfo=UTC)
+    rt.clock = lambda: start
+    with rt.context() as slow:  # authenticated first, commits last
+        clients.actor_for_api_key(slow, created.api_key)
+        rt.clock = lambda: start + timedelta(seconds=30)
+        _authenticate(rt, created.api_key)  # another call of the client commits meanwhile
+    assert _last_used(rt, created.key_id) == start + timedelta(seconds=30)
