@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import hmac
+import logging
 import secrets
-from datetime import timedelta
+from datetime import datetime, timedelta
+from typing import Any
 
 from sqlalchemy import bindparam, event, or_, select, update
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
 from govbridge.audit.record import record
@@ -25,6 +28,7 @@ _KEY_ID_ALPHABET = "abcdefghijkmnpqrstuvwxyz23456789"
 
 
 LAST_USED_EVERY = timedelta(minutes=1)
+log = logging.getLogger(__name__)
 
 
 def to_out(client: ApiClient) -> ClientOut:
@@ -124,13 +128,33 @@ _MARK_USED = (update(ApiClient)
               .values(last_used_at=bindparam("now")))
 
 
+def _used_params(used: tuple[int, datetime]) -> dict[str, object]:
+    client_id, now = used
+    return {"client_id": client_id, "now": now, "stale": now - LAST_USED_EVERY}
+
+
 @event.listens_for(Session, "before_commit")
 def _mark_used(session: Session) -> None:
     used = session.info.pop(_USED, None)
     if used is not None:
-        client_id, now = used
-        session.execute(_MARK_USED, {"client_id": client_id, "now": now,
-                                     "stale": now - LAST_USED_EVERY})
+        session.execute(_MARK_USED, _used_params(used))
+
+
+@event.listens_for(Session, "after_transaction_end")
+def _mark_used_after_refusal(session: Session, transaction: Any) -> None:
+    """A call refused after its key checked out (no agreement, a limit, a node down) used
+    the key too: marked in a short transaction of its own, its locks already released."""
+    if transaction.parent is not None:
+        return
+    used = session.info.pop(_USED, None)
+    bind = session.get_bind() if used is not None else None
+    if bind is None or used is None:
+        return
+    try:
+        with bind.begin() as conn:
+            conn.execute(_MARK_USED, _used_params(used))
+    except SQLAlchemyError:  # the call's own error is what its caller needs to see
+        log.warning("could not mark API client %s as used", used[0], exc_info=True)
 
 
 _BY_KEY_ID = select(ApiClient.id, ApiClient.key_id, ApiClient.organization_id,

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from govbridge.core.errors import AuthenticationFailed, Conflict, PermissionDenied
 from govbridge.core.permissions import Role
@@ -113,14 +113,17 @@ def test_a_key_is_marked_used_when_its_call_commits_at_most_once_a_minute(
     assert _last_used(rt, created.key_id) == later
 
 
-def test_a_call_that_rolls_back_does_not_mark_its_key(rt, operator, make_org):
+def test_a_call_refused_after_its_key_checked_out_marks_the_key_too(rt, operator, make_org):
     created = _create(rt, operator, make_org())
+    start = datetime(2026, 11, 30, 9, 0, tzinfo=UTC)
+    rt.clock = lambda: start
     with pytest.raises(PermissionDenied), rt.context() as ctx:
         clients.actor_for_api_key(ctx, created.api_key)
+        ctx.db.execute(update(ApiClient).values(name="改过"))  # rolled back with the call
         raise PermissionDenied("test", "refused after authentication")
-    assert _last_used(rt, created.key_id) is None
-    _authenticate(rt, created.api_key)  # the next session starts clean
-    assert _last_used(rt, created.key_id) is not None
+    assert _last_used(rt, created.key_id) == start
+    with rt.context() as ctx:
+        assert ctx.db.scalar(select(ApiClient.name)) != "改过"
 
 
 def test_a_newer_mark_is_not_moved_back(rt, operator, make_org):
