@@ -68,17 +68,32 @@ class Admission:
         self._free = threading.Semaphore(slots)
         self._count = threading.Lock()
         self._in_use = 0
+        self._waiting = 0
+        self._refused = 0
 
     def free(self) -> int:
         """Slots free at this moment."""
         with self._count:
             return self.slots - self._in_use
 
-    def _take(self) -> None:
-        if not self._free.acquire(timeout=self.queue_seconds):
-            raise ExchangeBusy(self.queue_seconds)
+    def figures(self) -> dict[str, int | float]:
+        """For the health page: slots, in use, queries waiting, refused since the start."""
         with self._count:
-            self._in_use += 1
+            return {"slots": self.slots, "in_use": self._in_use, "waiting": self._waiting,
+                    "refused": self._refused, "queue_seconds": self.queue_seconds}
+
+    def _take(self) -> None:
+        with self._count:
+            self._waiting += 1
+        got = self._free.acquire(timeout=self.queue_seconds)
+        with self._count:
+            self._waiting -= 1
+            if got:
+                self._in_use += 1
+            else:
+                self._refused += 1
+        if not got:
+            raise ExchangeBusy(self.queue_seconds)
 
     def _give_back(self) -> None:
         with self._count:

@@ -68,6 +68,8 @@ def test_slots_are_limited_and_a_caller_that_waits_too_long_is_refused():
     assert caught.value.status == 503 and caught.value.retry_after == admission.RETRY_AFTER
     assert "0.2 s" in caught.value.detail and "nothing was recorded" in caught.value.detail
     assert _free(gate) == 2  # the refused caller took nothing
+    assert gate.figures() == {"slots": 2, "in_use": 0, "waiting": 0, "refused": 1,
+                              "queue_seconds": 0.2}
     with gate.slot():
         assert _free(gate) == 1
     assert _free(gate) == 2
@@ -85,6 +87,7 @@ def test_a_waiting_caller_gets_the_slot_when_it_comes_free():
         waiter = threading.Thread(target=wait_for_it)
         waiter.start()
         assert not got.wait(0.2)  # still queued while the slot is held
+        assert gate.figures()["waiting"] == 1 and gate.figures()["in_use"] == 1
     assert got.wait(5)
     waiter.join(5)
     assert _free(gate) == 1
@@ -166,6 +169,9 @@ def test_a_query_that_finds_no_free_slot_is_answered_503_and_records_nothing(
         before = _recorded(rt)
         with _held_elsewhere(app.state.admission):
             refused = http.post(url, json=body, headers=auth)
+            queue = http.get("/api/v1/health").json()["exchange"]
+        assert queue == {"slots": 1, "in_use": 1, "waiting": 0, "refused": 1,
+                         "queue_seconds": 0.2}
         assert refused.status_code == 503, refused.text
         assert refused.headers["Retry-After"] == str(admission.RETRY_AFTER)
         problem = refused.json()

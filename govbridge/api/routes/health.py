@@ -1,4 +1,4 @@
-"""GET /api/v1/health: database and bus status."""
+"""GET /api/v1/health: database and bus status, and this process's exchange queue."""
 
 from __future__ import annotations
 
@@ -9,14 +9,14 @@ from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
 
 from govbridge import __version__
-from govbridge.api.deps import runtime
+from govbridge.api.deps import admission, runtime
 from govbridge.storage.engine import ping
 from govbridge.storage.migrate import current_revision, head_revision
 
 router = APIRouter(tags=["health"])
 
 
-@router.get("/health", summary="Database and bus status")
+@router.get("/health", summary="Database and bus status, and the exchange queue")
 def health(request: Request) -> JSONResponse:
     rt = runtime(request)
     database: dict[str, Any] = {"backend": rt.engine.dialect.name}
@@ -36,5 +36,7 @@ def health(request: Request) -> JSONResponse:
         bus = {"status": "down", "kind": rt.bus.kind, "error": type(exc).__name__}
     healthy = database["status"] == "ok" and bus.get("status") == "ok"
     body = {"status": "ok" if healthy else "degraded", "version": __version__,
-            "database": database, "bus": bus}
+            "database": database, "bus": bus,
+            # A queue that refuses queries (503 exchange-busy) wants more slots or processes.
+            "exchange": admission(request).figures()}
     return JSONResponse(body, status_code=200 if healthy else 503)
