@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -43,3 +44,18 @@ def free_slots_while_called(monkeypatch: pytest.MonkeyPatch, gate: Any, owner: o
 
     monkeypatch.setattr(owner, name, watched)
     return seen
+
+
+@dataclass(frozen=True)
+class Login:
+    """Whom a test logs in as: an account made with the shared test password."""
+
+    username: str
+    password: str = PASSWORD
+    totp_secret: str | None = None
+
+
+def log_out(page: Any) -> None:
+    """Sign a browser page out through the menu."""
+    page.click("[data-testid=logout]")
+    page.wait_for_url("**/login?notice=signed_out")

@@ -7,6 +7,7 @@ import pytest
 
 from govbridge.core.permissions import Role
 from govbridge.standards.usecases import seed_builtin_elements
+from support import log_out
 
 pytestmark = pytest.mark.browser
 
@@ -22,11 +23,6 @@ CSV = (
 def elements(rt) -> None:
     with rt.context() as ctx:
         seed_builtin_elements(ctx)
-
-
-def log_out(page) -> None:
-    page.click("[data-testid=logout]")
-    page.wait_for_url("**/login?notice=signed_out")
 
 
 def test_publish_review_search_and_upload(

@@ -6,7 +6,6 @@ enterprise whose credit code was queried sees the access in its log."""
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
 
 import pytest
 from typer.testing import CliRunner
@@ -17,23 +16,11 @@ from govbridge.exchange.verify import verify_response
 from govbridge.ingest.pipeline import ingest_rows
 from govbridge.seals.usecases import ca_certificate_pem
 from ingest_helpers import company_code, licence_row
-from support import PASSWORD
+from support import Login, log_out
 
 pytestmark = pytest.mark.browser
 
 PURPOSE = "《中华人民共和国税收征收管理法》第十五条"
-
-
-@dataclass(frozen=True)
-class Officer:
-    username: str
-    password: str = PASSWORD
-    totp_secret: str | None = None
-
-
-def log_out(page) -> None:
-    page.click("[data-testid=logout]")
-    page.wait_for_url("**/login?notice=signed_out")
 
 
 @pytest.fixture
@@ -53,7 +40,7 @@ def test_request_approve_query_and_the_enterprise_sees_the_access(
     page = browser_page
     consumer = account(Role.DATA_OFFICER)
     make_user("amr-officer", [Role.DATA_OFFICER], org=provider["code"])
-    amr = Officer("amr-officer")
+    amr = Login("amr-officer")
     subject = company_code(1)
     enterprise = account(Role.APPLICANT, subject_id=subject)
 

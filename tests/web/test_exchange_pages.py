@@ -27,22 +27,13 @@ from govbridge.ledger import log
 from govbridge.seals.usecases import ca_certificate_pem
 from govbridge.web.format import when_cst
 from ingest_helpers import company_code, licence_row
-from support import PASSWORD
+from support import Login
 
 PURPOSE = "《中华人民共和国税收征收管理法》第十五条"
 FIELDS = ["credit_code", "legal_rep", "legal_rep_id", "established"]
 AGREEMENT = re.compile(r"/agreements/(AGR-\d{4}-\d{6})")
 ROWS = 4
 CSRF_INPUT = re.compile(r'name="csrf_token" value="([^"]+)"')
-
-
-@dataclass(frozen=True)
-class Officer:
-    """An account made here (as `account` makes them, for another organization)."""
-
-    username: str
-    password: str = PASSWORD
-    totp_secret: str | None = None
 
 
 def csrf_of(page: str) -> str:
@@ -57,7 +48,7 @@ class World:
     provider_code: str
     consumer_code: str
     consumer: Any  # data officer of the consumer department (the `account` org)
-    provider: Officer  # data officer of the provider department
+    provider: Login  # data officer of the provider department
     consumer_actor: Actor
 
 
@@ -73,7 +64,7 @@ def world(rt, publish, entry, provider, account, org_code, make_user) -> World:
     assert report.accepted == ROWS
     officer = account(Role.DATA_OFFICER)
     make_user("amr-officer", [Role.DATA_OFFICER], org=provider["code"])
-    amr = Officer("amr-officer")
+    amr = Login("amr-officer")
     actor = Actor.for_user(user_id=7001, username=officer.username,
                            roles=frozenset({Role.DATA_OFFICER}), organization_id=consumer_id,
                            subject_id=None)

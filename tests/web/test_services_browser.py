@@ -11,8 +11,6 @@ the sealed certificate PDF, which verifies."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 import pytest
 from case_helpers import APPLICANT_ID
 from cases.conftest import (  # noqa: F401 - fixtures of the case tests, reused
@@ -26,26 +24,14 @@ from cases.conftest import (  # noqa: F401 - fixtures of the case tests, reused
 
 from govbridge.certificates import usecases as certificates
 from govbridge.core.permissions import Role
-from support import PASSWORD
+from support import Login, log_out
 
 pytestmark = pytest.mark.browser
 
 COMPANY = "苏州新设科技有限公司"
 
 
-@dataclass(frozen=True)
-class Person:
-    username: str
-    password: str = PASSWORD
-    totp_secret: str | None = None
-
-
-def log_out(page) -> None:
-    page.click("[data-testid=logout]")
-    page.wait_for_url("**/login?notice=signed_out")
-
-
-def approve_task(page, browser_login, who: Person, code: str, *, look: bool = False) -> None:
+def approve_task(page, browser_login, who: Login, code: str, *, look: bool = False) -> None:
     browser_login(page, who)
     page.click("nav.mainnav [data-nav=tasks]")
     page.wait_for_url("**/tasks")
@@ -77,7 +63,7 @@ def test_enterprise_establishment_from_application_to_certificate(
     page = browser_page
 
     # The enterprise applies; the shareholder's licence is marked as held by a department.
-    browser_login(page, Person("qiye"))
+    browser_login(page, Login("qiye"))
     page.click("nav.mainnav [data-nav=services]")
     page.wait_for_url("**/services")
     item = page.locator(f"[data-testid=service-item][data-code='{world.item}']")
@@ -95,7 +81,7 @@ def test_enterprise_establishment_from_application_to_certificate(
     log_out(page)
 
     # The front desk checks the ID and accepts: what came by sharing and what is missing.
-    browser_login(page, Person("clerk-amr"))
+    browser_login(page, Login("clerk-amr"))
     page.click("nav.mainnav [data-nav=desk]")
     page.wait_for_url("**/desk")
     page.click(f"[data-testid=desk-cases] tr[data-code='{code}'] a")
@@ -112,7 +98,7 @@ def test_enterprise_establishment_from_application_to_certificate(
     log_out(page)
 
     # The enterprise uploads the missing articles; the case goes to the back office.
-    browser_login(page, Person("qiye"))
+    browser_login(page, Login("qiye"))
     page.click("nav.mainnav [data-nav=applications]")
     page.click(f"[data-testid=my-cases] tr[data-code='{code}'] a")
     page.wait_for_url(f"**/my/cases/{code}")
@@ -127,12 +113,12 @@ def test_enterprise_establishment_from_application_to_certificate(
     log_out(page)
 
     # The regulator approves the review; then tax, police and social security in parallel.
-    approve_task(page, browser_login, Person("approver-amr"), code, look=True)
+    approve_task(page, browser_login, Login("approver-amr"), code, look=True)
     for key in ("tax", "psb", "hrss"):
-        approve_task(page, browser_login, Person(f"approver-{key}"), code)
+        approve_task(page, browser_login, Login(f"approver-{key}"), code)
 
     # The enterprise sees 办结 and downloads the certificate the process issued.
-    browser_login(page, Person("qiye"))
+    browser_login(page, Login("qiye"))
     page.goto(f"/my/cases/{code}")
     case = page.locator("[data-testid=case]")
     assert case.get_attribute("data-state") == "completed"
