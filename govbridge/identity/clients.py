@@ -147,11 +147,10 @@ def _mark_used_after_refusal(session: Session, transaction: Any) -> None:
     if transaction.parent is not None:
         return
     used = session.info.pop(_USED, None)
-    bind = session.get_bind() if used is not None else None
-    if bind is None or used is None:
+    if used is None:
         return
     try:
-        with bind.begin() as conn:
+        with session.get_bind().begin() as conn:
             conn.execute(_MARK_USED, _used_params(used))
     except SQLAlchemyError:  # the call's own error is what its caller needs to see
         log.warning("could not mark API client %s as used", used[0], exc_info=True)

@@ -275,6 +275,8 @@ SELECT count(*) FROM moved
 """)
 
 
+# Sent in binary: in text form psycopg quotes every '"' of every entry's JSON with a regular
+# expression, which cost more than the rest of the statement.
 _ARRAY_PARAMS = ("leaf_indices", "kinds", "texts", "hashes", "levels", "indices",
                  "node_hashes", "subject_ids", "subject_leaves")
 
@@ -296,17 +298,15 @@ class Alongside:
 _DRIVER_SQL: dict[tuple[int, str], tuple[TextClause, str]] = {}
 
 
-def _driver_sql(ctx: Ctx, statement: TextClause) -> str:
-    """The statement as the driver takes it (psycopg's %(name)s), compiled once."""
+def _driver_sql(ctx: Ctx, statement: TextClause, binary: Sequence[str] = ()) -> str:
+    """The statement as the driver takes it (psycopg's %(name)s), compiled once; the
+    parameters named in `binary` are sent in binary form (%(name)b)."""
     dialect = ctx.db.get_bind().dialect
     known = _DRIVER_SQL.get((id(statement), dialect.name))
     if known is None or known[0] is not statement:
         sql = str(statement.compile(dialect=dialect))
-        if statement is _SWAP_AND_INSERT:
-            # Its arrays go in binary: in text form psycopg quotes every '"' of every entry's
-            # JSON with a regular expression, which cost more than the rest of the statement.
-            for name in _ARRAY_PARAMS:
-                sql = sql.replace(f"%({name})s", f"%({name})b")
+        for name in binary:
+            sql = sql.replace(f"%({name})s", f"%({name})b")
         known = (statement, sql)
         _DRIVER_SQL[(id(statement), dialect.name)] = known
     return known[1]
@@ -337,7 +337,7 @@ def _swap_and_insert(ctx: Ctx, size: int, edge: bytes, tree: CompactRange,
     assert raw is not None
     with raw.pipeline():  # type: ignore[attr-defined]
         first = raw.execute(_driver_sql(ctx, alongside.statement), dict(alongside.params))
-        second = raw.execute(_driver_sql(ctx, _SWAP_AND_INSERT), params)
+        second = raw.execute(_driver_sql(ctx, _SWAP_AND_INSERT, _ARRAY_PARAMS), params)
     alongside.rows = first.fetchall()
     got = second.fetchone()
     return bool(got and got[0])
