@@ -142,3 +142,22 @@ class PermissionDenied(DomainError):
 
     def extensions(self) -> dict[str, object]:
         return {"missing_permission": self.permission}
+
+
+class Throttled(DomainError):
+    """Too many failed attempts from this caller; `retry_after` seconds until the next.
+
+    Says nothing about the account tried: a throttled guess at a name that does not
+    exist gets the same answer as one at a name that does.
+    """
+
+    status = 429
+    type_slug = "throttled"
+    title = "Too many attempts"
+
+    def __init__(self, detail: str, retry_after: int) -> None:
+        super().__init__(detail)
+        self.retry_after = retry_after
+
+    def extensions(self) -> dict[str, object]:
+        return {"retry_after": self.retry_after}
