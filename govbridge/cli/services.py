@@ -67,7 +67,7 @@ def service_import(
     except OSError as exc:
         raise fail(f"cannot read {file}: {exc}") from None
     with use_case() as (ctx, actor):
-        made = usecases.import_bpmn(ctx, actor, code, xml)
+        made = usecases.import_bpmn(ctx, actor, code, xml, filename=file.name)
     emit(made, as_json, VERSION_COLUMNS)
 
 

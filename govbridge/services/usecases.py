@@ -25,6 +25,7 @@ from govbridge.identity.models import Organization
 from govbridge.identity.organizations import referenced_organization
 from govbridge.runtime import Ctx
 from govbridge.services.bpmn import ProcessDef, parse_process
+from govbridge.services.bpmn_text import document_text
 from govbridge.services.engine import ProcessRun
 from govbridge.services.models import Holiday, ServiceItem, ServiceItemVersion
 from govbridge.services.schemas import (
@@ -284,14 +285,17 @@ def _check_departments(ctx: Ctx, item: ServiceItem, departments: list[str]) -> N
         ])
 
 
-def import_bpmn(ctx: Ctx, actor: Actor, code: str, xml: str | bytes) -> VersionOut:
+def import_bpmn(ctx: Ctx, actor: Actor, code: str, xml: str | bytes,
+                filename: str | None = None) -> VersionOut:
     """Check a BPMN document and make it the item's next process version.
 
-    Importing the very document of the current version again changes nothing.
+    Bytes are read in the encoding their mark or declaration names (`bpmn_text`); bytes
+    that are not text are invalid input naming `filename`. Importing the very document
+    of the current version again changes nothing.
     """
     require(actor, Permission.SERVICE_MANAGE)
     item = find_item(ctx, code)
-    text = xml.decode("utf-8") if isinstance(xml, bytes) else xml
+    text = document_text(xml, filename) if isinstance(xml, bytes) else xml
     definition = parse_process(text)
     _check_departments(ctx, item, definition.departments)
     if item.outcome and item.outcome.get("task"):
