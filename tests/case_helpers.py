@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import functools
+import struct
+import zlib
 from datetime import UTC, datetime
 
 from govbridge.core.permissions import Role
@@ -21,3 +24,26 @@ def applicant(subject_id: str = APPLICANT_ID) -> Actor:
     return Actor.for_user(user_id=4000, username=f"app.{subject_id}",
                           roles=frozenset({Role.APPLICANT}), organization_id=None,
                           subject_id=subject_id)
+
+
+@functools.cache
+def tiny_pdf(text: str = "articles of association") -> bytes:
+    """A small, whole PDF (uploads are parsed, a bare '%PDF-' header is refused)."""
+    from fpdf import FPDF
+
+    pdf = FPDF()
+    pdf.add_page()
+    pdf.set_font("helvetica", size=12)
+    pdf.cell(text=text)
+    return bytes(pdf.output())
+
+
+def tiny_png(width: int = 2, height: int = 1) -> bytes:
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        return (struct.pack(">I", len(data)) + kind + data
+                + struct.pack(">I", zlib.crc32(kind + data)))
+
+    rows = b"".join(b"\x00" + b"\xff\x00\x00" * width for _ in range(height))
+    return (b"\x89PNG\r\n\x1a\n"
+            + chunk(b"IHDR", struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0))
+            + chunk(b"IDAT", zlib.compress(rows)) + chunk(b"IEND", b""))

@@ -26,6 +26,8 @@ and the market regulator's own 营业执照 type for the outcome certificates.
 
 from __future__ import annotations
 
+import functools
+import io
 import time
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
@@ -217,7 +219,7 @@ def one_case(rt: Runtime, world: World, n: int) -> dict[str, Any]:
     for key in detail.missing:
         with rt.context() as ctx:
             detail = cases.upload_material(ctx, applicant, code, key, f"{key}.pdf",
-                                           b"%PDF-1.7 bench " + key.encode())
+                                           _material_pdf(key))
     lap("upload")
     decisions = 0
     while detail.state == "in_progress":
@@ -341,3 +343,17 @@ def run(cases: int, database_url: str | None = None,
         "errors": len(failures),
         "machine": describe(),
     }
+
+
+@functools.cache
+def _material_pdf(key: str) -> bytes:
+    """A small, whole PDF for an uploaded material (uploads are parsed, not sniffed)."""
+    from fpdf import FPDF
+
+    pdf = FPDF()
+    pdf.add_page()
+    pdf.set_font("helvetica", size=12)
+    pdf.cell(text=f"bench material {key}")
+    buffer = io.BytesIO()
+    pdf.output(buffer)
+    return buffer.getvalue()

@@ -71,21 +71,8 @@ def missing_materials(materials: list[tuple[str, bool, str]]) -> list[str]:
     return [key for key, required, status in materials if required and status not in SATISFIED]
 
 
-# Files an applicant may upload, by their first bytes: PDF, OFD (a ZIP container, the
-# national format for electronic documents), JPEG and PNG. Anything else — HTML, scripts,
-# executables — is refused whatever its name says.
-_MAGIC: tuple[tuple[bytes, str], ...] = (
-    (b"%PDF-", "application/pdf"),
-    (b"PK\x03\x04", "application/ofd"),
-    (b"\xff\xd8\xff", "image/jpeg"),
-    (b"\x89PNG\r\n\x1a\n", "image/png"),
-)
-ACCEPTED_FILES = "PDF, OFD, JPEG or PNG"
-
-
-def media_type_of(content: bytes) -> str | None:
-    """The media type of an uploaded file by its content, or None if not accepted."""
-    return next((media for magic, media in _MAGIC if content.startswith(magic)), None)
+# Files an applicant may upload (PDF, OFD, JPEG, PNG) are recognised by their whole
+# structure in `cases/filetypes.py`, not by their first bytes.
 
 
 def resumed_due(due: date, waited_working_days: int, add_working_days: Callable[[date, int],

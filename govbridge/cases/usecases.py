@@ -19,7 +19,7 @@ from sqlalchemy import select, update
 from govbridge.agreements.policy import AgreementDenied
 from govbridge.agreements.workdays import add_working_days, working_days_between
 from govbridge.audit.record import record
-from govbridge.cases import issuance, rules
+from govbridge.cases import filetypes, issuance, rules
 from govbridge.cases.models import Case, CaseEvent, CaseFile, CaseMaterial
 from govbridge.cases.outcome import form_paths, form_value
 from govbridge.cases.schemas import (
@@ -263,20 +263,24 @@ def upload_material(ctx: Ctx, actor: Actor, code: str, key: str, filename: str,
                        "upload it only if it is then missing", "key", key)
     if material.status not in ("missing", "rejected"):
         raise Conflict(f"material {key} is {material.status}: nothing to upload", "key", key)
+    # Only the base name is kept ("../../x.pdf" is "x.pdf"); the content must be a whole
+    # PDF, OFD, JPEG or PNG file, parsed (filetypes), not only its first bytes.
+    name = filetypes.safe_filename(filename, key)
     if not content or len(content) > MAX_UPLOAD:
         raise InvalidInput.one("content", f"must be 1 byte to {MAX_UPLOAD} bytes", len(content))
-    media_type = rules.media_type_of(content)
-    if media_type is None:
-        raise InvalidInput.one("content", f"{filename[:200]!r} is not a "
-                               f"{rules.ACCEPTED_FILES} file", filename[:200], "file_type")
+    try:
+        media_type = filetypes.identify(content)
+    except filetypes.NotAccepted as exc:
+        raise InvalidInput.one("content", f"{name!r}: {exc.reason} (only whole "
+                               f"{filetypes.ACCEPTED_FILES} files are accepted)", name,
+                               exc.code) from None
     digest = hashlib.sha256(content).hexdigest()
     material.status, material.source = "uploaded", f"upload:{digest}"
-    material.detail, material.updated_at = filename[:200], ctx.now()
-    ctx.db.add(CaseFile(case_id=case.id, material_key=key, filename=filename[:200],
+    material.detail, material.updated_at = name, ctx.now()
+    ctx.db.add(CaseFile(case_id=case.id, material_key=key, filename=name,
                         media_type=media_type, size=len(content), sha256=digest,
                         content=content, uploaded_by=actor.label, uploaded_at=ctx.now()))
-    _event(ctx, case, actor.label, "uploaded", material=key, filename=filename[:200],
-           sha256=digest)
+    _event(ctx, case, actor.label, "uploaded", material=key, filename=name, sha256=digest)
     ctx.db.flush()
     _start_work_if_complete(ctx, case, actor)
     return _detail(ctx, case)

@@ -214,6 +214,8 @@ ZH: dict[str, str] = {
     "case.problem.not_certificate": "该资源不是证照类型。",
     "case.problem.too_long": "超过法定时限。",
     "case.problem.file_type": "只接受 PDF、OFD、JPEG 或 PNG 文件。",
+    "case.problem.file_corrupt": (
+        "文件不完整或已损坏：开头像 PDF、OFD、JPEG 或 PNG 文件，但内容无法完整读取。"),
     # Service items: the applicant's guide and form.
     "svc.list.title": "办事服务",
     "svc.list.intro": (
@@ -549,6 +551,9 @@ EN: dict[str, str] = {
     "case.problem.not_certificate": "is not a certificate type.",
     "case.problem.too_long": "exceeds the legal time limit.",
     "case.problem.file_type": "only PDF, OFD, JPEG or PNG files are accepted.",
+    "case.problem.file_corrupt": (
+        "the file is damaged or incomplete: it starts like a PDF, OFD, JPEG or PNG file "
+        "but cannot be read through."),
     "svc.list.title": "Services",
     "svc.list.intro": (
         "Service items you can apply for online. Materials marked “fetched by sharing” come "

@@ -6,7 +6,7 @@ import json
 from collections.abc import Iterator
 
 import pytest
-from case_helpers import APPLICANT_ID
+from case_helpers import APPLICANT_ID, tiny_pdf
 from fastapi.testclient import TestClient
 from typer.testing import CliRunner
 
@@ -56,11 +56,11 @@ def test_cases_over_http(client, login, world, issue_licence, agree):
     assert accepted.status_code == 200, accepted.text
     assert accepted.json()["missing"] == ["articles"]
     up = client.post(f"/api/v1/cases/{code}/materials/articles", headers=applicant,
-                     files={"file": ("章程.pdf", b"%PDF-1.7", "application/pdf")})
+                     files={"file": ("章程.pdf", tiny_pdf(), "application/pdf")})
     assert up.status_code == 200, up.text
     assert up.json()["state"] == "in_progress"
     got = client.get(f"/api/v1/cases/{code}/materials/articles/file", headers=tax)
-    assert got.status_code == 200 and got.content == b"%PDF-1.7"
+    assert got.status_code == 200 and got.content == tiny_pdf()
     assert got.headers["content-type"] == "application/pdf"
     assert got.headers["x-content-type-options"] == "nosniff"
     outsider = login("approver-edu", Role.APPROVER, "edu")
@@ -85,7 +85,7 @@ def test_cases_over_http(client, login, world, issue_licence, agree):
 def test_case_commands(rt, settings, world, ready):
     with rt.context() as ctx:
         cases.accept(ctx, world.clerk, ready, APPLICANT_ID)
-        cases.upload_material(ctx, world.applicant, ready, "articles", "a.pdf", b"%PDF-1.7 x")
+        cases.upload_material(ctx, world.applicant, ready, "articles", "a.pdf", tiny_pdf())
     env = {"GOVBRIDGE_HOME": str(settings.home), "GOVBRIDGE_DATABASE_URL": settings.database_url,
            "COLUMNS": "200"}
     runner = CliRunner()
@@ -109,5 +109,5 @@ def test_case_commands(rt, settings, world, ready):
     out = settings.home / "articles.pdf"
     written = gb("case", "file", ready, "articles", "--out", str(out))
     assert written.exit_code == 0, written.output
-    assert out.read_bytes() == b"%PDF-1.7 x"
+    assert out.read_bytes() == tiny_pdf()
     assert gb("case", "file", ready, "application", "--out", str(out)).exit_code == 1

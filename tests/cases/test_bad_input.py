@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
-from case_helpers import APPLICANT_ID, FIXED, applicant, staff
+from case_helpers import APPLICANT_ID, FIXED, applicant, staff, tiny_pdf
 
 from govbridge.cases import usecases as cases
 from govbridge.cases.schemas import DecisionIn
@@ -53,7 +53,7 @@ def test_revoked_certificate_does_not_count(rt, world, provider, issue_licence, 
     # The applicant may supply a replacement for a rejected material.
     with rt.context() as ctx:
         detail = cases.upload_material(ctx, world.applicant, code, "shareholder_licence",
-                                       "licence.pdf", b"%PDF-1.7")
+                                       "licence.pdf", tiny_pdf())
     assert "shareholder_licence" not in detail.missing
 
 
@@ -71,7 +71,7 @@ def test_expired_certificate_does_not_count(rt, world, issue_licence, agree, sub
 def test_decision_by_the_wrong_department(rt, world, ready):
     with rt.context() as ctx:
         cases.accept(ctx, world.clerk, ready, APPLICANT_ID)
-        cases.upload_material(ctx, world.applicant, ready, "articles", "a.pdf", b"%PDF-1.7 x")
+        cases.upload_material(ctx, world.applicant, ready, "articles", "a.pdf", tiny_pdf())
     with rt.context() as ctx:
         task = cases.my_tasks(ctx, world.approver("amr"))[0]
     with rt.context() as ctx, pytest.raises(PermissionDenied):
@@ -99,7 +99,7 @@ def test_applicants_see_and_touch_only_their_own_cases(rt, world, ready):
     with rt.context() as ctx, pytest.raises(NotFound):
         cases.timeline(ctx, stranger, ready)
     with rt.context() as ctx, pytest.raises(NotFound):
-        cases.upload_material(ctx, stranger, ready, "articles", "a.pdf", b"%PDF-1.7 x")
+        cases.upload_material(ctx, stranger, ready, "articles", "a.pdf", tiny_pdf())
     with rt.context() as ctx:
         assert [c.code for c in cases.my_cases(ctx, stranger)] == []
         assert [c.code for c in cases.my_cases(ctx, world.applicant)] == [ready]
@@ -117,7 +117,7 @@ def test_only_missing_materials_are_uploaded(rt, world, ready):
         cases.upload_material(ctx, world.applicant, ready, "shareholder_licence", "a.pdf",
                               b"x")
     with rt.context() as ctx, pytest.raises(NotFound):
-        cases.upload_material(ctx, world.applicant, ready, "nonsense", "a.pdf", b"%PDF-1.7 x")
+        cases.upload_material(ctx, world.applicant, ready, "nonsense", "a.pdf", tiny_pdf())
     with rt.context() as ctx, pytest.raises(InvalidInput):
         cases.upload_material(ctx, world.applicant, ready, "articles", "a.pdf", b"")
 

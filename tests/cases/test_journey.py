@@ -7,7 +7,7 @@ import threading
 import time
 
 import pytest
-from case_helpers import APPLICANT_ID
+from case_helpers import APPLICANT_ID, tiny_pdf
 
 from govbridge.cases import usecases as cases
 from govbridge.cases.schemas import DecisionIn
@@ -36,7 +36,7 @@ def _decide(rt, world, key, code, decision="approve", opinion="", materials=()):
 
 def _upload(rt, world, code, key="articles"):
     with rt.context() as ctx:
-        return cases.upload_material(ctx, world.applicant, code, key, "章程.pdf", b"%PDF-1.7")
+        return cases.upload_material(ctx, world.applicant, code, key, "章程.pdf", tiny_pdf())
 
 
 def test_the_whole_journey(rt, world, ready):
@@ -113,7 +113,7 @@ def test_refusal_ends_the_case(rt, world, ready):
     assert detail.state == "refused" and detail.reason == "经营范围属于禁止类"
     assert _tasks(rt, world, "amr") == [] and _tasks(rt, world, "tax") == []
     with rt.context() as ctx, pytest.raises(Conflict):
-        cases.upload_material(ctx, world.applicant, code, "premises_title", "a.pdf", b"%PDF-1.7 x")
+        cases.upload_material(ctx, world.applicant, code, "premises_title", "a.pdf", tiny_pdf())
 
 
 def test_not_accepted_with_a_reason(rt, world, ready):

@@ -7,7 +7,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
-from case_helpers import APPLICANT_ID, FIXED, staff
+from case_helpers import APPLICANT_ID, FIXED, staff, tiny_pdf, tiny_png
 
 from govbridge.agreements import usecases as agreements
 from govbridge.agreements.schemas import AgreementRequestIn
@@ -47,7 +47,7 @@ def _into_review(rt, world, issue_licence, agree) -> str:
     code = _submit(rt, world)
     with rt.context() as ctx:
         cases.accept(ctx, world.clerk, code, APPLICANT_ID)
-        cases.upload_material(ctx, world.applicant, code, "articles", "章程.pdf", b"%PDF-1.7 a")
+        cases.upload_material(ctx, world.applicant, code, "articles", "章程.pdf", tiny_pdf())
     return code
 
 
@@ -141,7 +141,7 @@ def test_return_for_correction_stops_the_clock(rt, world, issue_licence, agree):
         assert code not in report.reminded + report.escalated  # suspended: no escalation
         assert code not in {c.code for c in cases.overdue_cases(ctx, world.bureau)}
         detail = cases.upload_material(ctx, world.applicant, code, "articles", "章程2.pdf",
-                                       b"%PDF-1.7 b")
+                                       tiny_pdf())
     assert detail.state == "in_progress" and detail.suspended_at is None
     assert detail.promised_due is not None and due_before is not None
     assert (detail.promised_due - due_before).days == 7  # five working days = one week
@@ -170,7 +170,7 @@ def test_uploaded_file_is_kept_and_readable_by_the_case_staff_only(rt, world, is
     issue_licence()
     agree()
     code = submit()
-    png = b"\x89PNG\r\n\x1a\n" + bytes(range(256))
+    png = tiny_png()
     with rt.context() as ctx:
         cases.accept(ctx, world.clerk, code, APPLICANT_ID)
         detail = cases.upload_material(ctx, world.applicant, code, "articles", "章程.png", png)

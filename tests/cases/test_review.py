@@ -4,7 +4,7 @@ masked per its own department's agreement and ledgered in the applicant's access
 from __future__ import annotations
 
 import pytest
-from case_helpers import APPLICANT_ID, staff
+from case_helpers import APPLICANT_ID, staff, tiny_pdf
 
 from govbridge.cases import review
 from govbridge.cases import usecases as cases
@@ -18,7 +18,7 @@ from govbridge.exchange.transparency import my_accesses
 def in_progress(rt, world, ready) -> str:
     with rt.context() as ctx:
         cases.accept(ctx, world.clerk, ready, APPLICANT_ID)
-        cases.upload_material(ctx, world.applicant, ready, "articles", "章程.pdf", b"%PDF-1.7")
+        cases.upload_material(ctx, world.applicant, ready, "articles", "章程.pdf", tiny_pdf())
     return ready
 
 

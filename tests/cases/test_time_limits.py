@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from case_helpers import APPLICANT_ID, FIXED
+from case_helpers import APPLICANT_ID, FIXED, tiny_pdf
 from SpiffWorkflow.bpmn.specs.event_definitions import timer as spiff_timer
 
 from bpmn_helpers import with_timer
@@ -17,7 +17,7 @@ from govbridge.services import usecases as services
 def test_reminder_then_escalation_once_each(rt, world, ready):
     with rt.context() as ctx:
         detail = cases.accept(ctx, world.clerk, ready, APPLICANT_ID)
-        cases.upload_material(ctx, world.applicant, ready, "articles", "a.pdf", b"%PDF-1.7 x")
+        cases.upload_material(ctx, world.applicant, ready, "articles", "a.pdf", tiny_pdf())
     due = detail.promised_due
     assert due == FIXED.date() + timedelta(days=3)  # three working days from a Monday
     remind_at = rules.reminder_point(FIXED, due)
@@ -63,9 +63,9 @@ def test_tick_fires_bpmn_timers(rt, world, admin, submit, monkeypatch):
     code = submit()
     with rt.context() as ctx:
         cases.accept(ctx, world.clerk, code, APPLICANT_ID)
-        cases.upload_material(ctx, world.applicant, code, "articles", "a.pdf", b"%PDF-1.7 x")
+        cases.upload_material(ctx, world.applicant, code, "articles", "a.pdf", tiny_pdf())
         cases.upload_material(ctx, world.applicant, code, "shareholder_licence", "l.pdf",
-                              b"%PDF-1.7 x")
+                              tiny_pdf())
     with rt.context() as ctx:
         assert cases.tick(ctx).timers_fired == 0
 
@@ -89,7 +89,7 @@ def test_the_servers_scheduler_escalates_overdue_cases(rt, world, ready, caplog)
 
     with rt.context() as ctx:
         detail = cases.accept(ctx, world.clerk, ready, APPLICANT_ID)
-        cases.upload_material(ctx, world.applicant, ready, "articles", "a.pdf", b"%PDF-1.7 x")
+        cases.upload_material(ctx, world.applicant, ready, "articles", "a.pdf", tiny_pdf())
     assert detail.promised_due is not None
     rt.clock = lambda: rules.due_end(detail.promised_due) + timedelta(hours=1)
     scheduler = CaseScheduler(rt, 0).start()  # interval 0: no thread, rounds by hand only

@@ -20,7 +20,7 @@ from contextlib import ExitStack
 
 import pyotp
 import pytest
-from case_helpers import APPLICANT_ID
+from case_helpers import APPLICANT_ID, tiny_pdf
 from cases.conftest import (  # noqa: F401 - fixtures of the case tests, reused
     World,
     agree,
@@ -40,7 +40,7 @@ from govbridge.web.case_pages import masked
 from support import PASSWORD
 
 CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
-PDF = b"%PDF-1.7\n% articles of association\n"
+PDF = tiny_pdf()
 
 
 def csrf(html: str) -> str:

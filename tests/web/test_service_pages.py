@@ -14,7 +14,7 @@ from datetime import timedelta
 from decimal import Decimal
 
 import pytest
-from case_helpers import APPLICANT_ID, FIXED
+from case_helpers import APPLICANT_ID, FIXED, tiny_pdf
 from cases.conftest import (  # noqa: F401 - fixtures of the case tests, reused
     agree,
     fixed_clock,
@@ -157,7 +157,7 @@ def test_figures_per_item(rt, world, ready, sign_in):
     with rt.context() as ctx:
         cases.accept(ctx, world.clerk, ready, APPLICANT_ID)
         cases.upload_material(ctx, world.applicant, ready, "articles", "章程.pdf",
-                              b"%PDF-1.7 x")
+                              tiny_pdf())
     rt.clock = lambda: FIXED + timedelta(days=14)  # the case is now past its promised day
     bureau = sign_in("bureau")
     page = bureau.get("/services/figures")

@@ -12,7 +12,7 @@ the sealed certificate PDF, which verifies."""
 from __future__ import annotations
 
 import pytest
-from case_helpers import APPLICANT_ID
+from case_helpers import APPLICANT_ID, tiny_pdf
 from cases.conftest import (  # noqa: F401 - fixtures of the case tests, reused
     agree,
     fixed_clock,
@@ -103,7 +103,7 @@ def test_enterprise_establishment_from_application_to_certificate(
     page.click(f"[data-testid=my-cases] tr[data-code='{code}'] a")
     page.wait_for_url(f"**/my/cases/{code}")
     articles = tmp_path / "章程.pdf"
-    articles.write_bytes(b"%PDF-1.7\n% articles of association\n%%EOF\n")
+    articles.write_bytes(tiny_pdf())
     page.set_input_files("#file-articles", str(articles))
     page.click("#material-articles [data-testid=upload-submit]")
     page.wait_for_url(f"**/my/cases/{code}?notice=uploaded*")

@@ -90,12 +90,26 @@ def _upload(request: Request, code: str, key: str, filename: str, data: bytes) -
         return usecases.upload_material(ctx, actor, code, key, filename, data)
 
 
-@router.post("/{code}/materials/{key}", response_model=CaseDetail,
+# The path ends in /upload, so the body-size middleware (api/limits.py) lets a material of
+# up to `usecases.MAX_UPLOAD` (10 MB, as on the web page) through; the use case then
+# refuses anything larger. The older path without /upload stays for existing callers,
+# under the app-wide body limit.
+@router.post("/{code}/materials/{key}/upload", response_model=CaseDetail,
              summary="Upload a missing material (applicant)",
-             description="Send the file as the multipart field `file`.")
+             description="Send the file as the multipart field `file`: a whole PDF, OFD, "
+                         "JPEG or PNG file of at most 10 MB. Only its base name is kept.")
 async def upload(code: str, key: str, request: Request, file: UploadFile) -> CaseDetail:
     data = await file.read(usecases.MAX_UPLOAD + 1)
     return await run_in_threadpool(_upload, request, code, key, file.filename or key, data)
+
+
+@router.post("/{code}/materials/{key}", response_model=CaseDetail, deprecated=True,
+             summary="Upload a missing material (applicant; use …/upload)",
+             description="As `POST /cases/{code}/materials/{key}/upload`, but under the "
+                         "app-wide request body limit.")
+async def upload_old_path(code: str, key: str, request: Request,
+                          file: UploadFile) -> CaseDetail:
+    return await upload(code, key, request, file)
 
 
 @router.post("/{code}/claim", response_model=CaseDetail,
