@@ -178,14 +178,28 @@ def prepare(rt: Runtime, cases: int, bar: Progress) -> World:
             purpose_kind="service_item", purpose_code=item, purpose_text=spec.name,
             valid_until=date.today() + timedelta(days=60),
             rate_per_minute=100_000, daily_volume=100_000_000))  # limits at their maxima
+    # Licences of the shareholders, issued as the rules want: each company registered, each
+    # licence requested by one officer of the other city's registry and approved by another.
+    from govbridge.certificates.requests import approve_request
+    from govbridge.registry.models import Company
+
+    second = Actor.for_user(user_id=9004, username="bench.approver.registry",
+                            roles=frozenset({Role.APPROVER}), organization_id=orgs["registry"],
+                            subject_id=None)
     bar.start("licences (setup)", cases)
     until = datetime.now(UTC) + timedelta(days=3650)
     for n in range(cases):
+        name = f"基准测试股东{n}有限公司"
         with rt.context() as ctx:
-            issue_certificate(ctx, registry, CertificateIn(
-                type_name="营业执照", certificate_type=types["registry"],
-                holder_id=applicant_code(n), holder_name=f"基准测试股东{n}有限公司",
-                valid_until=until, data=_licence_data(n, "2020-05-17")))
+            ctx.db.add(Company(credit_code=applicant_code(n), name=name,
+                               enterprise_type="1130", legal_representative_id=person_id(n),
+                               legal_representative_name=f"张{n}", registered_capital_wan=100,
+                               established=date(2020, 5, 17), division_code="320600",
+                               address="南通市崇川区工农路1号"))
+            asked = issue_certificate(ctx, registry, CertificateIn(
+                certificate_type=types["registry"], holder_id=applicant_code(n),
+                holder_name=name, valid_until=until, data=_licence_data(n, "2020-05-17")))
+            approve_request(ctx, second, asked.id)
         bar.advance(1)
     return World(item, orgs)
 

@@ -43,3 +43,29 @@ class Certificate(Base):
     # even when the holder is another party, e.g. the company a 企业开办 case creates).
     case_code: Mapped[str | None] = mapped_column(String(40), index=True)
     applicant_id: Mapped[str | None] = mapped_column(String(18), index=True)
+
+
+class IssuanceRequest(Base):
+    """A certificate asked for without a case: pending until another officer of the
+    issuing department approves it (then it is sealed, ledgered and `certificate_id` set)
+    or refuses it with a reason. The request keeps the checked input, not a certificate."""
+
+    __tablename__ = "certificate_issuance_requests"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    issuer_org_id: Mapped[int] = mapped_column(ForeignKey("organizations.id"), index=True)
+    certificate_type: Mapped[str] = mapped_column(String(32))
+    type_name: Mapped[str] = mapped_column(String(100))
+    holder_kind: Mapped[str] = mapped_column(String(16))
+    holder_id: Mapped[str] = mapped_column(String(18), index=True)
+    holder_name: Mapped[str] = mapped_column(String(200))
+    # The rest of the input (number, validity, data, type code) as given, in JSON.
+    details: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    state: Mapped[str] = mapped_column(String(16), index=True)  # pending | approved | refused
+    requested_by: Mapped[str] = mapped_column(String(120))
+    requested_by_user: Mapped[int | None] = mapped_column(Integer)
+    requested_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    decided_by: Mapped[str | None] = mapped_column(String(120))
+    decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    reason: Mapped[str | None] = mapped_column(String(500))
+    certificate_id: Mapped[int | None] = mapped_column(ForeignKey("certificates.id"))

@@ -1,27 +1,44 @@
 """Use cases: issue, revoke, list, read and verify electronic certificates (电子证照).
 
-Issuance (`issue_certificate`) by a data officer or approver of the issuing organization:
-1. validate the holder (citizen ID or credit code) and, when a `certificate_type` resource
-   code is given, that it is a published certificate-type dataset of the issuing org;
-2. number it: identifier = type code + issuer credit code + year + sequence + check
-   character (`identifier.py`); the sequence counts the issuer's certificates of the year
-   (the organization row is locked while numbering);
-3. seal it twice: the VC 2.0 JSON as a compact JWS with the issuer's seal (typ "vc+jwt"),
-   and a PDF with a PAdES signature by the issuer's P-256 PDF seal;
-4. ledger it ("certificate.issued", subjects = [holder]) and, for a certificate type,
-   ingest its data as a row of that dataset, so the exchange serves it at once.
+Issuance by hand (`issue_certificate`) by an officer with the right to issue for the
+issuing organization, checked by the rules of `rules.py` (all problems at once):
+1. the type is one of the issuer's published certificate-type datasets (by resource code
+   or exact name), and its name is the certificate's; the holder is a valid citizen ID or
+   credit code of the kind the type's subject key is for, registered (persons,
+   companies) under the name given;
+2. a ground: a case (`case`: accepted or in progress, of a service item whose outcome or
+   materials include the type, whose applicant or created enterprise is the holder) -
+   then it is issued at once - or, without a case, a pending request that another
+   officer of the issuing department approves (`requests.py`, four eyes);
+3. `seal_and_record`: numbered (identifier = type code + issuer credit code + year +
+   sequence + check character, `identifier.py`; the organization row is locked while
+   numbering), sealed twice (the VC 2.0 JSON as a compact JWS with the issuer's seal,
+   typ "vc+jwt", and a PDF with a PAdES signature by the issuer's P-256 PDF seal),
+   ledgered ("certificate.issued", subjects = [holder], with its case or approval) and
+   ingested as a row of its certificate-type dataset, so the exchange serves it at once.
+A case's process issues its outcome through `issue_for_case_process` (same rules).
+
+Reading: a certificate the caller may not read answers exactly like one that does not
+exist (NotFound), so its existence is not confirmed.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 
 from sqlalchemy import func, or_, select
 
-from govbridge.certificates import pdf
+from govbridge.catalog.models import Dataset
+from govbridge.certificates import pdf, rules
 from govbridge.certificates.identifier import make_identifier, type_code_for
 from govbridge.certificates.models import Certificate
-from govbridge.certificates.schemas import CertificateIn, CertificateOut, Verdict
+from govbridge.certificates.schemas import (
+    CertificateIn,
+    CertificateOut,
+    IssuanceRequestOut,
+    Verdict,
+)
 from govbridge.certificates.vc import (
     VC_TYP,
     build_vc,
@@ -39,6 +56,7 @@ from govbridge.identity.actor import Actor
 from govbridge.identity.models import Organization
 from govbridge.identity.organizations import referenced_organization
 from govbridge.ledger import log
+from govbridge.registry.models import Company, Person
 from govbridge.runtime import Ctx
 from govbridge.seals.jws import seal_json
 from govbridge.seals.models import SealKey
@@ -62,7 +80,7 @@ def _out(ctx: Ctx, row: Certificate) -> CertificateOut:
         data=row.data, status=row.status,  # type: ignore[arg-type]
         revoked_at=row.revoked_at, revoked_by=row.revoked_by, revoke_reason=row.revoke_reason,
         created_by=row.created_by, created_at=row.created_at, ledger_leaf=row.ledger_leaf,
-        verify_url=verify_url(ctx.settings.public_url, row.identifier),
+        case_code=row.case_code, verify_url=verify_url(ctx.settings.public_url, row.identifier),
     )
 
 
@@ -79,21 +97,131 @@ def _holder_kind(holder_id: str) -> str:
     return kind
 
 
-def _certificate_dataset(ctx: Ctx, code: str, org: Organization):  # type: ignore[no-untyped-def]
-    from govbridge.catalog.models import Dataset
+def issuer_of(ctx: Ctx, actor: Actor, issuer_org: str | None) -> Organization:
+    """The issuing organization: the one named, else the actor's own."""
+    if issuer_org:
+        return referenced_organization(ctx, issuer_org, "issuer_org")
+    if actor.organization_id is not None:
+        org = ctx.db.get(Organization, actor.organization_id)
+        if org is None:
+            raise NotFound("organization", actor.organization_id)
+        return org
+    raise InvalidInput.one("issuer_org", "name the issuing organization", None, "required")
 
-    ds = ctx.db.scalar(select(Dataset).where(Dataset.resource_code == code))
+
+def certificate_type_of(ctx: Ctx, ref: str, org: Organization) -> Dataset:
+    """One of `org`'s published certificate types, by resource code or exact name."""
+    ds = ctx.db.scalar(select(Dataset).where(Dataset.resource_code == ref))
+    if ds is None:
+        ds = ctx.db.scalar(select(Dataset).where(
+            Dataset.provider_id == org.id, Dataset.name == ref,
+            Dataset.certificate_type.is_(True), Dataset.published_version.is_not(None))
+            .order_by(Dataset.id).limit(1))
     if ds is None or not ds.certificate_type:
-        raise InvalidInput.one("certificate_type", "no certificate-type dataset has this code",
-                               code, "unknown")
+        raise InvalidInput.one("certificate_type", "no certificate type has this code or name",
+                               ref, "unknown")
     if ds.provider_id != org.id:
         raise InvalidInput.one("certificate_type",
-                               "the dataset is published by another organization", code,
+                               "the certificate type is published by another organization", ref,
                                "wrong_organization")
     if ds.published_version is None:
-        raise InvalidInput.one("certificate_type", "the dataset is not published", code,
+        raise InvalidInput.one("certificate_type", "the certificate type is not published", ref,
                                "not_published")
     return ds
+
+
+def registered_name(ctx: Ctx, kind: str, holder_id: str) -> str | None:
+    """The holder's name in the registry (persons, companies); None when not registered."""
+    row = ctx.db.get(Person if kind == "person" else Company, holder_id)
+    return row.name if row is not None else None
+
+
+def case_facts(ctx: Ctx, code: str) -> rules.CaseFacts:
+    """What the case rule needs of the case `code`, its item and what it created."""
+    from govbridge.cases.models import Case
+    from govbridge.services.models import ServiceItem
+
+    case = ctx.db.scalar(select(Case).where(Case.code == code))
+    if case is None:
+        raise InvalidInput.one("case", "no case has this code", code, "unknown")
+    item = ctx.db.scalar(select(ServiceItem).where(ServiceItem.code == case.item_code))
+    outcome = (item.outcome or {}) if item else {}
+    codes = rules.item_types(outcome.get("certificate_type"),
+                             (m.get("resource_code") for m in (item.materials or [])) if item
+                             else ())
+    created = {holder: name for holder, name in ctx.db.execute(
+        select(Certificate.holder_id, Certificate.holder_name).where(
+            Certificate.case_code == code, Certificate.holder_id != case.applicant_id))}
+    return rules.CaseFacts(code=case.code, state=case.state, applicant_id=case.applicant_id,
+                           item_types=codes, created=created)
+
+
+@dataclass(frozen=True)
+class Checked:
+    """An issuance input that passed every rule, with what the rules looked up."""
+
+    org: Organization
+    dataset: Dataset
+    type_name: str
+    kind: str
+    case: rules.CaseFacts | None
+
+
+def check_issuance(ctx: Ctx, org: Organization, data: CertificateIn, *,
+                   case: rules.CaseFacts | None = None, by_process: bool = False,
+                   type_name: str | None = None) -> Checked:
+    """Every rule of `rules.py` on this input; all problems at once. `type_name` (the
+    process's configured name) replaces the rule that the name is the type's own."""
+    kind = _holder_kind(data.holder_id)
+    dataset = certificate_type_of(ctx, data.certificate_type, org)
+    problems = [p for p in (
+        None if type_name else rules.type_name_problem(dataset.name, data.type_name),
+        rules.kind_problem(rules.holder_kind_of_type(dataset.subject_type), kind, dataset.name),
+    ) if p is not None]
+    if case is None or data.holder_id not in case.created:
+        problem = rules.registry_problem(registered_name(ctx, kind, data.holder_id),
+                                         data.holder_name, kind)
+        if problem is not None:
+            problems.append(problem)
+    if case is not None:
+        problems += rules.case_problems(case, dataset.resource_code, data.holder_id,
+                                        data.holder_name, by_process=by_process)
+    if problems:
+        raise InvalidInput(problems)
+    return Checked(org=org, dataset=dataset, type_name=type_name or dataset.name, kind=kind,
+                   case=case)
+
+
+def issue_certificate(ctx: Ctx, actor: Actor,
+                      data: CertificateIn) -> CertificateOut | IssuanceRequestOut:
+    """Issue a certificate by hand: on its case at once (see the module's steps), or,
+    without a case, as a pending request for another officer's approval (`requests.py`)."""
+    org = issuer_of(ctx, actor, data.issuer_org)
+    require(actor, Permission.CERT_ISSUE, organization_id=org.id)
+    if data.case is None:
+        from govbridge.certificates.requests import record_request
+
+        return record_request(ctx, actor, check_issuance(ctx, org, data), data)
+    checked = check_issuance(ctx, org, data, case=case_facts(ctx, data.case))
+    return seal_and_record(ctx, checked, data, by=actor.label)
+
+
+def issue_for_case_process(ctx: Ctx, actor: Actor, data: CertificateIn, *, type_name: str,
+                           applicant_id: str, new_enterprise: bool) -> CertificateOut:
+    """The case's process issues its outcome (`cases/issuance.py`): the same rules, on
+    its case, which may be completing with this very step; a `new_enterprise` holder is
+    the enterprise the case creates (not registered yet, and never an existing company)."""
+    assert data.case is not None
+    org = issuer_of(ctx, actor, data.issuer_org)
+    require(actor, Permission.CERT_ISSUE, organization_id=org.id)
+    case = case_facts(ctx, data.case)
+    if new_enterprise:
+        if registered_name(ctx, "enterprise", data.holder_id) is not None:
+            raise InvalidInput.one("holder_id", "a new enterprise cannot take a registered "
+                                   "company's credit code", data.holder_id, "registered")
+        case = replace(case, created={**case.created, data.holder_id: data.holder_name})
+    checked = check_issuance(ctx, org, data, case=case, by_process=True, type_name=type_name)
+    return seal_and_record(ctx, checked, data, by=actor.label, applicant_id=applicant_id)
 
 
 def _next_sequence(ctx: Ctx, org: Organization, year: int) -> int:
@@ -108,41 +236,34 @@ def _next_sequence(ctx: Ctx, org: Organization, year: int) -> int:
     return int(count or 0) + 1
 
 
-def issue_certificate(ctx: Ctx, actor: Actor, data: CertificateIn, *,
-                      case_code: str | None = None,
-                      applicant_id: str | None = None) -> CertificateOut:
-    """Issue a certificate (see the module's steps); a case's process passes its case and
-    applicant, who may then read the certificate whoever holds it."""
-    if data.issuer_org:
-        org = referenced_organization(ctx, data.issuer_org, "issuer_org")
-    elif actor.organization_id is not None:
-        org = ctx.db.get(Organization, actor.organization_id)
-        if org is None:
-            raise NotFound("organization", actor.organization_id)
-    else:
-        raise InvalidInput.one("issuer_org", "name the issuing organization", None, "required")
-    require(actor, Permission.CERT_ISSUE, organization_id=org.id)
-    kind = _holder_kind(data.holder_id)
+def seal_and_record(ctx: Ctx, checked: Checked, data: CertificateIn, *, by: str,
+                    applicant_id: str | None = None,
+                    approval: int | None = None) -> CertificateOut:
+    """Number, seal (VC and PDF), store, ledger and share a checked certificate. Only the
+    use cases call it, after `check_issuance` and on a ground: a case or an approval."""
+    org, type_name = checked.org, checked.type_name
+    case_code = checked.case.code if checked.case else None
+    if checked.case is not None and applicant_id is None:
+        applicant_id = checked.case.applicant_id
     now = ctx.now().astimezone(UTC).replace(microsecond=0)
     valid_from = _utc(data.valid_from) if data.valid_from else now
     valid_until = _utc(data.valid_until) if data.valid_until else None
     if valid_until is not None and valid_until <= valid_from:
         raise InvalidInput.one("valid_until", "must be after valid_from", iso(valid_until),
                                "range")
-    dataset = (_certificate_dataset(ctx, data.certificate_type, org)
-               if data.certificate_type else None)
+    resource_code = checked.dataset.resource_code
     year = now.year
-    identifier = make_identifier(data.type_code or type_code_for(data.type_name), org.code,
+    identifier = make_identifier(data.type_code or type_code_for(type_name), org.code,
                                  year, _next_sequence(ctx, org, year))
     number = data.number or identifier
-    vc = build_vc(identifier=identifier, type_name=data.type_name,
-                  certificate_type=data.certificate_type, issuer_code=org.code,
+    vc = build_vc(identifier=identifier, type_name=type_name,
+                  certificate_type=resource_code, issuer_code=org.code,
                   issuer_name=org.name, holder_id=data.holder_id,
                   holder_name=data.holder_name, number=number, valid_from=valid_from,
                   valid_until=valid_until, data=data.data, base_url=ctx.settings.public_url)
     token = seal_json(signer_for(ctx, org.id), vc, typ=VC_TYP)
     sheet = pdf.Sheet(
-        identifier=identifier, type_name=data.type_name, holder_name=data.holder_name,
+        identifier=identifier, type_name=type_name, holder_name=data.holder_name,
         holder_id=data.holder_id, issuer_name=org.name, number=number,
         valid_from=valid_from.date().isoformat(),
         valid_until=valid_until.date().isoformat() if valid_until else "长期 (no expiry)",
@@ -151,28 +272,28 @@ def issue_certificate(ctx: Ctx, actor: Actor, data: CertificateIn, *,
     seal = pdf_signer_for(ctx, org.id)
     signed_pdf = pdf.sign(pdf.render(sheet), seal, kid_label=seal.kid)
     row = Certificate(
-        identifier=identifier, certificate_type=data.certificate_type,
-        type_name=data.type_name, holder_kind=kind, holder_id=data.holder_id,
+        identifier=identifier, certificate_type=resource_code,
+        type_name=type_name, holder_kind=checked.kind, holder_id=data.holder_id,
         holder_name=data.holder_name, issuer_org_id=org.id, number=number,
         valid_from=valid_from, valid_until=valid_until, data=data.data, vc_jws=token,
-        pdf=signed_pdf, status="valid", created_by=actor.label, created_at=ctx.now(),
+        pdf=signed_pdf, status="valid", created_by=by, created_at=ctx.now(),
         case_code=case_code, applicant_id=applicant_id,
     )
     ctx.db.add(row)
     ctx.db.flush()
     receipt = log.append(ctx, "certificate.issued", {
-        "identifier": identifier, "type": data.type_name,
-        "certificate_type": data.certificate_type, "issuer": org.code,
+        "identifier": identifier, "type": type_name,
+        "certificate_type": resource_code, "issuer": org.code,
         "valid_from": iso(valid_from), "valid_until": iso(valid_until) if valid_until else None,
+        "case": case_code, "approval": approval,
     }, subjects=[data.holder_id])
     row.ledger_leaf = receipt.leaf_index
-    if dataset is not None:
-        _share(ctx, org, dataset, data)
+    _share(ctx, org, checked.dataset, data)
     ctx.emit("certificates.issued", {"identifier": identifier, "issuer": org.code})
     return _out(ctx, row)
 
 
-def _share(ctx: Ctx, org: Organization, dataset, data: CertificateIn) -> None:  # type: ignore[no-untyped-def]
+def _share(ctx: Ctx, org: Organization, dataset: Dataset, data: CertificateIn) -> None:
     """The certificate's data as a row of its certificate-type dataset (the next service
     reads it through the exchange); a row the dataset rejects refuses the issuance."""
     from govbridge.ingest.pipeline import ingest_rows
@@ -193,16 +314,18 @@ def _share(ctx: Ctx, org: Organization, dataset, data: CertificateIn) -> None:  
             None, "dataset_rejected"))
 
 
-def _row(ctx: Ctx, certificate_id: int) -> Certificate:
+def _readable_row(ctx: Ctx, actor: Actor, certificate_id: int) -> Certificate:
+    """The certificate, if the actor may read it; otherwise the very answer a missing one
+    gets, so a caller cannot learn which certificates exist."""
     row = ctx.db.get(Certificate, certificate_id)
-    if row is None:
+    if row is None or not _may_read(actor, row):
         raise NotFound("certificate", certificate_id)
     return row
 
 
 def revoke_certificate(ctx: Ctx, actor: Actor, certificate_id: int,
                        reason: str) -> CertificateOut:
-    row = _row(ctx, certificate_id)
+    row = _readable_row(ctx, actor, certificate_id)
     require(actor, Permission.CERT_REVOKE, organization_id=row.issuer_org_id)
     if row.status == "revoked":
         raise Conflict(f"certificate {row.identifier} is already revoked", "id", certificate_id)
@@ -254,25 +377,19 @@ def list_certificates(ctx: Ctx, actor: Actor, *, holder_id: str | None = None,
 
 
 def get_certificate(ctx: Ctx, actor: Actor, certificate_id: int) -> CertificateOut:
-    row = _row(ctx, certificate_id)
-    if not _may_read(actor, row):
-        raise PermissionDenied(Permission.CERT_ISSUE.value)
+    row = _readable_row(ctx, actor, certificate_id)
     return _out(ctx, row)
 
 
 def certificate_pdf(ctx: Ctx, actor: Actor, certificate_id: int) -> tuple[str, bytes]:
     """(identifier, sealed PDF bytes)."""
-    row = _row(ctx, certificate_id)
-    if not _may_read(actor, row):
-        raise PermissionDenied(Permission.CERT_ISSUE.value)
+    row = _readable_row(ctx, actor, certificate_id)
     return row.identifier, row.pdf
 
 
 def certificate_vc(ctx: Ctx, actor: Actor, certificate_id: int) -> tuple[str, str]:
     """(identifier, sealed VC compact JWS)."""
-    row = _row(ctx, certificate_id)
-    if not _may_read(actor, row):
-        raise PermissionDenied(Permission.CERT_ISSUE.value)
+    row = _readable_row(ctx, actor, certificate_id)
     return row.identifier, row.vc_jws
 
 

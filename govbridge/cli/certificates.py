@@ -1,5 +1,7 @@
-"""`govbridge cert ...`: electronic certificates (电子证照): issue, list, export, revoke,
-and verify a PDF or sealed JSON offline."""
+"""`govbridge cert ...`: electronic certificates (电子证照): issue (on a case, or as a
+request another officer approves: `requests`, `approve`, `refuse`), list, export, revoke,
+and verify a PDF or sealed JSON offline. The local operator acts under the OS user name,
+so a request made by one OS user is decided by another."""
 
 from __future__ import annotations
 
@@ -9,40 +11,88 @@ from pathlib import Path
 
 import typer
 
-from govbridge.certificates import usecases
-from govbridge.certificates.schemas import CertificateIn
+from govbridge.certificates import requests, usecases
+from govbridge.certificates.schemas import CertificateIn, IssuanceRequestOut
 from govbridge.certificates.verify import verify_bytes
 from govbridge.cli.common import JsonOpt, emit, fail, out, use_case
 
 cert_app = typer.Typer(help="Electronic certificates (电子证照).", no_args_is_help=True)
 
 COLUMNS = ["id", "identifier", "type_name", "issuer_code", "status", "valid_until"]
+REQUEST_COLUMNS = ["id", "state", "type_name", "holder_id", "holder_name", "issuer_code",
+                   "requested_by", "decided_by", "certificate_id"]
 
 
 @cert_app.command("issue")
 def cert_issue(
     issuer: str = typer.Option(..., "--issuer", help="Issuing organization's code"),
-    type_name: str = typer.Option(..., "--type", help="Certificate type name, e.g. 营业执照"),
+    cert_type: str = typer.Option(
+        ..., "--type", help="One of the issuer's published certificate types: its resource "
+                            "code or exact name, e.g. 营业执照"),
     holder_id: str = typer.Option(..., "--holder", help="Citizen ID or credit code"),
-    holder_name: str = typer.Option(..., "--holder-name"),
-    dataset: str | None = typer.Option(None, "--dataset",
-                                       help="Resource code of the certificate-type dataset"),
+    holder_name: str = typer.Option(..., "--holder-name", help="As registered"),
+    case: str | None = typer.Option(
+        None, "--case", help="Code of the case it is issued on (accepted or in progress; "
+                             "the holder is its applicant or created enterprise). Without "
+                             "a case a request is made that another officer approves"),
     number: str | None = typer.Option(None, "--number"),
     valid_until: datetime | None = typer.Option(None, "--valid-until"),
     data: str = typer.Option("{}", "--data", help="The certificate's data as a JSON object"),
     as_json: bool = JsonOpt,
 ) -> None:
-    """Issue a certificate (sealed JSON and PDF), ledgered and shared."""
+    """Issue a certificate on a case (sealed JSON and PDF, ledgered, shared), or request it."""
     try:
         fields = json.loads(data)
     except ValueError as exc:
         raise fail(f"--data is not JSON: {exc}") from None
+    if not isinstance(fields, dict):
+        raise fail("--data must be a JSON object")
     with use_case() as (ctx, actor):
         made = usecases.issue_certificate(ctx, actor, CertificateIn(
-            issuer_org=issuer, type_name=type_name, holder_id=holder_id,
-            holder_name=holder_name, certificate_type=dataset, number=number,
-            valid_until=valid_until, data=fields))
+            issuer_org=issuer, certificate_type=cert_type, holder_id=holder_id,
+            holder_name=holder_name, case=case, number=number, valid_until=valid_until,
+            data=fields))
+    if isinstance(made, IssuanceRequestOut):
+        emit(made, as_json, REQUEST_COLUMNS)
+        if not as_json:
+            out.print(f"request {made.id} is pending: another officer of {made.issuer_name} "
+                      f"approves it with `govbridge cert approve {made.id}`", highlight=False,
+                      soft_wrap=True)
+        return
     emit(made, as_json, COLUMNS)
+
+
+@cert_app.command("requests")
+def cert_requests(
+    state: str = typer.Option("pending", "--state", help="pending, approved, refused or all"),
+    as_json: bool = JsonOpt,
+) -> None:
+    """List issuance requests (each with its `id`)."""
+    if state not in ("pending", "approved", "refused", "all"):
+        raise fail("--state is one of pending, approved, refused, all")
+    with use_case() as (ctx, actor):
+        rows = requests.list_requests(ctx, actor,
+                                      state=None if state == "all" else state)  # type: ignore[arg-type]
+    emit(rows, as_json, REQUEST_COLUMNS, title="Issuance requests")
+
+
+@cert_app.command("approve")
+def cert_approve(request_id: int = typer.Argument(..., help="Request id (from `cert requests`)"),
+                 as_json: bool = JsonOpt) -> None:
+    """Approve another officer's request: the certificate is issued."""
+    with use_case() as (ctx, actor):
+        made = requests.approve_request(ctx, actor, request_id)
+    emit(made, as_json, COLUMNS)
+
+
+@cert_app.command("refuse")
+def cert_refuse(request_id: int = typer.Argument(...),
+                reason: str = typer.Option(..., "--reason"),
+                as_json: bool = JsonOpt) -> None:
+    """Refuse another officer's request, with a reason; nothing is issued."""
+    with use_case() as (ctx, actor):
+        done = requests.refuse_request(ctx, actor, request_id, reason)
+    emit(done, as_json, REQUEST_COLUMNS)
 
 
 @cert_app.command("list")

@@ -12,6 +12,7 @@ from typing import Any
 
 import pytest
 from case_helpers import FIXED, applicant, staff
+from certificate_helpers import issue_approved
 
 from govbridge.agreements import usecases as agreements
 from govbridge.agreements.schemas import AgreementRequestIn
@@ -19,8 +20,6 @@ from govbridge.cases import usecases as cases
 from govbridge.cases.schemas import CaseSubmitIn
 from govbridge.catalog import usecases as catalog
 from govbridge.catalog.schemas import DatasetIn
-from govbridge.certificates import usecases as certificates
-from govbridge.certificates.schemas import CertificateIn
 from govbridge.core.permissions import Role
 from govbridge.demo.departments import DEPARTMENTS
 from govbridge.demo.services import process_xml
@@ -115,14 +114,15 @@ def licence_out(rt, world, entry, admin) -> str:
 
 @pytest.fixture
 def issue_licence(rt, provider, world) -> Callable[..., Any]:
+    """The shareholder's licence: the company registered, the licence requested by the
+    provider's officer and approved by a second officer (no case: four eyes)."""
     def make(n: int = 1, valid_for: timedelta = timedelta(days=3650)) -> Any:
-        with rt.context() as ctx:
-            return certificates.issue_certificate(ctx, provider["officer"], CertificateIn(
-                type_name="营业执照", certificate_type=world.licence_type,
-                holder_id=company_code(n), holder_name=f"苏州测试{n}有限公司",
-                valid_until=FIXED + valid_for,
-                data={"legal_rep": "张三", "legal_rep_id": person_id(n),
-                      "established": "2020-05-17"}))
+        return issue_approved(rt, provider["officer"], {
+            "certificate_type": world.licence_type,
+            "holder_id": company_code(n), "holder_name": f"苏州测试{n}有限公司",
+            "valid_until": FIXED + valid_for,
+            "data": {"legal_rep": "张三", "legal_rep_id": person_id(n),
+                     "established": "2020-05-17"}})
 
     return make
 

@@ -1,10 +1,12 @@
-"""/api/v1/certificates, the public POST /api/v1/verify and the public /verify pages."""
+"""/api/v1/certificates (issued without a case: a request a second officer approves), the
+public POST /api/v1/verify and the public /verify pages."""
 
 from __future__ import annotations
 
 from collections.abc import Iterator
 
 import pytest
+from certificate_helpers import register
 from fastapi.testclient import TestClient
 
 from govbridge.api.app import create_app
@@ -30,14 +32,51 @@ def officer_headers(client, provider, make_user) -> dict[str, str]:
     return {"Authorization": f"Bearer {resp.json()['session_token']}"}
 
 
-def test_api_issue_read_download_revoke(client, officer_headers, licence_type):
-    body = {"type_name": "营业执照", "certificate_type": licence_type,
+def _login(client, make_user, username: str, role: Role, org: str) -> dict[str, str]:
+    make_user(username, [role], org=org)
+    resp = client.post("/api/v1/sessions", json={"username": username, "password": PASSWORD})
+    assert resp.status_code == 200, resp.text
+    return {"Authorization": f"Bearer {resp.json()['session_token']}"}
+
+
+@pytest.fixture
+def second_headers(client, provider, make_user) -> dict[str, str]:
+    """Another officer of the issuing department: the four-eyes partner."""
+    return _login(client, make_user, "approver-amr", Role.APPROVER, provider["code"])
+
+
+def _issue(client, body, officer_headers, second_headers) -> dict:
+    """Request as the officer (202), approve as the second officer (201)."""
+    asked = client.post("/api/v1/certificates", json=body, headers=officer_headers)
+    assert asked.status_code == 202, asked.text
+    request = asked.json()
+    assert request["state"] == "pending" and request["certificate_id"] is None
+    own = client.post(f"/api/v1/certificates/requests/{request['id']}/approve",
+                      headers=officer_headers)
+    assert own.status_code == 403, own.text
+    made = client.post(f"/api/v1/certificates/requests/{request['id']}/approve",
+                       headers=second_headers)
+    assert made.status_code == 201, made.text
+    return made.json()
+
+
+def test_api_issue_read_download_revoke(rt, client, officer_headers, second_headers,
+                                        licence_type):
+    body = {"certificate_type": licence_type,
             "holder_id": company_code(3), "holder_name": "苏州测试3有限公司",
             "data": {"legal_rep": "李四", "established": "2021-01-02"}}
     assert client.post("/api/v1/certificates", json=body).status_code == 401
-    made = client.post("/api/v1/certificates", json=body, headers=officer_headers)
-    assert made.status_code == 201, made.text
-    cert = made.json()
+    unregistered = client.post("/api/v1/certificates", json=body, headers=officer_headers)
+    assert unregistered.status_code == 422
+    assert unregistered.json()["errors"][0]["code"] == "not_registered"
+    register(rt, company_code(3), "苏州测试3有限公司")
+    cert = _issue(client, body, officer_headers, second_headers)
+    assert cert["type_name"] == "营业执照" and cert["case_code"] is None
+    pending = client.get("/api/v1/certificates/requests", headers=second_headers).json()
+    assert pending == []
+    done = client.get("/api/v1/certificates/requests?state=approved",
+                      headers=second_headers).json()
+    assert [r["certificate_id"] for r in done] == [cert["id"]]
     listed = client.get("/api/v1/certificates", headers=officer_headers).json()
     assert [c["id"] for c in listed] == [cert["id"]]
     one = client.get(f"/api/v1/certificates/{cert['id']}", headers=officer_headers)
@@ -64,12 +103,13 @@ def test_api_issue_read_download_revoke(client, officer_headers, licence_type):
     assert again.json()["status"] == "revoked"
 
 
-def test_public_pages_mask_the_holder(client, officer_headers):
-    body = {"type_name": "结婚证", "holder_id": CITIZEN, "holder_name": "张三丰",
+def test_public_pages_mask_the_holder(rt, client, officer_headers, second_headers,
+                                     person_type):
+    register(rt, CITIZEN, "张三丰")
+    body = {"certificate_type": person_type, "holder_id": CITIZEN, "holder_name": "张三丰",
             "data": {"spouse": "李**"}}
-    made = client.post("/api/v1/certificates", json=body, headers=officer_headers)
-    assert made.status_code == 201, made.text
-    ident = made.json()["identifier"]
+    made = _issue(client, body, officer_headers, second_headers)
+    ident = made["identifier"]
     anonymous = TestClient(client.app)
     page = anonymous.get(f"/verify/{ident}")
     assert page.status_code == 200
@@ -79,7 +119,7 @@ def test_public_pages_mask_the_holder(client, officer_headers):
     assert anonymous.get("/verify/NOTANIDENTIFIER").status_code == 404
     form = anonymous.get("/verify")
     assert form.status_code == 200 and 'enctype="multipart/form-data"' in form.text
-    vc = client.get(f"/api/v1/certificates/{made.json()['id']}/vc", headers=officer_headers)
+    vc = client.get(f"/api/v1/certificates/{made['id']}/vc", headers=officer_headers)
     uploaded = anonymous.post("/verify", files={"file": ("c.jwt", vc.text.encode())})
     assert uploaded.status_code == 200 and 'data-status="valid"' in uploaded.text
     assert CITIZEN not in uploaded.text
@@ -87,3 +127,31 @@ def test_public_pages_mask_the_holder(client, officer_headers):
     assert "Valid: genuine" in english.text
     empty = anonymous.post("/verify", files={"file": ("x.pdf", b"")})
     assert empty.status_code == 422
+
+
+def test_a_certificate_not_yours_answers_like_one_that_does_not_exist(
+        rt, client, officer_headers, second_headers, licence_type, make_org, make_user):
+    """Finding 10: 403 for an existing certificate and 404 for a missing one confirmed
+    which identifiers exist; both are 404 now, with the same body shape."""
+    register(rt, company_code(4), "苏州测试4有限公司")
+    cert = _issue(client, {"certificate_type": licence_type, "holder_id": company_code(4),
+                           "holder_name": "苏州测试4有限公司"}, officer_headers, second_headers)
+    other = make_org(name="苏州市民政局")
+    outsider = _login(client, make_user, "cdo-mz", Role.DATA_OFFICER, other)
+    clerk = _login(client, make_user, "clerk-mz", Role.CLERK, other)
+    missing = cert["id"] + 1000
+    for headers in (outsider, clerk):
+        for suffix in ("", "/pdf", "/vc"):
+            there = client.get(f"/api/v1/certificates/{cert['id']}{suffix}", headers=headers)
+            absent = client.get(f"/api/v1/certificates/{missing}{suffix}", headers=headers)
+            assert (there.status_code, absent.status_code) == (404, 404), there.text
+            assert there.headers["content-type"] == absent.headers["content-type"]
+            assert set(there.json()) == set(absent.json())
+            assert there.json()["detail"].replace(str(cert["id"]), "N") \
+                == absent.json()["detail"].replace(str(missing), "N")
+        revoke = client.post(f"/api/v1/certificates/{cert['id']}/revoke",
+                             json={"reason": "x"}, headers=headers)
+        assert revoke.status_code == 404
+    # The issuing department still reads it.
+    assert client.get(f"/api/v1/certificates/{cert['id']}",
+                      headers=officer_headers).status_code == 200

@@ -18,7 +18,7 @@ from govbridge.agreements.schemas import AgreementRequestIn
 from govbridge.certificates import pdf, usecases
 from govbridge.certificates.models import Certificate
 from govbridge.certificates.verify import OFFLINE_SEAL_TIME, verify_bytes
-from govbridge.core.errors import InvalidInput, PermissionDenied
+from govbridge.core.errors import InvalidInput, NotFound, PermissionDenied
 from govbridge.core.permissions import Role
 from govbridge.identity.actor import Actor
 from govbridge.identity.organizations import org_by_code
@@ -159,7 +159,8 @@ def test_wrong_department_is_refused(rt, issue, make_org, provider):
     with pytest.raises(InvalidInput, match="another organization"):
         issue(actor=outsider)  # as 民政局, but the 营业执照 dataset is the regulator's
     made = issue()
-    with rt.context() as ctx, pytest.raises(PermissionDenied):
+    # Not theirs to read: answered as if it did not exist (finding 10).
+    with rt.context() as ctx, pytest.raises(NotFound):
         usecases.revoke_certificate(ctx, outsider, made.id, "not mine")
     with rt.context() as ctx:
         assert usecases.list_certificates(ctx, outsider) == []
@@ -167,7 +168,7 @@ def test_wrong_department_is_refused(rt, issue, make_org, provider):
                            organization_id=other_id, subject_id=None)
     with rt.context() as ctx, pytest.raises(PermissionDenied):
         usecases.list_certificates(ctx, clerk)
-    with rt.context() as ctx, pytest.raises(PermissionDenied):
+    with rt.context() as ctx, pytest.raises(NotFound):
         usecases.get_certificate(ctx, clerk, made.id)
 
 

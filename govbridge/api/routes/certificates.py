@@ -1,13 +1,26 @@
-"""Certificate routes (电子证照): issue, list, read, revoke, download; and the PUBLIC
-verification of an uploaded PDF or sealed JSON (no login)."""
+"""Certificate routes (电子证照): issue (on a case: 201 with the certificate; without one:
+202 with a pending issuance request), the requests a second officer approves or refuses,
+list, read, revoke, download; and the PUBLIC verification of an uploaded PDF or sealed
+JSON (no login). A certificate the caller may not read answers 404 like a missing one."""
 
 from __future__ import annotations
 
+from typing import Literal
+
 from fastapi import APIRouter, Request, Response, UploadFile
+from fastapi.responses import JSONResponse
 
 from govbridge.api.deps import acting, runtime
-from govbridge.certificates import usecases
-from govbridge.certificates.schemas import CertificateIn, CertificateOut, RevokeIn, Verdict
+from govbridge.certificates import requests, usecases
+from govbridge.certificates.schemas import (
+    CertificateIn,
+    CertificateOut,
+    IssuanceRequestOut,
+    RefuseIn,
+    RequestState,
+    RevokeIn,
+    Verdict,
+)
 from govbridge.core.errors import InvalidInput
 
 router = APIRouter(prefix="/certificates", tags=["certificates"])
@@ -21,10 +34,45 @@ def list_certificates(request: Request, holder_id: str | None = None) -> list[Ce
 
 
 @router.post("", response_model=CertificateOut, status_code=201,
-             summary="Issue a certificate: sealed VC JSON and PAdES PDF, ledgered, shared")
-def issue_certificate(body: CertificateIn, request: Request) -> CertificateOut:
+             responses={202: {"model": IssuanceRequestOut,
+                              "description": "No case: a pending issuance request"}},
+             summary="Issue a certificate on a case (sealed VC JSON and PAdES PDF, "
+                     "ledgered, shared), or request it for a second officer's approval")
+def issue_certificate(body: CertificateIn, request: Request) -> CertificateOut | JSONResponse:
     with acting(request) as (ctx, actor):
-        return usecases.issue_certificate(ctx, actor, body)
+        made = usecases.issue_certificate(ctx, actor, body)
+    if isinstance(made, IssuanceRequestOut):
+        return JSONResponse(made.model_dump(mode="json"), status_code=202)
+    return made
+
+
+@router.get("/requests", response_model=list[IssuanceRequestOut],
+            summary="Issuance requests the caller may decide on (default: pending)")
+def list_requests(request: Request, state: RequestState | Literal["all"] = "pending",
+                  ) -> list[IssuanceRequestOut]:
+    with acting(request) as (ctx, actor):
+        return requests.list_requests(ctx, actor, state=None if state == "all" else state)
+
+
+@router.get("/requests/{request_id}", response_model=IssuanceRequestOut,
+            summary="One issuance request")
+def get_request(request_id: int, request: Request) -> IssuanceRequestOut:
+    with acting(request) as (ctx, actor):
+        return requests.get_request(ctx, actor, request_id)
+
+
+@router.post("/requests/{request_id}/approve", response_model=CertificateOut, status_code=201,
+             summary="Approve another officer's request: the certificate is issued")
+def approve_request(request_id: int, request: Request) -> CertificateOut:
+    with acting(request) as (ctx, actor):
+        return requests.approve_request(ctx, actor, request_id)
+
+
+@router.post("/requests/{request_id}/refuse", response_model=IssuanceRequestOut,
+             summary="Refuse another officer's request, with a reason")
+def refuse_request(request_id: int, body: RefuseIn, request: Request) -> IssuanceRequestOut:
+    with acting(request) as (ctx, actor):
+        return requests.refuse_request(ctx, actor, request_id, body.reason)
 
 
 @router.get("/{certificate_id}", response_model=CertificateOut, summary="One certificate")
