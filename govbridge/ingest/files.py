@@ -14,8 +14,8 @@ from __future__ import annotations
 import codecs
 import csv
 import hashlib
-import io
 import json
+import re
 import zipfile
 from collections.abc import Iterator, Mapping, Sequence
 from typing import Any, BinaryIO
@@ -107,10 +107,54 @@ def check_header(header: Sequence[str], fields: Sequence[Mapping[str, Any]]) -> 
     return names
 
 
+READ_BYTES = 1 << 16
+_LINES = re.compile(r".*?(?:\r\n|\r|\n)|.+", re.S)
+
+
+def _line_break_end(data: bytes) -> int:
+    """Where the last complete line of `data` ends (0: none yet). A CR at the very end may
+    be the first half of a CRLF, so it waits for the next block."""
+    end = max(data.rfind(b"\n"), data.rfind(b"\r"))
+    if end == len(data) - 1 and data[end] == 0x0D:
+        end = max(data.rfind(b"\n", 0, end), data.rfind(b"\r", 0, end))
+    return end + 1
+
+
+def _text_lines(stream: BinaryIO, encoding: str) -> Iterator[str]:
+    """The stream's lines (line ends kept), decoded block by block but never ahead of a
+    line: an undecodable byte raises UnicodeDecodeError only after every line before its
+    own has been handed on, so the CSV reader has counted exactly the rows before it.
+
+    (A TextIOWrapper decodes 8 KB ahead of the reader, so its error named a row up to a
+    few dozen rows early.) CR and LF never occur inside a UTF-8 or GB18030 character,
+    so cutting blocks at line ends never splits one.
+    """
+    decoder = codecs.getincrementaldecoder(encoding)("strict")
+    rest = b""
+    while True:
+        block = stream.read(READ_BYTES)
+        data = rest + block
+        if block:
+            cut = _line_break_end(data)
+            if cut == 0:
+                rest = data
+                continue
+            data, rest = data[:cut], data[cut:]
+        try:
+            text = decoder.decode(data, final=not block)
+        except UnicodeDecodeError as exc:
+            start = _line_break_end(data[:exc.start])
+            yield from _LINES.findall(codecs.decode(data[:start], encoding))
+            raise UnicodeDecodeError(exc.encoding, data[start:], exc.start - start,
+                                     exc.end - start, exc.reason) from None
+        yield from _LINES.findall(text)
+        if not block:
+            return
+
+
 def _csv_rows(stream: BinaryIO, encoding: str, fields: Sequence[Mapping[str, Any]]
               ) -> Iterator[NumberedRow]:
-    text = io.TextIOWrapper(stream, encoding=encoding, newline="", errors="strict")
-    reader = csv.reader(text)
+    reader = csv.reader(_text_lines(stream, encoding))
     row = 1
     try:
         header = next(reader, None)
@@ -131,13 +175,13 @@ def _csv_rows(stream: BinaryIO, encoding: str, fields: Sequence[Mapping[str, Any
                 continue
             yield row, dict(zip(names, cells, strict=True))
     except UnicodeDecodeError as exc:
-        raise _file_error(f"not valid {encoding} text near row {row + 1} ({exc.reason}); "
-                          "save the file as UTF-8 or GB18030", encoding, "encoding") from None
+        byte = exc.object[exc.start:exc.start + 1].hex()
+        raise _file_error(f"not valid {encoding} text in row {row + 1}: byte 0x{byte} at byte "
+                          f"{exc.start + 1} of its line ({exc.reason}); save the file as UTF-8 "
+                          "or GB18030", encoding, "encoding") from None
     except csv.Error as exc:
         raise _file_error(f"not a readable CSV file at row {row + 1}: {exc}", None,
                           "csv") from None
-    finally:
-        text.detach()
 
 
 def _xlsx_rows(stream: BinaryIO, fields: Sequence[Mapping[str, Any]]) -> Iterator[NumberedRow]:
@@ -219,10 +263,15 @@ def ingest_file(
     encoding: str | None = None,
     source: str = "upload",
 ) -> BatchReport:
-    """Ingest one uploaded file into a published dataset as one batch."""
+    """Ingest one uploaded file into a published dataset as one batch.
+
+    Its chunks commit one by one (pipeline: `commit_chunks`), so `ctx` must hold nothing
+    else; sending the same file again after a crash resumes the batch.
+    """
     ds = ingestible(ctx, actor, resource_code)
     kind = format_of(filename, fmt)
     sha, _size = hash_and_size(stream, ctx.settings.max_upload_bytes)
     rows = read_rows(stream, kind, published_fields(ds), encoding)
     return ingest_numbered(ctx, actor, ds.resource_code, rows, source=source,
-                           content_sha256=sha, filename=filename[-255:])
+                           content_sha256=sha, filename=filename[-255:],
+                           commit_chunks=True)
