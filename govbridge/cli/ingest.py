@@ -11,7 +11,7 @@ import typer
 from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn, TimeElapsedColumn
 
 from govbridge.cli.common import JsonOpt, emit, err, fail, out, use_case
-from govbridge.ingest import files, usecases
+from govbridge.ingest import cells, files, usecases
 from govbridge.ingest.schemas import BatchReport
 
 quarantine_app = typer.Typer(help="Rejected rows waiting to be fixed (隔离区).",
@@ -62,6 +62,11 @@ def show_report(report: BatchReport, as_json: bool) -> None:
     if report.problems_truncated:
         out.print(f"... and {report.problems_truncated} more problems: "
                   f"govbridge quarantine list {report.resource_code}")
+    if report.warnings:
+        emit(report.warnings, False, PROBLEM_COLUMNS,
+             title="accepted, but would run as a formula in a spreadsheet (exported behind ')")
+    if report.warnings_truncated:
+        out.print(f"... and {report.warnings_truncated} more warnings")
 
 
 def ingest_cmd(
@@ -112,6 +117,35 @@ def quarantine_list(
              "problems": "; ".join(f"{p.get('field')}: {p.get('reason')}" for p in r.problems)}
             for r in rows]
     emit(flat, False, ["id", "batch", "row", "problems"], title=f"{len(rows)} rows ({status})")
+
+
+@quarantine_app.command("export")
+def quarantine_export(
+    resource_code: str,
+    to: Path = typer.Option(..., "--out", "-o", help="The CSV file to write (UTF-8 with BOM)"),
+    status: str = typer.Option("open", help="open | resolved | discarded"),
+    batch: int | None = typer.Option(None, help="Only rows of this batch"),
+) -> None:
+    """Write rejected rows as CSV for a spreadsheet: one column per field, then the
+    problems; text that a spreadsheet would run as a formula is written behind a '."""
+    if status not in ("open", "resolved", "discarded"):
+        raise fail(f"--status: open, resolved or discarded (value {status!r})", 2)
+    rows: list[Any] = []
+    with use_case() as (ctx, actor):
+        while page := usecases.list_quarantine(ctx, actor, resource_code, status=status,  # type: ignore[arg-type]
+                                               batch_id=batch, limit=1000, offset=len(rows)):
+            rows += page
+    fields = list(dict.fromkeys(k for r in rows for k in r.raw if k != "_cells"))
+    header = ["id", "batch", "row", *fields, "problems"]
+    try:
+        with to.open("w", encoding="utf-8-sig", newline="") as fh:
+            written = cells.write_csv(fh, header, (
+                [r.id, r.batch_id, r.row, *(r.raw.get(f) for f in fields),
+                 "; ".join(f"{p.get('field')}: {p.get('reason')}" for p in r.problems)]
+                for r in rows))
+    except OSError as exc:
+        raise fail(f"cannot write {to}: {exc}") from None
+    out.print(f"{written} rows written to {to}")
 
 
 @quarantine_app.command("resubmit")

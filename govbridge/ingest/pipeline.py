@@ -6,6 +6,14 @@ fields bind to, the record key, and idempotency.
 
 - A batch is one transaction: its valid rows, its rejected rows (in the quarantine)
   and its report commit together or not at all; a crash leaves no half batch.
+  Except for a file (`commit_chunks`): there each chunk of rows commits with the batch's
+  running tally, so SQLite's one write lock is free between chunks and exchange queries
+  are not made to wait (seconds per 25 MB) until they fail with "database is locked".
+  Such a batch is marked `loading` until its last chunk. Sending the same file again
+  after a crash resumes it after the rows already counted; a chunk's claim is a
+  compare-and-set on the tally, so two loaders of one batch cannot both store a chunk.
+  A file refused as a whole part-way (an undecodable byte) takes its stored chunks
+  back out, so it still leaves nothing. Rows of a loading batch are visible to readers.
 - A batch is identified by the SHA-256 of its content: the same content sent again
   adds nothing and answers with the first report (`duplicate_batch`).
 - A record is identified by (dataset, record key, version). The key is the value of
@@ -20,6 +28,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
@@ -27,7 +36,7 @@ from decimal import Decimal
 from itertools import islice
 from typing import Any
 
-from sqlalchemy import insert, select, text
+from sqlalchemy import delete, insert, select, text, update
 
 from govbridge.catalog.models import Dataset
 from govbridge.catalog.usecases import find_dataset, published_fields
@@ -35,6 +44,7 @@ from govbridge.core.errors import Conflict, FieldProblem, InvalidInput
 from govbridge.core.permissions import Permission
 from govbridge.identity.access import require
 from govbridge.identity.actor import Actor
+from govbridge.ingest.cells import NUL, formula_like, shown_nul
 from govbridge.ingest.models import DatasetRecord, IngestBatch, QuarantinedRow
 from govbridge.ingest.schemas import BatchReport, RowProblem
 from govbridge.runtime import Ctx
@@ -42,10 +52,15 @@ from govbridge.standards.usecases import spec_of
 from govbridge.standards.validation import RuleViolation, compile_element
 
 CHUNK = 2000
+LOADING = "loading"  # in a batch's stored report: its chunks are still being committed
 MAX_REPORTED = 1000  # problems kept in a report; the quarantine keeps them all
 MAX_SHOWN = 200  # characters of a bad value shown back
 VERSION_FIELD = "_version"
 SOURCES = frozenset({"upload", "rest", "stream", "fix", "live"})
+
+# A JSON string value that may start like a formula (cells.FORMULA_START), as canonical
+# JSON writes it: "…":"=…", or an escaped tab or carriage return first.
+_MAYBE_FORMULA = re.compile(r'":"(?:[=+\-@]|\\[tr])')
 
 RowValidator = Callable[[int | None, Mapping[str, Any]], tuple[dict[str, Any], list[FieldProblem]]]
 
@@ -109,6 +124,11 @@ def row_validator(ctx: Ctx, fields: Sequence[Mapping[str, Any]]) -> RowValidator
         problems: list[FieldProblem] = []
         for name, required, check in checks:
             value = raw.get(name)
+            if value.__class__ is str and NUL in value:
+                problems.append(FieldProblem(
+                    name, "contains a NUL byte (0x00), which is never part of a value",
+                    _shown(shown_nul(value)), "nul_byte", n))
+                continue
             try:
                 checked = check(value)
             except RuleViolation as exc:
@@ -137,6 +157,43 @@ class _Tally:
     rejected: int = 0
     problems: list[RowProblem] = field(default_factory=list)
     truncated: int = 0
+    warnings: list[RowProblem] = field(default_factory=list)
+    warnings_truncated: int = 0
+
+    def warn(self, n: int | None, clean: Mapping[str, Any]) -> None:
+        """Formula-like text in an accepted row: kept, reported (cells.py says why)."""
+        for name, value in clean.items():
+            if formula_like(value):
+                if len(self.warnings) < MAX_REPORTED:
+                    self.warnings.append(RowProblem(
+                        row=n, field=name, value=_shown(value), rule="formula_like",
+                        reason=f"starts with {value[0]!r}: a spreadsheet would run it as a "
+                               "formula; kept as sent, exported behind a leading '"))
+                else:
+                    self.warnings_truncated += 1
+
+    @classmethod
+    def of(cls, batch: IngestBatch) -> _Tally:
+        """The tally a loading batch had stored with its last chunk."""
+        stored = batch.report or {}
+        return cls(batch.received, batch.accepted, batch.duplicates, batch.rejected,
+                   [RowProblem(**p) for p in stored.get("problems", [])],
+                   int(stored.get("problems_truncated", 0)),
+                   [RowProblem(**p) for p in stored.get("warnings", [])],
+                   int(stored.get("warnings_truncated", 0)))
+
+    def stored(self, *, loading: bool) -> dict[str, Any]:
+        """The batch's report as kept in its row."""
+        out: dict[str, Any] = {
+            "problems": [p.model_dump() for p in self.problems],
+            "problems_truncated": self.truncated,
+        }
+        if self.warnings or self.warnings_truncated:
+            out["warnings"] = [w.model_dump() for w in self.warnings]
+            out["warnings_truncated"] = self.warnings_truncated
+        if loading:
+            out[LOADING] = True
+        return out
 
     def reject(self, problems: Sequence[FieldProblem]) -> None:
         self.rejected += 1
@@ -177,6 +234,8 @@ def _report(ds: Dataset, batch: IngestBatch, *, duplicate: bool) -> BatchReport:
         duplicate_batch=duplicate,
         problems=[RowProblem(**p) for p in stored.get("problems", [])],
         problems_truncated=int(stored.get("problems_truncated", 0)),
+        warnings=[RowProblem(**p) for p in stored.get("warnings", [])],
+        warnings_truncated=int(stored.get("warnings_truncated", 0)),
     )
 
 
@@ -219,36 +278,71 @@ def ingest_numbered(
     source: str,
     content_sha256: str,
     filename: str | None = None,
+    commit_chunks: bool = False,
 ) -> BatchReport:
-    """Ingest numbered rows as one batch (see the module docstring for the guarantees)."""
+    """Ingest numbered rows as one batch (see the module docstring for the guarantees).
+
+    With `commit_chunks` the caller's transaction is committed after every chunk (and
+    before the first): call it only in a context that holds nothing else.
+    """
     if source not in SOURCES:
         raise InvalidInput.one("source", f"one of {', '.join(sorted(SOURCES))}", source, "enum")
     ds = ingestible(ctx, actor, resource_code)
-    earlier = ctx.db.scalar(select(IngestBatch).where(
+    batch = ctx.db.scalar(select(IngestBatch).where(
         IngestBatch.dataset_id == ds.id, IngestBatch.content_sha256 == content_sha256))
-    if earlier is not None:
-        return _report(ds, earlier, duplicate=True)
-    now = ctx.now()
-    batch = IngestBatch(dataset_id=ds.id, dataset_version=ds.published_version,
-                        source=source, content_sha256=content_sha256, filename=filename,
-                        report={}, created_by=actor.label, created_at=now)
-    ctx.db.add(batch)
-    ctx.db.flush()
-    writer = _BatchWriter(ctx, ds, batch, row_validator(ctx, published_fields(ds)))
-    for chunk in _chunks(iter(rows), CHUNK):
-        writer.write(chunk)
+    resuming = batch is not None
+    if batch is not None and not (batch.report or {}).get(LOADING):
+        return _report(ds, batch, duplicate=True)
+    if batch is not None and not commit_chunks:
+        raise Conflict(f"batch {batch.id} with the same content is still loading; send it "
+                       "again when it is done", "content_sha256", content_sha256)
+    if batch is None:
+        batch = IngestBatch(dataset_id=ds.id, dataset_version=ds.published_version,
+                            source=source, content_sha256=content_sha256, filename=filename,
+                            report={LOADING: True} if commit_chunks else {},
+                            created_by=actor.label, created_at=ctx.now())
+        ctx.db.add(batch)
+        ctx.db.flush()
+    writer = _BatchWriter(ctx, ds, batch, row_validator(ctx, published_fields(ds)),
+                          claim_chunks=commit_chunks)
+    rows = iter(rows)
+    if resuming:
+        writer.tally = _Tally.of(batch)
+        rows = islice(rows, batch.received, None)  # counted and stored before the crash
+    if commit_chunks:
+        ctx.db.commit()
+    try:
+        for chunk in _chunks(rows, CHUNK):
+            writer.write(chunk)
+            if commit_chunks:
+                ctx.db.commit()
+    except InvalidInput:
+        if commit_chunks:  # the file is refused as a whole: take its chunks back out
+            ctx.db.rollback()
+            _undo(ctx, batch.id)
+        raise
+    writer.save(loading=False, counted=writer.tally.received if commit_chunks else None)
     tally = writer.tally
-    batch.received, batch.accepted = tally.received, tally.accepted
-    batch.duplicates, batch.rejected = tally.duplicates, tally.rejected
-    batch.report = {
-        "problems": [p.model_dump() for p in tally.problems],
-        "problems_truncated": tally.truncated,
-    }
-    ctx.db.flush()
+    ctx.db.refresh(batch)
     ctx.emit("ingest.batch", {"resource_code": ds.resource_code, "batch_id": batch.id,
                               "source": source, "accepted": tally.accepted,
                               "rejected": tally.rejected})
     return _report(ds, batch, duplicate=False)
+
+
+def _undo(ctx: Ctx, batch_id: int) -> None:
+    """Delete a batch and what it stored, a piece per transaction (the write lock again)."""
+    for table in (DatasetRecord, QuarantinedRow):
+        while True:
+            ids = select(table.id).where(table.batch_id == batch_id).limit(CHUNK)
+            gone = ctx.db.execute(delete(table).where(table.id.in_(ids.scalar_subquery()))
+                                  .execution_options(synchronize_session=False)).rowcount
+            ctx.db.commit()
+            if not gone:
+                break
+    ctx.db.execute(delete(IngestBatch).where(IngestBatch.id == batch_id)
+                   .execution_options(synchronize_session=False))
+    ctx.db.commit()
 
 
 def _chunks(rows: Iterator[NumberedRow], size: int) -> Iterator[list[NumberedRow]]:
@@ -273,15 +367,16 @@ class _BatchWriter:
     converted once per batch (`govbridge bench ingest` measures the result).
     """
 
-    def __init__(self, ctx: Ctx, ds: Dataset, batch: IngestBatch, validate: RowValidator) -> None:
+    def __init__(self, ctx: Ctx, ds: Dataset, batch: IngestBatch, validate: RowValidator,
+                 *, claim_chunks: bool = False) -> None:
         self.ctx, self.ds, self.batch, self.validate = ctx, ds, batch, validate
         self.dataset_id, self.batch_id = ds.id, batch.id
         self.key_field = ds.key_field or ds.subject_field
         self.subject_field = ds.subject_field
+        self.claim_chunks = claim_chunks
         self.tally = _Tally()
-        self.conn = ctx.db.connection()
         self.now = ctx.now()
-        dialect = self.conn.dialect
+        dialect = ctx.db.connection().dialect
         self.postgres = dialect.name == "postgresql"
         stamp = DatasetRecord.__table__.c.created_at.type.bind_processor(dialect)
         self.created_at = stamp(self.now) if stamp else self.now
@@ -326,7 +421,7 @@ class _BatchWriter:
         rejected: list[dict[str, Any]] = []
         candidates: list[tuple[int | None, str, str, dict[str, Any], str,
                                Mapping[str, Any]]] = []
-        validate, identify = self.validate, self._identify
+        validate, identify, maybe_formula = self.validate, self._identify, _MAYBE_FORMULA.search
         for n, raw in chunk:
             tally.received += 1
             if isinstance(raw, ReadProblem):
@@ -356,13 +451,33 @@ class _BatchWriter:
                     "with other values", key, "duplicate_key", n)], rejected)
                 continue
             seen[version] = batch_id
+            if maybe_formula(content):  # a quick look at the row's JSON before each value
+                tally.warn(n, clean)
             fresh.append((dataset_id, key, version, _subject(clean, subject_field), content,
                           batch_id, self.created_at))
         tally.accepted += len(fresh)
+        if self.claim_chunks:  # first write of the chunk's transaction: claim it
+            self.save(loading=True, counted=tally.received - len(chunk))
+        conn = self.ctx.db.connection()  # a new one after each chunk's commit
         if fresh:
-            self.conn.exec_driver_sql(self.insert_sql, fresh)
+            conn.exec_driver_sql(self.insert_sql, fresh)
         if rejected:
-            self.conn.execute(insert(QuarantinedRow), rejected)
+            conn.execute(insert(QuarantinedRow), rejected)
+
+    def save(self, *, loading: bool, counted: int | None = None) -> None:
+        """Store the tally in the batch's row. With `counted`, only if the row still says
+        that many rows were received: another loader of the batch has moved it on
+        otherwise, and this one stops (its chunk rolls back)."""
+        t = self.tally
+        stmt = update(IngestBatch).where(IngestBatch.id == self.batch_id).values(
+            received=t.received, accepted=t.accepted, duplicates=t.duplicates,
+            rejected=t.rejected, report=t.stored(loading=loading))
+        if counted is not None:
+            stmt = stmt.where(IngestBatch.received == counted)
+        done = self.ctx.db.execute(stmt.execution_options(synchronize_session=False))
+        if counted is not None and done.rowcount != 1:
+            raise Conflict(f"batch {self.batch_id} is being loaded by another upload of the "
+                           "same content", "content_sha256", self.batch.content_sha256)
 
     def _stored_versions(self, keys: set[str]) -> dict[str, dict[str, int | None]]:
         """{record key: {version: batch id}} for keys of this chunk already stored."""
@@ -376,9 +491,9 @@ class _BatchWriter:
                 "SELECT k.key, r.version, r.batch_id FROM unnest(CAST(:keys AS text[])) "
                 "AS k(key) CROSS JOIN LATERAL (SELECT version, batch_id FROM dataset_records "
                 "WHERE dataset_id = :ds AND record_key = k.key OFFSET 0) AS r")
-            rows = self.conn.execute(stmt, {"keys": list(keys), "ds": self.dataset_id})
+            rows = self.ctx.db.execute(stmt, {"keys": list(keys), "ds": self.dataset_id})
         else:
-            rows = self.conn.execute(
+            rows = self.ctx.db.execute(
                 select(DatasetRecord.record_key, DatasetRecord.version, DatasetRecord.batch_id)
                 .where(DatasetRecord.dataset_id == self.dataset_id,
                        DatasetRecord.record_key.in_(keys)))

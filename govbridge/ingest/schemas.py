@@ -38,6 +38,11 @@ class BatchReport(BaseModel):
     problems_truncated: int = Field(
         default=0, description="problems left out of this report; all are in the quarantine"
     )
+    warnings: list[RowProblem] = Field(
+        default_factory=list,
+        description="accepted values to look at: text a spreadsheet would run as a formula "
+                    "(rule formula_like), written behind a leading ' on every export")
+    warnings_truncated: int = Field(default=0, description="warnings left out of this report")
 
 
 class RowIn(BaseModel):
