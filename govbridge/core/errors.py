@@ -161,3 +161,19 @@ class Throttled(DomainError):
 
     def extensions(self) -> dict[str, object]:
         return {"retry_after": self.retry_after}
+
+
+class Unavailable(DomainError):
+    """The platform cannot answer now but will soon (e.g. SQLite's write lock stayed taken
+    past its busy timeout): 503 with Retry-After, nothing was changed."""
+
+    status = 503
+    type_slug = "temporarily-unavailable"
+    title = "Temporarily unavailable"
+
+    def __init__(self, detail: str, retry_after: int = 1) -> None:
+        super().__init__(detail)
+        self.retry_after = retry_after
+
+    def extensions(self) -> dict[str, object]:
+        return {"retry_after": self.retry_after}
