@@ -6,11 +6,17 @@ overdue 工程建设项目竣工联合验收 that the scheduler has escalated.
 First the agreements the front desks need: each item's lead department may view the
 materials other departments hold, for that item only (requested by its data officer,
 answered by the provider's). Loading is idempotent: a fact records that it ran.
+
+The ledger is written in time order, as `govbridge ledger audit` demands: the history
+is played with the runtime clock set back - the agreements `HISTORY_DAYS` ago, the overdue
+case `OVERDUE_DAYS_AGO` - and only then today's cases, at the real time.
 """
 
 from __future__ import annotations
 
 import io
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any
@@ -38,6 +44,8 @@ from govbridge.storage.meta import get_fact, set_fact
 
 FACT = "demo.cases"
 OVERDUE_DAYS_AGO = 30
+# The agreements are made this long ago, before the overdue case was accepted.
+HISTORY_DAYS = OVERDUE_DAYS_AGO + 5
 
 COMPANY_FORM = {
     "name": "苏州云桥数据科技有限公司", "entity_type": "1130", "registered_capital": "100",
@@ -77,9 +85,10 @@ def _applicant(ctx: Ctx, subject_id: str) -> Actor:
 def _item_agreements(ctx: Ctx, spec: ServiceDef, report: DemoCases) -> None:
     item = services.find_item(ctx, spec.code)
     officer = _staff_actor(ctx, f"officer.{spec.lead}", Role.DATA_OFFICER)
-    # From before the overdue case was accepted, so its materials could be viewed then.
-    since = ctx.now().date() - timedelta(days=OVERDUE_DAYS_AGO + 5)
-    until = ctx.now().date() + timedelta(days=730)
+    # Made (on the demo's set-back clock) before the overdue case was accepted, so its
+    # materials could be viewed then.
+    since = ctx.now().date()
+    until = since + timedelta(days=730 + HISTORY_DAYS)
     for material in item.materials or []:
         code = material.get("resource_code")
         ds = ctx.db.scalar(select(Dataset).where(Dataset.resource_code == code)) if code \
@@ -166,6 +175,17 @@ def _run_case(rt: Runtime, spec: ServiceDef, applicant_id: str, form: dict[str, 
     return detail
 
 
+@contextmanager
+def days_ago(rt: Runtime, days: int) -> Iterator[None]:
+    """Run with the runtime clock set back `days` (it keeps running from there)."""
+    real_clock = rt.clock
+    rt.clock = lambda: real_clock() - timedelta(days=days)
+    try:
+        yield
+    finally:
+        rt.clock = real_clock
+
+
 def _service(suffix: str) -> ServiceDef:
     return next(s for s in SERVICES if s.suffix == suffix)
 
@@ -181,6 +201,8 @@ def load_demo_cases(rt: Runtime, seed: int) -> DemoCases:
         if not all(m.get("resource_code") for m in services.find_item(
                 ctx, _service("QY-001").code).materials if m["kind"] == "certificate"):
             return report  # a city without its catalog: the cases come with the datasets
+    # The history in the order it happened (the ledger's entries must be in time order).
+    with days_ago(rt, HISTORY_DAYS), rt.context() as ctx:
         for spec in SERVICES:
             _item_agreements(ctx, spec, report)
     company, construction = _service("QY-001"), _service("GC-001")
@@ -189,6 +211,9 @@ def load_demo_cases(rt: Runtime, seed: int) -> DemoCases:
     with rt.context() as ctx:
         founders = _subjects(ctx, company, "legal_rep_id", 3, prefer=citizen)
         builder = _subjects(ctx, construction, "builder_licence", 1, prefer=company_account)[0]
+    with days_ago(rt, OVERDUE_DAYS_AGO):
+        late = _run_case(rt, construction, builder,
+                         {"application": {"project": "苏州湾文化中心二期", "area_m2": "48000"}})
     done = _run_case(rt, company, founders[0],
                      {"application": COMPANY_FORM},
                      approve=("amr", "tax", "psb", "hrss"))
@@ -202,13 +227,6 @@ def load_demo_cases(rt: Runtime, seed: int) -> DemoCases:
                         {"application": {**COMPANY_FORM, "name": "苏州枫桥文化传媒有限公司"}},
                         accept=False)
     report.cases["awaiting acceptance"] = waiting.code
-    real_clock = rt.clock
-    rt.clock = lambda: real_clock() - timedelta(days=OVERDUE_DAYS_AGO)
-    try:
-        late = _run_case(rt, construction, builder,
-                         {"application": {"project": "苏州湾文化中心二期", "area_m2": "48000"}})
-    finally:
-        rt.clock = real_clock
     with rt.context() as ctx:
         cases.tick(ctx)
     report.cases["overdue"] = late.code
