@@ -8,7 +8,6 @@ from typing import Any
 
 import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
-from rich.table import Table
 from sqlalchemy.engine import make_url
 
 from govbridge import __version__
@@ -184,6 +183,7 @@ def demo(
     serve_: bool = typer.Option(True, "--serve/--no-serve", help="Serve after loading"),
 ) -> None:
     """Start govbridge on the embedded default with the demo city (loaded once)."""
+    from govbridge.demo.accounts import account_lines, write_accounts_file
     from govbridge.demo.load import load_demo_city
 
     started = time.perf_counter()
@@ -198,14 +198,13 @@ def demo(
               f"{city.departments} departments, {city.persons} persons, "
               f"{city.companies} companies, {city.datasets} datasets with {city.records} "
               f"records (data in {s.home})")
-    table = Table(title="Demo accounts (password for all: " + city.password + ")")
-    for col in ("username", "roles", "department"):
-        table.add_column(col)
-    table.add_column("TOTP secret", overflow="fold", min_width=32)
-    for acc in city.accounts:
-        table.add_row(acc.username, ", ".join(acc.roles), acc.department_key or "-",
-                      acc.totp_secret or "-")
-    out.print(table)
+    # Whole lines, not a table: a table is cut at 80 columns when stdout is not a terminal.
+    lines = account_lines(city.accounts, city.password)
+    path = write_accounts_file(s.home, lines)
+    typer.echo("Demo accounts (username, role, password, TOTP secret):")
+    for line in lines:
+        typer.echo(line)
+    typer.echo(f"(also in {path}, readable by you only)")
     if not serve_:
         rt.dispose()
         return

@@ -1,10 +1,14 @@
-"""The demo city's sign-in accounts: one per role, a data officer in every department."""
+"""The demo city's sign-in accounts: one per role, a data officer in every department;
+and how they are handed to the person who started the demo (whole lines on stdout and a
+0600 file under the data directory, never a log)."""
 
 from __future__ import annotations
 
 import base64
 import hashlib
+import os
 from dataclasses import dataclass
+from pathlib import Path
 
 from govbridge.core.permissions import ROLES_REQUIRING_TOTP, Role
 from govbridge.demo.departments import DEPARTMENTS, DepartmentSpec, department
@@ -103,3 +107,31 @@ def demo_accounts(seed: int) -> list[DemoAccount]:
         ),
     ]
     return accounts
+
+
+ACCOUNTS_FILE = "demo-accounts.txt"
+
+
+def account_lines(accounts: list[DemoAccount], password: str) -> list[str]:
+    """One line per account, nothing cut: username, role, password, TOTP secret (if any)."""
+    width = max((len(a.username) for a in accounts), default=0)
+    role_width = max((len(",".join(a.roles)) for a in accounts), default=0)
+    return [
+        f"{a.username:<{width}}  {','.join(a.roles):<{role_width}}  {password}"
+        + (f"  totp={a.totp_secret}" if a.totp_secret else "")
+        for a in accounts
+    ]
+
+
+def write_accounts_file(home: Path, lines: list[str]) -> Path:
+    """The account lines in `home`/demo-accounts.txt, readable by its owner only (0600,
+    also when the file was there before); the secrets go nowhere else but stdout."""
+    home.mkdir(parents=True, exist_ok=True)
+    path = home / ACCOUNTS_FILE
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    try:
+        os.fchmod(fd, 0o600)
+        os.write(fd, ("\n".join(lines) + "\n").encode("utf-8"))
+    finally:
+        os.close(fd)
+    return path
