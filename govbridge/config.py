@@ -26,7 +26,11 @@ class Settings(BaseSettings):
     bus_url: str = "inprocess://"
     max_body_bytes: int = 1_048_576
     max_upload_bytes: int = 512 * 1_048_576
+    # "auto": cookies are Secure when public_url is https (never from what a client sends).
     cookie_secure: Literal["auto", "always", "never"] = "auto"
+    # Reverse proxies (addresses or networks) whose X-Forwarded-For names the client a
+    # login is throttled under; from anyone else the header is ignored.
+    trusted_proxies: list[str] = Field(default_factory=list)
     session_hours: int = 8
     password_history: int = 5
     # Working days a provider has to answer a conditional sharing request (有条件共享).
@@ -54,7 +58,7 @@ class Settings(BaseSettings):
     case_tick_seconds: float = 60
     embedded_witnesses: bool = True
     # Where the public reaches this installation: certificates' QR codes open
-    # <public_url>/verify/<identifier>.
+    # <public_url>/verify/<identifier>; an https URL makes cookies Secure (cookie_secure).
     public_url: str = "http://localhost:8000"
 
     @cached_property

@@ -16,9 +16,10 @@ user_app = typer.Typer(help="User accounts and their roles.", no_args_is_help=Tr
 client_app = typer.Typer(help="System clients (API keys).", no_args_is_help=True)
 
 ORG_COLUMNS = ["code", "name", "level", "vertically_managed", "parent_code"]
-USER_COLUMNS = ["username", "display_name", "roles", "organization_code", "totp_enrolled",
-                "active"]
-CLIENT_COLUMNS = ["key_id", "name", "organization_code", "created_at", "revoked_at"]
+USER_COLUMNS = ["username", "display_name", "roles", "organization_code", "subject_id",
+                "totp_enrolled", "active"]
+CLIENT_COLUMNS = ["key_id", "name", "organization_code", "created_by", "created_by_active",
+                  "created_at", "revoked_at"]
 
 
 @org_app.command("create")
@@ -90,10 +91,17 @@ def user_create(
 
 
 @user_app.command("list")
-def user_list(org: str | None = typer.Option(None, "--org"), as_json: bool = JsonOpt) -> None:
-    """List user accounts."""
+def user_list(
+    org: str | None = typer.Option(None, "--org"),
+    reveal: bool = typer.Option(
+        False, "--reveal",
+        help="Show applicants' ID numbers and credit codes in full (recorded in the audit log)",
+    ),
+    as_json: bool = JsonOpt,
+) -> None:
+    """List user accounts; applicants' identifiers are masked unless --reveal."""
     with use_case() as (ctx, actor):
-        rows = users.list_users(ctx, actor, org)
+        rows = users.list_users(ctx, actor, org, reveal=reveal)
     emit(rows, as_json, USER_COLUMNS, title="Users")
 
 
@@ -119,7 +127,7 @@ def user_reset_totp(username: str) -> None:
 
 @user_app.command("deactivate")
 def user_deactivate(username: str) -> None:
-    """Deactivate an account and end its sessions."""
+    """Deactivate an account, end its sessions and revoke the API keys it made."""
     with use_case() as (ctx, actor):
         users.set_active(ctx, actor, username, False)
     out.print(f"{username} deactivated")
@@ -145,7 +153,7 @@ def client_create(
 
 @client_app.command("list")
 def client_list(org: str | None = typer.Option(None, "--org"), as_json: bool = JsonOpt) -> None:
-    """List system clients (never their keys)."""
+    """List system clients (never their keys), who made each and whether they are active."""
     with use_case() as (ctx, actor):
         rows = clients.list_clients(ctx, actor, org)
     emit(rows, as_json, CLIENT_COLUMNS, title="System clients")

@@ -25,6 +25,10 @@ class Permission(StrEnum):
     USER_MANAGE = "user.manage"
     USER_MANAGE_OWN_ORG = "user.manage_own_org"
     USER_READ = "user.read"
+    # Accounts of every organization and the applicants' (USER_READ alone: own staff).
+    USER_READ_ALL = "user.read_all"
+    # Applicants' citizen IDs and credit codes, masked unless revealed (and audited).
+    APPLICANT_ID_READ = "user.read_applicant_ids"
     CLIENT_MANAGE = "client.manage"
     CLIENT_MANAGE_OWN_ORG = "client.manage_own_org"
     AUDIT_READ = "audit.read"
@@ -71,6 +75,8 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
             Permission.ORG_READ,
             Permission.USER_MANAGE,
             Permission.USER_READ,
+            Permission.USER_READ_ALL,
+            Permission.APPLICANT_ID_READ,
             Permission.CLIENT_MANAGE,
             Permission.AUDIT_READ,
             Permission.STANDARDS_READ,
@@ -122,6 +128,7 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
         {
             Permission.ORG_READ,
             Permission.USER_READ,
+            Permission.USER_READ_ALL,
             Permission.AUDIT_READ,
             Permission.CATALOG_READ,
             Permission.QUALITY_READ,
@@ -145,6 +152,7 @@ STAFF_ROLES: frozenset[Role] = frozenset(set(Role) - {Role.APPLICANT})
 # platform-wide counterpart: holding the wide one implies the narrow one.
 OWN_ORG_VARIANT: dict[Permission, Permission] = {
     Permission.USER_MANAGE: Permission.USER_MANAGE_OWN_ORG,
+    Permission.USER_READ_ALL: Permission.USER_READ,
     Permission.CLIENT_MANAGE: Permission.CLIENT_MANAGE_OWN_ORG,
     Permission.DATASET_MANAGE: Permission.DATASET_MANAGE_OWN_ORG,
     Permission.DATA_INGEST: Permission.DATA_INGEST_OWN_ORG,

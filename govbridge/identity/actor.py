@@ -29,6 +29,9 @@ class Actor:
     roles: frozenset[Role] = frozenset()
     permissions: frozenset[Permission] = frozenset()
     subject_id: str | None = None
+    # The login session a user acts through (none for API keys, the operator, tests):
+    # a password change ends every session of the user but this one.
+    session_id: int | None = None
 
     @property
     def label(self) -> str:
@@ -53,6 +56,7 @@ class Actor:
         roles: frozenset[Role],
         organization_id: int | None,
         subject_id: str | None,
+        session_id: int | None = None,
     ) -> Actor:
         return cls(
             kind="user",
@@ -62,6 +66,7 @@ class Actor:
             roles=roles,
             permissions=permissions_of(roles),
             subject_id=subject_id,
+            session_id=session_id,
         )
 
     @classmethod

@@ -1,4 +1,8 @@
-"""Use cases for system clients: API keys shown once, stored hashed, revocable."""
+"""Use cases for system clients: API keys shown once, stored hashed, revocable.
+
+A key remembers the account that made it: deactivating that account revokes the
+key (users.set_active), and the list shows whether its maker is still active.
+"""
 
 from __future__ import annotations
 
@@ -17,7 +21,7 @@ from govbridge.core.errors import AuthenticationFailed, Conflict, NotFound
 from govbridge.core.permissions import Permission
 from govbridge.identity.access import require
 from govbridge.identity.actor import Actor
-from govbridge.identity.models import ApiClient
+from govbridge.identity.models import ApiClient, User
 from govbridge.identity.organizations import referenced_organization
 from govbridge.identity.schemas import ClientCreate, ClientCreated, ClientOut
 from govbridge.runtime import Ctx
@@ -37,6 +41,7 @@ def to_out(client: ApiClient) -> ClientOut:
         name=client.name,
         organization_code=client.organization.code,
         created_by=client.created_by,
+        created_by_active=client.creator.active if client.creator is not None else None,
         created_at=client.created_at,
         revoked_at=client.revoked_at,
         last_used_at=client.last_used_at,
@@ -60,6 +65,8 @@ def create_client(ctx: Ctx, actor: Actor, data: ClientCreate) -> ClientCreated:
         organization=org,
         secret_hash=token_digest(secret),
         created_by=actor.label,
+        # An actor made up by a test may name no stored account.
+        creator=ctx.db.get(User, actor.user_id) if actor.user_id is not None else None,
         created_at=ctx.now(),
     )
     ctx.db.add(client)

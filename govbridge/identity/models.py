@@ -1,10 +1,19 @@
-"""Tables of the identity domain."""
+"""Tables of the identity domain: organizations, accounts, keys, sessions and the
+login throttle (failed attempts, kept so every server process sees the same count)."""
 
 from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Boolean, ForeignKey, Integer, LargeBinary, String, UniqueConstraint
+from sqlalchemy import (
+    Boolean,
+    ForeignKey,
+    Index,
+    Integer,
+    LargeBinary,
+    String,
+    UniqueConstraint,
+)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from govbridge.storage.base import Base, UTCDateTime, utcnow
@@ -41,8 +50,6 @@ class User(Base):
     password_changed_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     totp_secret_enc: Mapped[bytes | None] = mapped_column(LargeBinary)
     totp_last_step: Mapped[int | None] = mapped_column(Integer)
-    failed_logins: Mapped[int] = mapped_column(Integer, default=0)
-    locked_until: Mapped[datetime | None] = mapped_column(UTCDateTime())
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
@@ -83,11 +90,15 @@ class ApiClient(Base):
     organization_id: Mapped[int] = mapped_column(ForeignKey("organizations.id"), index=True)
     secret_hash: Mapped[str] = mapped_column(String(64))
     created_by: Mapped[str] = mapped_column(String(100))
+    # The account that made the key (none when the operator did): its deactivation
+    # revokes the key.
+    created_by_user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), index=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     last_used_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
     organization: Mapped[Organization] = relationship()
+    creator: Mapped[User | None] = relationship()
 
     __table_args__ = (UniqueConstraint("organization_id", "name"),)
 
@@ -104,8 +115,27 @@ class WebSession(Base):
     second_factor_ok: Mapped[bool] = mapped_column(Boolean, default=False)
     # A TOTP seed offered at first login, encrypted, until a code confirms it.
     pending_totp_enc: Mapped[bytes | None] = mapped_column(LargeBinary)
+    # Wrong one-time codes sent on this half-open session; it ends at auth.MAX_CODE_FAILURES.
+    code_failures: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     expires_at: Mapped[datetime] = mapped_column(UTCDateTime())
     revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
     user: Mapped[User] = relationship(lazy="joined")
+
+
+class LoginFailure(Base):
+    """One failed login, under a keyed hash of what it counts against.
+
+    Each failure is written twice: once for the client's address and once for the
+    address with the name tried (identity/throttle.py). Neither is stored in the clear:
+    a name typed by mistake is sometimes a password.
+    """
+
+    __tablename__ = "login_failures"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    key_hash: Mapped[str] = mapped_column(String(64))
+    at: Mapped[datetime] = mapped_column(UTCDateTime(), index=True)
+
+    __table_args__ = (Index("ix_login_failures_key_hash_at", "key_hash", "at"),)

@@ -27,5 +27,15 @@ def burn_time(password: str) -> None:
     verify_password(_DUMMY_HASH, password)
 
 
+def verify_or_burn(password_hash: str | None, password: str) -> bool:
+    """Check `password` against `password_hash`, or spend the same work and fail when
+    there is none (no such account, or one that may not log in): one argon2 run
+    either way, so the time taken does not tell whether a name exists."""
+    if password_hash is None:
+        burn_time(password)
+        return False
+    return verify_password(password_hash, password)
+
+
 def matches_any(hashes: Iterable[str], password: str) -> bool:
     return any(verify_password(h, password) for h in hashes)

@@ -10,6 +10,10 @@ from pydantic import BaseModel, ConfigDict, Field
 from govbridge.core.permissions import Role
 
 Level = Literal["province", "city", "district"]
+SecondFactor = Literal["none", "verify", "enroll"]
+# How a listing shows an applicant's identifier: in full (revealed on purpose, audited),
+# masked, or not at all; None for staff, who have none.
+SubjectShown = Literal["full", "masked", "withheld"]
 
 
 class OrganizationCreate(BaseModel):
@@ -55,7 +59,11 @@ class UserOut(BaseModel):
     roles: list[Role]
     organization_code: str | None
     subject_type: str | None
-    subject_id: str | None
+    subject_id: str | None = Field(
+        description="applicants: masked (first 6 and last 4 characters) unless revealed by "
+        "the bureau; withheld from other readers"
+    )
+    subject_id_shown: SubjectShown | None = None
     totp_enrolled: bool
     active: bool
     created_at: datetime
@@ -73,6 +81,11 @@ class ClientOut(BaseModel):
     name: str
     organization_code: str
     created_by: str
+    created_by_active: bool | None = Field(
+        default=None,
+        description="whether the account that made the key is still active (null: made by "
+        "the operator); deactivating it revokes the key",
+    )
     created_at: datetime
     revoked_at: datetime | None
     last_used_at: datetime | None
@@ -85,5 +98,5 @@ class ClientCreated(ClientOut):
 class LoginResult(BaseModel):
     session_token: str = Field(repr=False)
     csrf_token: str = Field(repr=False)
-    second_factor: Literal["none", "verify", "enroll"]
+    second_factor: SecondFactor
     expires_at: datetime

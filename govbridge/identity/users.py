@@ -1,4 +1,13 @@
-"""Use cases for user accounts: create, list, change password, TOTP enrollment."""
+"""Use cases for user accounts: create, list, change password, TOTP reset, deactivate.
+
+Who reads whose account (least privilege): holders of `user.read` alone (a data
+officer) list their own organization's staff; `user.read_all` (the bureau, the
+auditor) lists every account; only `user.read_applicant_ids` (the bureau) sees an
+applicant's citizen ID or credit code, masked unless revealed on purpose, and a
+reveal is recorded in the audit trail. Ending trust ends sessions: a password change
+ends the user's other sessions, a reset, TOTP reset or deactivation all of them, and
+a deactivation also revokes the API keys the account made.
+"""
 
 from __future__ import annotations
 
@@ -14,22 +23,42 @@ from govbridge.core.permissions import ROLES_REQUIRING_TOTP, STAFF_ROLES, Permis
 from govbridge.identity import passwords, totp
 from govbridge.identity.access import require
 from govbridge.identity.actor import Actor
-from govbridge.identity.models import PasswordHistory, User, UserRole, WebSession
+from govbridge.identity.models import ApiClient, PasswordHistory, User, UserRole, WebSession
 from govbridge.identity.organizations import referenced_organization
-from govbridge.identity.schemas import UserCreate, UserOut
+from govbridge.identity.schemas import SubjectShown, UserCreate, UserOut
 from govbridge.runtime import Ctx
 
 USERNAME = re.compile(r"^[a-z0-9][a-z0-9._-]{2,63}$")
+# An applicant's identifier shows its first 6 characters (a citizen ID's region, a
+# credit code's registering authority and region) and last 4, never a birth date.
+_KEEP_HEAD = 6
+_KEEP_TAIL = 4
 
 
-def to_out(user: User) -> UserOut:
+def mask_subject_id(value: str) -> str:
+    """`320505199001019251` → `320505********9251`; a credit code likewise."""
+    hidden = len(value) - _KEEP_HEAD - _KEEP_TAIL
+    if hidden <= 0:
+        return "*" * len(value)
+    return value[:_KEEP_HEAD] + "*" * hidden + value[-_KEEP_TAIL:]
+
+
+def to_out(user: User, shown: SubjectShown = "masked") -> UserOut:
+    """The account as a caller sees it; an applicant's identifier as `shown` says."""
+    subject_id = None
+    if user.subject_id is not None:
+        if shown == "full":
+            subject_id = user.subject_id
+        elif shown == "masked":
+            subject_id = mask_subject_id(user.subject_id)
     return UserOut(
         username=user.username,
         display_name=user.display_name,
         roles=sorted(Role(r) for r in user.roles),
         organization_code=user.organization.code if user.organization else None,
         subject_type=user.subject_type,
-        subject_id=user.subject_id,
+        subject_id=subject_id,
+        subject_id_shown=shown if user.subject_id is not None else None,
         totp_enrolled=user.totp_secret_enc is not None,
         active=user.active,
         created_at=user.created_at,
@@ -123,16 +152,38 @@ def create_user(
         ctx, actor, "user.create", "user", username,
         {"roles": sorted(roles), "organization": org.code if org else None},
     )
-    return to_out(user)
+    # The creator typed the identifier in; it is shown back to them as given.
+    return to_out(user, "full")
 
 
-def list_users(ctx: Ctx, actor: Actor, organization_code: str | None = None) -> list[UserOut]:
+def list_users(ctx: Ctx, actor: Actor, organization_code: str | None = None, *,
+               reveal: bool = False) -> list[UserOut]:
+    """The accounts the actor may see (see the module's docstring), oldest name first.
+
+    `reveal` shows applicants' identifiers in full: only with
+    `user.read_applicant_ids`, and recorded in the audit trail with the accounts
+    whose identifiers were shown (never the identifiers).
+    """
     require(actor, Permission.USER_READ)
+    if reveal:
+        require(actor, Permission.APPLICANT_ID_READ)
     stmt = select(User).order_by(User.username)
     if organization_code:
         org = referenced_organization(ctx, organization_code, "organization_code")
+        require(actor, Permission.USER_READ_ALL, organization_id=org.id)
         stmt = stmt.where(User.organization_id == org.id)
-    return [to_out(u) for u in ctx.db.scalars(stmt)]
+    elif Permission.USER_READ_ALL not in actor.permissions:
+        require(actor, Permission.USER_READ_ALL, organization_id=actor.organization_id)
+        stmt = stmt.where(User.organization_id == actor.organization_id)
+    shown: SubjectShown = "withheld"
+    if Permission.APPLICANT_ID_READ in actor.permissions:
+        shown = "full" if reveal else "masked"
+    rows = list(ctx.db.scalars(stmt))
+    if reveal:
+        revealed = sorted(u.username for u in rows if u.subject_id is not None)
+        record(ctx, actor, "user.reveal_subject_ids", "user", "*",
+               {"organization": organization_code, "usernames": revealed})
+    return [to_out(u, shown) for u in rows]
 
 
 def _target(ctx: Ctx, username: str) -> User:
@@ -173,39 +224,66 @@ def set_password(ctx: Ctx, actor: Actor, username: str, new_password: str, *,
         )
     user.password_hash = passwords.hash_password(new_password)
     user.password_changed_at = ctx.now()
-    user.failed_logins = 0
-    user.locked_until = None
     ctx.db.add(
         PasswordHistory(user_id=user.id, password_hash=user.password_hash, created_at=ctx.now())
     )
+    # Whoever held another session (a stolen cookie, a forgotten browser) is out; the
+    # user's own session that made the change goes on. A reset ends every session.
+    ended = revoke_sessions(ctx, user.id, keep=actor.session_id if own else None)
     record(ctx, actor, "user.password_reset" if not own else "user.password_change", "user",
-           user.username)
+           user.username, {"sessions_ended": ended})
 
 
 def reset_totp(ctx: Ctx, actor: Actor, username: str) -> None:
-    """Forget a user's second factor; they enroll again at their next login."""
+    """Forget a user's second factor; they enroll again at their next login, and every
+    session they hold now ends (it was proven with the factor being withdrawn)."""
     user = _target(ctx, username)
     require(actor, Permission.USER_MANAGE, organization_id=user.organization_id)
     user.totp_secret_enc = None
     user.totp_last_step = None
-    record(ctx, actor, "user.totp_reset", "user", user.username)
+    ended = revoke_sessions(ctx, user.id)
+    record(ctx, actor, "user.totp_reset", "user", user.username, {"sessions_ended": ended})
 
 
 def set_active(ctx: Ctx, actor: Actor, username: str, active: bool) -> UserOut:
+    """Activate or deactivate an account. Deactivating ends its sessions and revokes
+    the API keys it made (a reactivation does not bring them back)."""
     user = _target(ctx, username)
     require(actor, Permission.USER_MANAGE, organization_id=user.organization_id)
     if actor.user_id == user.id and not active:
         raise PermissionDenied(Permission.USER_MANAGE.value, "you cannot deactivate yourself")
     user.active = active
+    details: dict[str, object] = {}
     if not active:
-        revoke_sessions(ctx, user.id)
-    record(ctx, actor, "user.activate" if active else "user.deactivate", "user", user.username)
+        details["sessions_ended"] = revoke_sessions(ctx, user.id)
+        details["revoked_clients"] = revoke_clients_of_creator(ctx, actor, user)
+    record(ctx, actor, "user.activate" if active else "user.deactivate", "user", user.username,
+           details)
     return to_out(user)
 
 
-def revoke_sessions(ctx: Ctx, user_id: int) -> None:
-    ctx.db.execute(
+def revoke_sessions(ctx: Ctx, user_id: int, *, keep: int | None = None) -> int:
+    """End the user's live sessions (all but `keep`); answers how many ended."""
+    stmt = (
         update(WebSession)
         .where(WebSession.user_id == user_id, WebSession.revoked_at.is_(None))
         .values(revoked_at=ctx.now())
+        .execution_options(synchronize_session="fetch")
     )
+    if keep is not None:
+        stmt = stmt.where(WebSession.id != keep)
+    return ctx.db.execute(stmt).rowcount or 0
+
+
+def revoke_clients_of_creator(ctx: Ctx, actor: Actor, user: User) -> list[str]:
+    """Revoke the live API keys `user` made, each recorded with why; their key ids."""
+    keys = ctx.db.scalars(
+        select(ApiClient)
+        .where(ApiClient.created_by_user_id == user.id, ApiClient.revoked_at.is_(None))
+        .order_by(ApiClient.id)
+    ).all()
+    for client in keys:
+        client.revoked_at = ctx.now()
+        record(ctx, actor, "client.revoke", "api_client", client.key_id,
+               {"reason": "creator deactivated", "creator": user.username})
+    return [c.key_id for c in keys]

@@ -52,9 +52,7 @@ ZH: dict[str, str] = {
     "login.password": "密码",
     "login.submit": "登录",
     "login.error.wrong": "用户名或密码错误。",
-    "login.error.locked": (
-        "连续登录失败次数过多，账户已被临时锁定（最长 {minutes} 分钟），请稍后再试。"
-    ),
+    "login.error.throttled": "来自您所在地址的登录尝试过多，请在 {minutes} 分钟后再试。",
     "login.error.required": "请填写用户名和密码。",
     "login.notice.signed_out": "您已安全退出。",
     "login.notice.expired": "会话已过期或已退出，请重新登录。",
@@ -113,6 +111,8 @@ ZH: dict[str, str] = {
     "perm.user.manage": "管理用户",
     "perm.user.manage_own_org": "管理本部门用户",
     "perm.user.read": "查看用户",
+    "perm.user.read_all": "查看所有部门及申请人的账户",
+    "perm.user.read_applicant_ids": "查看申请人的身份号码",
     "perm.client.manage": "管理系统接入",
     "perm.client.manage_own_org": "管理本部门系统接入",
     "perm.audit.read": "查阅审计日志",
@@ -143,6 +143,11 @@ ZH: dict[str, str] = {
     # Users.
     "users.title": "用户",
     "users.intro": "平台账户。申请人的身份号码已脱敏显示。",
+    "users.intro_own_org": "本部门的工作人员账户。",
+    "users.reveal": "显示完整身份号码（将记入审计日志）",
+    "users.revealed": "正在显示申请人的完整身份号码，本次查看已记入审计日志。",
+    "users.hide": "恢复脱敏显示",
+    "users.withheld": "不予显示",
     "users.username": "用户名",
     "users.display_name": "姓名",
     "users.roles": "角色",
@@ -845,9 +850,8 @@ EN: dict[str, str] = {
     "login.password": "Password",
     "login.submit": "Log in",
     "login.error.wrong": "Wrong username or password.",
-    "login.error.locked": (
-        "Too many failed attempts: the account is locked for up to {minutes} minutes. "
-        "Try again later."
+    "login.error.throttled": (
+        "Too many login attempts from your address. Try again in {minutes} minutes."
     ),
     "login.error.required": "Enter your username and password.",
     "login.notice.signed_out": "You have been logged out.",
@@ -915,6 +919,8 @@ EN: dict[str, str] = {
     "perm.user.manage": "manage users",
     "perm.user.manage_own_org": "manage users of your organization",
     "perm.user.read": "view users",
+    "perm.user.read_all": "view the accounts of every organization and of applicants",
+    "perm.user.read_applicant_ids": "read applicants' identifiers",
     "perm.client.manage": "manage system clients",
     "perm.client.manage_own_org": "manage your organization's system clients",
     "perm.audit.read": "read the audit log",
@@ -943,6 +949,11 @@ EN: dict[str, str] = {
     "level.district": "District",
     "users.title": "Users",
     "users.intro": "Accounts on the platform. Applicants' ID numbers are masked.",
+    "users.intro_own_org": "The staff accounts of your organization.",
+    "users.reveal": "Show full identifiers (recorded in the audit log)",
+    "users.revealed": "Applicants' full identifiers are shown; this view is in the audit log.",
+    "users.hide": "Mask them again",
+    "users.withheld": "withheld",
     "users.username": "Username",
     "users.display_name": "Name",
     "users.roles": "Roles",

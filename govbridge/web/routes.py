@@ -30,13 +30,14 @@ from govbridge.core.errors import (
     NotFound,
     PermissionDenied,
     SecondFactorRequired,
+    Throttled,
 )
 from govbridge.core.password_policy import MIN_LENGTH
 from govbridge.core.permissions import Permission
 from govbridge.identity import auth, clients, organizations, users
 from govbridge.identity.actor import Actor
 from govbridge.identity.profile import Profile, my_profile
-from govbridge.identity.schemas import ClientCreate
+from govbridge.identity.schemas import ClientCreate, LoginResult
 from govbridge.runtime import Ctx
 from govbridge.web import csrf, i18n, session
 from govbridge.web.format import mask_subject
@@ -237,19 +238,36 @@ def login_submit(
             previous = session.session_token(request)
             if previous:
                 auth.logout(ctx, previous)
-            result = auth.login(ctx, username, password[:256])
-    except AuthenticationFailed as exc:
-        key = "login.error.locked" if exc.reason == "locked" else "login.error.wrong"
+            result = auth.login(ctx, username, password[:256],
+                                client_address=session.client_address(request, rt.settings))
+    except AuthenticationFailed:
         return _login_page(
-            request,
-            lang,
-            username=username,
-            status=401,
-            errors=[message(lang, key, minutes=auth.LOCK_MINUTES)],
+            request, lang, username=username, status=401,
+            errors=[message(lang, "login.error.wrong")],
         )
+    except Throttled as exc:
+        return _throttled(request, lang, exc, username)
     target = {"none": "/", "verify": "/login/totp", "enroll": "/login/enroll"}
     response = _redirect(target[result.second_factor])
     session.set_session(response, request, rt.settings, result.session_token)
+    return response
+
+
+def _throttled(request: Request, lang: str, exc: Throttled, username: str = "") -> Response:
+    """429 with Retry-After: the same page whatever name was tried."""
+    response = _login_page(
+        request, lang, username=username, status=429,
+        errors=[message(lang, "login.error.throttled",
+                        minutes=max(1, -(-exc.retry_after // 60)))],
+    )
+    response.headers["Retry-After"] = str(exc.retry_after)
+    return response
+
+
+def _renewed(request: Request, result: LoginResult) -> Response:
+    """The second factor is done: on to the home page with the new session's cookie."""
+    response = _redirect("/")
+    session.set_session(response, request, runtime(request).settings, result.session_token)
     return response
 
 
@@ -281,9 +299,13 @@ def totp_submit(request: Request, totp_code: FormStr = "", csrf_token: FormStr =
         with rt.context() as ctx:
             token, token_csrf = _pending_csrf(ctx, request)
             csrf.check(csrf_token, token_csrf)
-            auth.verify_second_factor(ctx, token, totp_code[:16])
+            result = auth.verify_second_factor(
+                ctx, token, totp_code[:16],
+                client_address=session.client_address(request, rt.settings))
     except SecondFactorRequired:
         return _redirect("/login/enroll")
+    except Throttled as exc:
+        return _throttled(request, lang, exc)
     except InvalidInput as exc:
         with rt.context() as ctx:
             _token, token_csrf = _pending_csrf(ctx, request)
@@ -297,7 +319,7 @@ def totp_submit(request: Request, totp_code: FormStr = "", csrf_token: FormStr =
             csrf_token=token_csrf,
             errors=[message(lang, key)],
         )
-    return _redirect("/")
+    return _renewed(request, result)
 
 
 @router.get("/login/enroll")
@@ -329,15 +351,20 @@ def enroll_form(request: Request, error: str | None = None) -> Response:
 @router.post("/login/enroll")
 @web_page
 def enroll_submit(request: Request, totp_code: FormStr = "", csrf_token: FormStr = "") -> Response:
+    rt = runtime(request)
     try:
-        with runtime(request).context() as ctx:
+        with rt.context() as ctx:
             token, token_csrf = _pending_csrf(ctx, request)
             csrf.check(csrf_token, token_csrf)
-            auth.confirm_enrollment(ctx, token, totp_code[:16])
+            result = auth.confirm_enrollment(
+                ctx, token, totp_code[:16],
+                client_address=session.client_address(request, rt.settings))
+    except Throttled as exc:
+        return _throttled(request, session.language(request), exc)
     except InvalidInput:
         # The pending seed cannot be shown again, so a fresh one is offered.
         return _redirect("/login/enroll?error=wrong")
-    return _redirect("/")
+    return _renewed(request, result)
 
 
 @router.post("/logout")
@@ -387,13 +414,19 @@ def organizations_page(request: Request) -> Response:
 
 @router.get("/users")
 @web_page
-def users_page(request: Request) -> Response:
+def users_page(request: Request, reveal: bool = False) -> Response:
+    """The accounts the viewer may see, through the one use case (identity/users.py):
+    applicants' identifiers masked, in full only on `?reveal=1` by the bureau (audited)."""
     lang = session.language(request)
     with runtime(request).context() as ctx:
         viewer = _viewer(ctx, request)
-        listed = users.list_users(ctx, viewer.actor)
-    rows = [(u, mask_subject(u.subject_type, u.subject_id)) for u in listed]
-    return render(request, "users.html", lang, viewer=viewer, rows=rows)
+        listed = users.list_users(ctx, viewer.actor, reveal=reveal)
+    perms = viewer.actor.permissions
+    return render(
+        request, "users.html", lang, viewer=viewer, rows=listed, revealed=reveal,
+        can_reveal=Permission.APPLICANT_ID_READ in perms,
+        own_org_only=Permission.USER_READ_ALL not in perms,
+    )
 
 
 @router.get("/audit")

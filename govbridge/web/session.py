@@ -1,11 +1,13 @@
-"""Cookies of the web UI: the session, the login form's CSRF cookie, the language.
+"""Cookies of the web UI: the session, the login form's CSRF cookie, the language;
+and the client address a login is throttled under.
 
-Whether a cookie is marked Secure is decided in one place, `cookie_secure`.
+Whether a cookie is marked Secure is decided in one place, `cookie_secure`, from the
+configuration alone: the Host header and scheme of a request are the client's to
+choose, so they cannot decide whether the session cookie may travel in the clear.
 """
 
 from __future__ import annotations
 
-import ipaddress
 from typing import Literal
 from urllib.parse import urlsplit
 
@@ -13,43 +15,40 @@ from fastapi import Request, Response
 
 from govbridge.api.deps import SESSION_COOKIE
 from govbridge.config import Settings
+from govbridge.identity import throttle
 from govbridge.web import csrf, i18n
 
 LANG_COOKIE = "gb_lang"
 LANG_MAX_AGE = 365 * 24 * 3600
 LOGIN_CSRF_MAX_AGE = 2 * 3600
-_LOCAL_NAMES = frozenset({"localhost", "testserver"})
 
 
-def _is_loopback(host: str) -> bool:
-    host = host.strip("[]").lower()
-    if host == "localhost" or host.endswith(".localhost"):
-        return True
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False
-
-
-def cookie_secure(mode: Literal["auto", "always", "never"], scheme: str, host: str) -> bool:
+def cookie_secure(mode: Literal["auto", "always", "never"], public_url: str) -> bool:
     """Whether cookies get the Secure flag.
 
-    "always" and "never" say so. "auto" marks them Secure unless the request
-    is to a loopback host (localhost, 127.0.0.0/8, ::1) or is plain http to the
-    test client's host ("testserver"): a browser would not send a Secure cookie
-    back over plain http, and loopback traffic never leaves the machine.
+    "always" and "never" say so. "auto" marks them Secure when the installation's
+    configured public URL (`GOVBRIDGE_PUBLIC_URL`) is https: that is where browsers
+    reach it, whatever Host header a request carries.
     """
     if mode == "always":
         return True
     if mode == "never":
         return False
-    if _is_loopback(host):
-        return False
-    return not (scheme == "http" and host.lower() in _LOCAL_NAMES)
+    return urlsplit(public_url.strip()).scheme.lower() == "https"
 
 
 def secure_for(request: Request, settings: Settings) -> bool:
-    return cookie_secure(settings.cookie_secure, request.url.scheme, request.url.hostname or "")
+    """The Secure flag for this installation's cookies (the request is not consulted)."""
+    return cookie_secure(settings.cookie_secure, settings.public_url)
+
+
+def client_address(request: Request, settings: Settings) -> str:
+    """Who is logging in, for the throttle: the peer, or a trusted proxy's client."""
+    return throttle.client_address(
+        request.client.host if request.client else None,
+        request.headers.get("x-forwarded-for"),
+        settings.trusted_proxies,
+    )
 
 
 def set_session(response: Response, request: Request, settings: Settings, token: str) -> None:

@@ -11,7 +11,7 @@ from fastapi.testclient import TestClient
 
 from govbridge.api.app import create_app
 from govbridge.core.permissions import Role
-from govbridge.identity import auth, clients
+from govbridge.identity import clients, throttle
 from govbridge.identity.actor import Actor
 from support import PASSWORD
 
@@ -51,7 +51,8 @@ def test_session_cookie_flags(web, web_login, account, settings):
     assert "Secure" not in cookie  # http://testserver under "auto"
 
 
-def test_session_cookie_is_secure_on_a_real_host(rt, account, csrf_of):
+def test_session_cookie_is_secure_when_the_public_url_is_https(rt, settings, account, csrf_of):
+    settings.public_url = "https://gov.example.cn"
     acct = account(Role.CLERK)
     with TestClient(create_app(rt), base_url="https://gov.example.cn") as client:
         page = client.get("/login")
@@ -139,16 +140,17 @@ def test_wrong_password_in_english(web, account, csrf_of):
     assert "Wrong username or password." in resp.text and WRONG not in resp.text
 
 
-def test_locked_account_is_told_so(web, account, csrf_of):
+def test_throttled_client_is_told_when_to_retry(web, account, csrf_of):
     acct = account(Role.CLERK)
     token = csrf_of(web.get("/login").text)
-    for _ in range(auth.MAX_FAILURES):
+    for _ in range(throttle.PAIR_LIMIT):
         web.post("/login", data={"username": acct.username, "password": WRONG, "csrf_token": token})
     resp = web.post(
         "/login", data={"username": acct.username, "password": PASSWORD, "csrf_token": token}
     )
-    assert resp.status_code == 401
-    assert "账户已被临时锁定" in resp.text and f"最长 {auth.LOCK_MINUTES} 分钟" in resp.text
+    assert resp.status_code == 429
+    minutes = int(throttle.WINDOW.total_seconds() // 60)
+    assert "登录尝试过多" in resp.text and f"{minutes} 分钟后再试" in resp.text
 
 
 def test_empty_login_form_asks_for_both_fields(web, csrf_of):
@@ -318,9 +320,17 @@ def test_admin_lists(signed_in, org_code):
 
 def test_users_list_masks_citizen_ids(signed_in, account):
     account(Role.APPLICANT)
-    web, _ = signed_in(Role.AUDITOR)
+    web, _ = signed_in(Role.BUREAU_ADMIN)
     page = web.get("/users")
     assert "110105********002X" in page.text and "11010519491231002X" not in page.text
+
+
+def test_users_list_withholds_applicant_ids_from_the_auditor(signed_in, account):
+    account(Role.APPLICANT)
+    web, _ = signed_in(Role.AUDITOR)
+    page = web.get("/users")
+    assert "applicant-1" in page.text and "不予显示" in page.text
+    assert "110105" not in page.text and "002X" not in page.text
 
 
 # --- system clients ---------------------------------------------------------------------------

@@ -10,7 +10,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from govbridge.api.deps import acting, runtime
 from govbridge.audit.record import list_events
 from govbridge.core.errors import SecondFactorRequired
-from govbridge.identity import auth, clients, organizations, users
+from govbridge.identity import auth, clients, organizations, throttle, users
 from govbridge.identity.schemas import (
     ClientCreate,
     ClientCreated,
@@ -58,11 +58,28 @@ class AuditEventOut(BaseModel):
     details: dict[str, object]
 
 
-@router.post("/sessions", response_model=LoginResult, tags=["sessions"],
-             summary="Log in with password (and TOTP code) to get a bearer session token")
+def _client_address(request: Request) -> str:
+    return throttle.client_address(
+        request.client.host if request.client else None,
+        request.headers.get("x-forwarded-for"),
+        runtime(request).settings.trusted_proxies,
+    )
+
+
+@router.post(
+    "/sessions", response_model=LoginResult, tags=["sessions"],
+    summary="Log in with password (and TOTP code) to get a bearer session token",
+    description="One step: a TOTP account sends its code with the password, and the token "
+    "is issued only once both are proven. A wrong name, an inactive account and a wrong "
+    "password get the same 401; too many failures from one address get 429 with "
+    "Retry-After, whichever name was tried.",
+    responses={429: {"description": "Too many failed attempts from this address; see "
+                                     "`Retry-After`"}},
+)
 def create_session(body: LoginIn, request: Request) -> LoginResult:
     with runtime(request).context() as ctx:
-        result = auth.login(ctx, body.username, body.password, body.totp_code)
+        result = auth.login(ctx, body.username, body.password, body.totp_code,
+                            client_address=_client_address(request))
         if result.second_factor != "none":
             # Raising rolls the half-open session back: API logins are one step.
             raise SecondFactorRequired(
@@ -109,10 +126,18 @@ def get_organization(code: str, request: Request) -> OrganizationOut:
         return organizations.get_organization(ctx, actor, code)
 
 
-@router.get("/users", response_model=list[UserOut], tags=["users"])
-def list_users(request: Request, organization_code: str | None = None) -> list[UserOut]:
+@router.get(
+    "/users", response_model=list[UserOut], tags=["users"],
+    summary="List the accounts you may see",
+    description="A data officer sees their own organization's staff; the bureau and the "
+    "auditor every account. Applicants' identifiers: masked for the bureau, withheld "
+    "from everyone else; `reveal=true` (bureau only) shows them in full and is recorded "
+    "in the audit trail.",
+)
+def list_users(request: Request, organization_code: str | None = None,
+               reveal: bool = False) -> list[UserOut]:
     with acting(request) as (ctx, actor):
-        return users.list_users(ctx, actor, organization_code)
+        return users.list_users(ctx, actor, organization_code, reveal=reveal)
 
 
 @router.post("/users", response_model=UserOut, status_code=201, tags=["users"])
