@@ -1,13 +1,23 @@
-"""Builds the ASGI application: JSON API, web pages, static assets, middleware."""
+"""Builds the ASGI application: JSON API, web pages, static assets, middleware.
+
+The OpenAPI document is generated once and then completed by api/contract.py (every
+problem response, the security schemes); the docs page is served by api/docs.py.
+Middleware, outermost first: security headers (and no-store for callers), the caller
+gate of /api/v1 (401 before anything else), the body size limit.
+"""
 
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
-from fastapi import APIRouter, FastAPI
+from fastapi import APIRouter, Depends, FastAPI
+from fastapi.openapi.utils import get_openapi
 
 from govbridge import __version__
-from govbridge.api import problems
+from govbridge.api import contract, docs, problems
+from govbridge.api.bodies import checked_json
+from govbridge.api.gate import CallerGate
 from govbridge.api.headers import SecurityHeaders
 from govbridge.api.limits import BodySizeLimit
 from govbridge.api.routes import agreements as agreement_routes
@@ -40,8 +50,10 @@ def create_app(rt: Runtime) -> FastAPI:
         version=__version__,
         summary="Safe data sharing between government departments and one-stop services.",
         openapi_url="/api/openapi.json",
-        docs_url="/api/docs",
+        docs_url=None,
         redoc_url=None,
+        swagger_ui_oauth2_redirect_url=None,
+        dependencies=[Depends(checked_json)],
     )
     app.state.runtime = rt
     app.state.admission = Admission(rt.settings.exchange_slots,
@@ -85,11 +97,25 @@ def create_app(rt: Runtime) -> FastAPI:
     app.include_router(service_pages)
     app.include_router(case_pages)
     app.mount("/static", CachedStaticFiles(directory=STATIC), name="static")
+    docs.install(app)
+    _complete_openapi(app)
 
     app.add_middleware(BodySizeLimit, max_bytes=rt.settings.max_body_bytes,
                        max_upload_bytes=rt.settings.max_upload_bytes)
+    app.add_middleware(CallerGate, router=app.router)
     app.add_middleware(SecurityHeaders)
     return app
+
+
+def _complete_openapi(app: FastAPI) -> None:
+    def openapi() -> dict[str, Any]:
+        if app.openapi_schema is None:
+            spec = get_openapi(title=app.title, version=app.version, summary=app.summary,
+                               routes=app.routes)
+            app.openapi_schema = contract.declare(spec)
+        return app.openapi_schema
+
+    app.openapi = openapi  # type: ignore[method-assign]
 
 
 def create_app_from_environment() -> FastAPI:

@@ -1,9 +1,16 @@
-"""Who is calling: API key, bearer session token, or session cookie (+ CSRF)."""
+"""Who is calling: API key, bearer session token, or session cookie (+ CSRF).
+
+Every operation under /api/v1 needs a caller except the few in `PUBLIC`; the gate
+(api/gate.py) and the problem handlers (api/problems.py) read that list, so an
+anonymous caller hears 401 before anything about its request body. A new public
+operation is added there, on purpose.
+"""
 
 from __future__ import annotations
 
 import hmac
-from collections.abc import Iterator
+import re
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 
 from fastapi import Request
@@ -17,6 +24,37 @@ from govbridge.runtime import Ctx, Runtime
 SESSION_COOKIE = "gb_session"
 CSRF_HEADER = "x-csrf-token"
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+API_PREFIX = "/api/v1/"
+
+# (method, path template) of the operations anyone may call.
+PUBLIC: frozenset[tuple[str, str]] = frozenset({
+    ("GET", "/api/v1/health"),
+    ("POST", "/api/v1/sessions"),
+    ("GET", "/api/v1/seals/ca"),
+    ("GET", "/api/v1/ledger/keys/{kid}/certificate"),
+    ("POST", "/api/v1/verify"),
+    ("POST", "/api/v1/exchange/verify"),
+})
+_PUBLIC_PATTERNS = [
+    (method, re.compile("^" + re.sub(r"\\\{[^/]+?\\\}", "[^/]+", re.escape(path)) + "$"))
+    for method, path in PUBLIC
+]
+
+
+def is_public(method: str, path: str) -> bool:
+    """Whether `method path` (a concrete path) is an operation anyone may call."""
+    method = "GET" if method == "HEAD" else method
+    return any(m == method and rx.match(path) for m, rx in _PUBLIC_PATTERNS)
+
+
+def needs_caller(method: str, path: str) -> bool:
+    return path.startswith(API_PREFIX) and not is_public(method, path)
+
+
+def has_credentials(headers: Mapping[str, str], cookies: Mapping[str, str]) -> bool:
+    """Whether the request carries any of the credentials `authenticate` reads."""
+    return (headers.get("authorization", "").lower().startswith("bearer ")
+            or bool(headers.get("x-api-key")) or bool(cookies.get(SESSION_COOKIE)))
 
 
 def runtime(request: Request) -> Runtime:

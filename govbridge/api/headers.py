@@ -1,8 +1,19 @@
-"""Security headers on every response: CSP, no sniffing, no framing, no referrer leak."""
+"""Security headers on every response: CSP, no sniffing, no framing, no referrer leak.
+
+Every page gets them, the interactive API docs included (api/docs.py serves Swagger UI
+from this app, with no inline script, so the CSP holds there too). A response to a caller
+with credentials (bearer token, API key, session cookie), or one that sets a cookie, may
+hold personal data: it is marked `Cache-Control: no-store` so no browser or proxy keeps
+it. Static assets keep their own caching (web/assets.py).
+"""
 
 from __future__ import annotations
 
 from typing import Any
+
+from starlette.requests import cookie_parser
+
+from govbridge.api.deps import has_credentials
 
 CSP = (
     "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
@@ -17,7 +28,14 @@ HEADERS = [
     (b"cross-origin-opener-policy", b"same-origin"),
     (b"permissions-policy", b"camera=(), microphone=(), geolocation=()"),
 ]
-_DOCS = ("/api/docs", "/api/redoc")
+NO_STORE = b"no-store"
+ASSET_PATHS = ("/static/", "/api/docs/assets/")
+
+
+def _has_credentials(scope: dict[str, Any]) -> bool:
+    headers = {k.decode("latin-1").lower(): v.decode("latin-1")
+               for k, v in scope.get("headers") or []}
+    return has_credentials(headers, cookie_parser(headers.get("cookie", "")))
 
 
 class SecurityHeaders:
@@ -25,17 +43,20 @@ class SecurityHeaders:
         self.app = app
 
     async def __call__(self, scope: dict[str, Any], receive: Any, send: Any) -> None:
-        if scope["type"] != "http" or scope.get("path", "").startswith(_DOCS):
-            # The interactive docs page loads its own assets; it is not part of the UI.
+        if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
+        asset = scope.get("path", "").startswith(ASSET_PATHS)
+        private = not asset and _has_credentials(scope)
 
         async def with_headers(message: dict[str, Any]) -> None:
             if message["type"] == "http.response.start":
-                names = {k.lower() for k, _ in message.get("headers", [])}
-                message["headers"] = list(message.get("headers", [])) + [
-                    (k, v) for k, v in HEADERS if k not in names
-                ]
+                headers = list(message.get("headers", []))
+                names = {k.lower() for k, _ in headers}
+                if not asset and (private or b"set-cookie" in names):
+                    headers = [(k, v) for k, v in headers if k.lower() != b"cache-control"]
+                    headers.append((b"cache-control", NO_STORE))
+                message["headers"] = headers + [(k, v) for k, v in HEADERS if k not in names]
             await send(message)
 
         await self.app(scope, receive, with_headers)

@@ -7,6 +7,7 @@ from typing import Literal
 from fastapi import APIRouter, Request, Response
 from pydantic import BaseModel, ConfigDict, Field
 
+from govbridge.api import bodies
 from govbridge.api.deps import acting
 from govbridge.catalog import dcat, search, usecases
 from govbridge.catalog.schemas import DatasetIn, DatasetOut, FieldIn, SearchResult
@@ -34,14 +35,17 @@ class VersionIn(BaseModel):
 def search_catalog(request: Request, q: str = "", provider: str | None = None,
                    share_type: str | None = None, grade: str | None = None,
                    format: str | None = None, subject_type: str | None = None,
-                   limit: int = 20, offset: int = 0) -> SearchResult:
+                   limit: int = bodies.limit(20, 200),
+                   offset: int = bodies.offset()) -> SearchResult:
     filters = {"provider": provider or "", "share_type": share_type or "", "grade": grade or "",
                "format": format or "", "subject_type": subject_type or ""}
     with acting(request) as (ctx, actor):
         return search.search(ctx, actor, q, filters=filters, limit=limit, offset=offset)
 
 
-@router.get("/export/dcat", summary="The published catalog as DCAT-AP (Turtle or JSON-LD)")
+@router.get("/export/dcat", summary="The published catalog as DCAT-AP (Turtle or JSON-LD)",
+            response_class=Response,
+            responses={200: {"content": {"text/turtle": {}, "application/ld+json": {}}}})
 def export_dcat(request: Request, format: Literal["turtle", "json-ld"] = "turtle",
                 open_only: bool = False) -> Response:
     with acting(request) as (ctx, actor):
@@ -73,7 +77,7 @@ def create_dataset(body: DatasetIn, request: Request) -> DatasetOut:
 
 @router.get("/datasets/{classification}/{sequence}", response_model=DatasetOut)
 def get_dataset(classification: str, sequence: str, request: Request,
-                version: int | None = None) -> DatasetOut:
+                version: int | None = bodies.query_int(1)) -> DatasetOut:
     with acting(request) as (ctx, actor):
         return usecases.get_dataset(ctx, actor, f"{classification}/{sequence}", version)
 

@@ -16,7 +16,9 @@ from govbridge.storage.migrate import current_revision, head_revision
 router = APIRouter(tags=["health"])
 
 
-@router.get("/health", summary="Database and bus status, and the exchange queue")
+@router.get("/health", summary="Database and bus status, and the exchange queue",
+            responses={503: {"description": "Degraded: the database or the bus is not ok",
+                             "content": {"application/json": {}}}})
 def health(request: Request) -> JSONResponse:
     rt = runtime(request)
     database: dict[str, Any] = {"backend": rt.engine.dialect.name}

@@ -8,6 +8,7 @@ from typing import Any, Literal
 from fastapi import APIRouter, Request, Response, UploadFile
 from pydantic import BaseModel, ConfigDict, Field
 
+from govbridge.api import bodies
 from govbridge.api.deps import acting
 from govbridge.ingest import files, usecases
 from govbridge.ingest.schemas import BatchOut, BatchReport, QuarantinedRowOut, RowIn
@@ -47,7 +48,7 @@ def upload(classification: str, sequence: str, file: UploadFile, request: Reques
 
 @router.get("/{classification}/{sequence}/batches", response_model=list[BatchOut])
 def batches(classification: str, sequence: str, request: Request,
-            limit: int = 50) -> list[BatchOut]:
+            limit: int = bodies.limit(50, 500)) -> list[BatchOut]:
     with acting(request) as (ctx, actor):
         return usecases.list_batches(ctx, actor, f"{classification}/{sequence}", limit)
 
@@ -56,8 +57,9 @@ def batches(classification: str, sequence: str, request: Request,
             summary="Rejected rows waiting to be fixed (provider only)")
 def quarantine(classification: str, sequence: str, request: Request,
                status: Literal["open", "resolved", "discarded"] = "open",
-               batch_id: int | None = None, limit: int = 100,
-               offset: int = 0) -> list[QuarantinedRowOut]:
+               batch_id: int | None = bodies.query_int(1),
+               limit: int = bodies.limit(100, 1000),
+               offset: int = bodies.offset()) -> list[QuarantinedRowOut]:
     with acting(request) as (ctx, actor):
         return usecases.list_quarantine(ctx, actor, f"{classification}/{sequence}",
                                         status=status, batch_id=batch_id, limit=limit,
@@ -66,14 +68,14 @@ def quarantine(classification: str, sequence: str, request: Request,
 
 @router.post("/{classification}/{sequence}/quarantine/{row_id}/resubmit",
              response_model=BatchReport, summary="Send a corrected row through validation again")
-def resubmit(classification: str, sequence: str, row_id: int, body: RowIn,
+def resubmit(classification: str, sequence: str, row_id: bodies.Id, body: RowIn,
              request: Request) -> BatchReport:
     with acting(request) as (ctx, actor):
         return usecases.resubmit(ctx, actor, f"{classification}/{sequence}", row_id, body.data)
 
 
 @router.post("/{classification}/{sequence}/quarantine/{row_id}/discard", status_code=204)
-def discard(classification: str, sequence: str, row_id: int, body: DiscardIn,
+def discard(classification: str, sequence: str, row_id: bodies.Id, body: DiscardIn,
             request: Request) -> Response:
     with acting(request) as (ctx, actor):
         usecases.discard(ctx, actor, f"{classification}/{sequence}", row_id, body.reason)

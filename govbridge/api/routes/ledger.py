@@ -6,9 +6,10 @@ import base64
 import binascii
 from typing import Any
 
-from fastapi import APIRouter, Request, Response
+from fastapi import APIRouter, Query, Request, Response
 from pydantic import BaseModel, ConfigDict, Field
 
+from govbridge.api import bodies
 from govbridge.api.deps import acting, runtime
 from govbridge.core.errors import InvalidInput
 from govbridge.identity.organizations import referenced_organization
@@ -25,12 +26,13 @@ class CosignatureIn(BaseModel):
 
 
 @router.get("/checkpoints", summary="Signed tree heads, newest first, with witness counts")
-def list_checkpoints(request: Request, limit: int = 50) -> list[dict[str, Any]]:
+def list_checkpoints(request: Request, limit: int = bodies.limit(50, 500)) -> list[dict[str, Any]]:
     with acting(request) as (ctx, actor):
         return [h.as_dict() for h in checkpoints.list_checkpoints(ctx, actor, limit)]
 
 
-@router.get("/checkpoints/latest", summary="The newest signed tree head")
+@router.get("/checkpoints/latest", summary="The newest signed tree head",
+            responses={404: {"description": "No checkpoint has been signed yet"}})
 def latest(request: Request) -> dict[str, Any]:
     with acting(request) as (ctx, actor):
         return checkpoints.latest_checkpoint(ctx, actor).as_dict()
@@ -44,12 +46,13 @@ def checkpoint_now(request: Request) -> dict[str, Any]:
 
 @router.post("/checkpoints/{checkpoint_id}/cosignatures", status_code=201,
              summary="Hand in a witness's co-signature (checked against its seal)")
-def cosign(checkpoint_id: int, body: CosignatureIn, request: Request) -> dict[str, Any]:
-    try:
-        signature = base64.b64decode(body.signature, validate=True)
-    except (binascii.Error, ValueError):
-        raise InvalidInput.one("signature", "not base64", body.signature[:80], "base64") from None
+def cosign(checkpoint_id: bodies.Id, body: CosignatureIn, request: Request) -> dict[str, Any]:
     with acting(request) as (ctx, actor):
+        try:
+            signature = base64.b64decode(body.signature, validate=True)
+        except (binascii.Error, ValueError):
+            raise InvalidInput.one("signature", "not base64", body.signature[:80],
+                                   "base64") from None
         org = referenced_organization(ctx, body.organization_code, "organization_code")
         made = checkpoints.record_cosignature(ctx, actor, checkpoint_id, org.id, body.key_id,
                                               signature)
@@ -68,19 +71,21 @@ def ledger_key_certificate(kid: str, request: Request) -> Response:
 
 
 @router.get("/proofs/inclusion", summary="Inclusion proof (verify-proof document format)")
-def inclusion(request: Request, leaf_index: int, tree_size: int | None = None) -> dict[str, Any]:
+def inclusion(request: Request, leaf_index: int = Query(ge=0, le=bodies.MAX_INT),
+              tree_size: int | None = bodies.query_int(1)) -> dict[str, Any]:
     with acting(request) as (ctx, actor):
         return queries.inclusion_proof(ctx, actor, leaf_index, tree_size)
 
 
 @router.get("/proofs/consistency", summary="Consistency proof (verify-proof document format)")
-def consistency(request: Request, size1: int, size2: int | None = None) -> dict[str, Any]:
+def consistency(request: Request, size1: int = Query(ge=0, le=bodies.MAX_INT),
+                size2: int | None = bodies.query_int(1)) -> dict[str, Any]:
     with acting(request) as (ctx, actor):
         return queries.consistency_proof(ctx, actor, size1, size2)
 
 
 @router.get("/entries/{leaf_index}", summary="One entry as hashed (auditors)")
-def entry(leaf_index: int, request: Request) -> dict[str, Any]:
+def entry(leaf_index: bodies.Index, request: Request) -> dict[str, Any]:
     with acting(request) as (ctx, actor):
         return queries.get_entry(ctx, actor, leaf_index)
 

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 from datetime import date
 
-from fastapi import APIRouter, Request, Response, UploadFile
+from fastapi import APIRouter, Query, Request, Response, UploadFile
 from starlette.concurrency import run_in_threadpool
 
+from govbridge.api.bodies import Id, upload_or_body
 from govbridge.api.deps import acting
+from govbridge.core.errors import InvalidInput
 from govbridge.services import usecases
 from govbridge.services.schemas import (
     HolidayIn,
@@ -51,6 +53,9 @@ def update_item(code: str, body: ServiceItemUpdate, request: Request) -> Service
 
 def _import(request: Request, code: str, xml: bytes) -> VersionOut:
     with acting(request) as (ctx, actor):
+        if not xml:
+            raise InvalidInput.one("file", "send the .bpmn file (raw body or multipart field "
+                                   "'file')", None, "required")
         return usecases.import_bpmn(ctx, actor, code, xml)
 
 
@@ -59,7 +64,7 @@ def _import(request: Request, code: str, xml: bytes) -> VersionOut:
              description="Send the `.bpmn` file as the raw body (application/xml) or as the "
                          "multipart field `file`.")
 async def import_bpmn(code: str, request: Request, file: UploadFile | None = None) -> VersionOut:
-    data = await file.read() if file is not None else await request.body()
+    data = await upload_or_body(request, file)
     return await run_in_threadpool(_import, request, code, data)
 
 
@@ -71,7 +76,7 @@ def list_versions(code: str, request: Request) -> list[VersionOut]:
 
 @items.get("/{code}/versions/{version}", response_model=VersionOut,
             summary="One process version with its BPMN XML")
-def get_version(code: str, version: int, request: Request) -> VersionOut:
+def get_version(code: str, version: Id, request: Request) -> VersionOut:
     with acting(request) as (ctx, actor):
         return usecases.get_version(ctx, actor, code, version)
 
@@ -79,14 +84,15 @@ def get_version(code: str, version: int, request: Request) -> VersionOut:
 @items.get("/{code}/versions/{version}/bpmn", response_class=Response,
             responses={200: {"content": {"application/xml": {}}}},
             summary="The BPMN file of a version (opens in bpmn.io)")
-def get_version_file(code: str, version: int, request: Request) -> Response:
+def get_version_file(code: str, version: Id, request: Request) -> Response:
     with acting(request) as (ctx, actor):
         found = usecases.get_version(ctx, actor, code, version)
     return Response(found.bpmn_xml or "", media_type="application/xml")
 
 
 @holidays.get("", response_model=list[HolidayOut], summary="The bureau's holiday calendar")
-def list_holidays(request: Request, year: int | None = None) -> list[HolidayOut]:
+def list_holidays(request: Request,
+                  year: int | None = Query(None, ge=1900, le=2999)) -> list[HolidayOut]:
     with acting(request) as (ctx, actor):
         return usecases.list_holidays(ctx, actor, year)
 

@@ -7,6 +7,7 @@ from typing import Literal
 from fastapi import APIRouter, Request, Response
 from pydantic import BaseModel, ConfigDict, Field
 
+from govbridge.api import bodies
 from govbridge.api.deps import acting
 from govbridge.exchange import transparency
 from govbridge.exchange.transparency import AccessOut, FlagOut
@@ -27,8 +28,8 @@ class ReviewIn(BaseModel):
 
 @router.get("/me/accesses", response_model=list[AccessOut],
             summary="Who read my data, when, which data and why — each with its ledger proof")
-def my_accesses(request: Request, limit: int = 100,
-                before: int | None = None) -> list[AccessOut]:
+def my_accesses(request: Request, limit: int = bodies.limit(100, 500),
+                before: int | None = bodies.query_int(0)) -> list[AccessOut]:
     with acting(request) as (ctx, actor):
         return transparency.my_accesses(ctx, actor, limit=limit, before=before)
 
@@ -42,13 +43,13 @@ def subject_accesses(body: SubjectIn, request: Request) -> list[AccessOut]:
 
 @router.get("/access-flags", response_model=list[FlagOut], summary="Unusual access, for auditors")
 def flags(request: Request, status: Literal["open", "dismissed", "confirmed"] = "open",
-          limit: int = 200) -> list[FlagOut]:
+          limit: int = bodies.limit(200, 1000)) -> list[FlagOut]:
     with acting(request) as (ctx, actor):
         return transparency.list_flags(ctx, actor, status=status, limit=limit)
 
 
 @router.post("/access-flags/{flag_id}/review", status_code=204)
-def review(flag_id: int, body: ReviewIn, request: Request) -> Response:
+def review(flag_id: bodies.Id, body: ReviewIn, request: Request) -> Response:
     with acting(request) as (ctx, actor):
         transparency.review_flag(ctx, actor, flag_id, body.verdict, body.note)
     return Response(status_code=204)
