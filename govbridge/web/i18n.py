@@ -815,6 +815,7 @@ ZH: dict[str, str] = {
     "verify.revoked_at": "注销时间",
     "verify.reasons": "说明",
     "verify.no_file": "请选择要核验的文件。",
+    "verify.too_deep": "文件中的 JSON 嵌套超过 {depth} 层，无法核验。",
     "verify.masked_note": "为保护个人信息，持证主体已部分隐藏。",
 }
 
@@ -1676,6 +1677,8 @@ EN: dict[str, str] = {
     "verify.revoked_at": "Revoked at",
     "verify.reasons": "Details",
     "verify.no_file": "Choose a file to verify.",
+    "verify.too_deep": "The JSON in this file is nested deeper than {depth} levels; "
+                       "it cannot be verified.",
     "verify.masked_note": "The holder is partly hidden to protect personal data.",
 }
 

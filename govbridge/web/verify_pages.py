@@ -1,7 +1,8 @@
 """Public certificate verification pages (no login, no nav entry).
 
 - `/verify`: an upload form; POST checks the PDF or JSON (`verify_document`). It changes
-  nothing, so it takes no CSRF token.
+  nothing, so it takes no CSRF token. A form without the file (or a broken one) and a JSON
+  document nested deeper than `bodies.MAX_DEPTH` are answered on the form (422).
 - `/verify/{identifier}`: what a certificate's QR code opens: status, type, issuer,
   validity, with the holder masked.
 """
@@ -12,6 +13,7 @@ from fastapi import APIRouter, Request, UploadFile
 from fastapi.responses import Response
 from starlette.concurrency import run_in_threadpool
 
+from govbridge.api.bodies import MAX_DEPTH, too_deep
 from govbridge.api.deps import runtime
 from govbridge.certificates import usecases
 from govbridge.certificates.identifier import is_identifier
@@ -36,6 +38,9 @@ async def verify_upload(request: Request, file: UploadFile | None = None) -> Res
     if not data:
         return render(request, "verify.html", lang, status=422, verdict=None,
                       errors=[message(lang, "verify.no_file")])
+    if too_deep(data):
+        return render(request, "verify.html", lang, status=422, verdict=None,
+                      errors=[message(lang, "verify.too_deep", depth=MAX_DEPTH)])
     rt = runtime(request)
 
     def run() -> Verdict:

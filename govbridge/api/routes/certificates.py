@@ -10,6 +10,7 @@ from typing import Literal
 from fastapi import APIRouter, Request, Response, UploadFile
 from fastapi.responses import JSONResponse
 
+from govbridge.api.bodies import MAX_DEPTH, Id, too_deep, upload_or_body
 from govbridge.api.deps import acting, runtime
 from govbridge.certificates import requests, usecases
 from govbridge.certificates.schemas import (
@@ -76,14 +77,14 @@ def refuse_request(request_id: int, body: RefuseIn, request: Request) -> Issuanc
 
 
 @router.get("/{certificate_id}", response_model=CertificateOut, summary="One certificate")
-def get_certificate(certificate_id: int, request: Request) -> CertificateOut:
+def get_certificate(certificate_id: Id, request: Request) -> CertificateOut:
     with acting(request) as (ctx, actor):
         return usecases.get_certificate(ctx, actor, certificate_id)
 
 
 @router.post("/{certificate_id}/revoke", response_model=CertificateOut,
              summary="Revoke a certificate")
-def revoke_certificate(certificate_id: int, body: RevokeIn, request: Request) -> CertificateOut:
+def revoke_certificate(certificate_id: Id, body: RevokeIn, request: Request) -> CertificateOut:
     with acting(request) as (ctx, actor):
         return usecases.revoke_certificate(ctx, actor, certificate_id, body.reason)
 
@@ -91,7 +92,7 @@ def revoke_certificate(certificate_id: int, body: RevokeIn, request: Request) ->
 @router.get("/{certificate_id}/pdf", response_class=Response,
             responses={200: {"content": {"application/pdf": {}}}},
             summary="The sealed PDF (PAdES)")
-def certificate_pdf(certificate_id: int, request: Request) -> Response:
+def certificate_pdf(certificate_id: Id, request: Request) -> Response:
     with acting(request) as (ctx, actor):
         identifier, data = usecases.certificate_pdf(ctx, actor, certificate_id)
     return Response(data, media_type="application/pdf", headers={
@@ -101,7 +102,7 @@ def certificate_pdf(certificate_id: int, request: Request) -> Response:
 @router.get("/{certificate_id}/vc", response_class=Response,
             responses={200: {"content": {"application/vc+jwt": {}}}},
             summary="The sealed W3C VC 2.0 (compact JWS)")
-def certificate_vc(certificate_id: int, request: Request) -> Response:
+def certificate_vc(certificate_id: Id, request: Request) -> Response:
     with acting(request) as (ctx, actor):
         _, token = usecases.certificate_vc(ctx, actor, certificate_id)
     return Response(token, media_type="application/vc+jwt")
@@ -110,9 +111,12 @@ def certificate_vc(certificate_id: int, request: Request) -> Response:
 @public.post("/verify", response_model=Verdict,
              summary="Public: verify an uploaded certificate PDF or sealed JSON (no login)")
 async def verify(request: Request, file: UploadFile | None = None) -> Verdict:
-    data = await file.read() if file is not None else await request.body()
+    data = await upload_or_body(request, file)
     if not data:
         raise InvalidInput.one("file", "upload the certificate PDF or JSON", None, "required")
+    if too_deep(data):
+        raise InvalidInput.one("file", f"JSON nested deeper than {MAX_DEPTH} levels", None,
+                               "too_deep")
     rt = runtime(request)
 
     def run() -> Verdict:

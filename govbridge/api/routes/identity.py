@@ -7,6 +7,7 @@ from datetime import datetime
 from fastapi import APIRouter, Request, Response
 from pydantic import BaseModel, ConfigDict, Field
 
+from govbridge.api import bodies
 from govbridge.api.deps import acting, runtime
 from govbridge.audit.record import list_events
 from govbridge.core.errors import SecondFactorRequired
@@ -181,7 +182,8 @@ def revoke_client(key_id: str, request: Request) -> ClientOut:
 
 
 @router.get("/audit-events", response_model=list[AuditEventOut], tags=["audit"])
-def audit_events(request: Request, limit: int = 100) -> list[AuditEventOut]:
+def audit_events(request: Request,
+                 limit: int = bodies.limit(100, 1000)) -> list[AuditEventOut]:
     with acting(request) as (ctx, actor):
         return [AuditEventOut.model_validate(e, from_attributes=True)
                 for e in list_events(ctx, actor, limit=limit)]
