@@ -23,6 +23,15 @@ def need(condition: bool, reason: str) -> None:
         pytest.skip(reason)
 
 
+def committed(rt: Any, *subject_ids: str) -> list[str]:
+    """How a ledger entry written now names these subjects (ledger.commitments)."""
+    from govbridge.ledger import commitments
+
+    with rt.context() as ctx:
+        key = commitments.current_key(ctx)
+    return [key.commit(s) for s in subject_ids]
+
+
 def credit_code(body: str) -> str:
     """A valid credit code from its first 17 characters."""
     return body + uscc.calc_check_digit(body)

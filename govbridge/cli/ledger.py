@@ -9,7 +9,7 @@ import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 
 from govbridge.cli.common import JsonOpt, err, out, use_case
-from govbridge.ledger import audit, checkpoints, log
+from govbridge.ledger import audit, checkpoints, commitments, log
 from govbridge.ledger.merkle import ProofError
 from govbridge.ledger.proof_files import check_proof_document, load_proof_file
 
@@ -73,3 +73,30 @@ def checkpoint_cmd(as_json: bool = JsonOpt) -> None:
     else:
         out.print(f"checkpoint {head.id}: size {head.tree_size}, root "
                   f"{head.as_dict()['root']}, signed by {head.key_id}", highlight=False)
+
+
+@ledger_app.command("subject-keys")
+def subject_keys_cmd(as_json: bool = JsonOpt) -> None:
+    """The epochs of the key ledger entries name subjects by (never the keys)."""
+    with use_case() as (ctx, actor):
+        keys = commitments.list_subject_keys(ctx, actor)
+    if as_json:
+        out.print_json(json.dumps([vars(k) for k in keys], ensure_ascii=False))
+        return
+    for k in keys:
+        out.print(f"epoch {k.epoch}{' (current)' if k.current else ''}: made "
+                  f"{k.created_at} by {k.created_by}", highlight=False)
+
+
+@ledger_app.command("rotate-subject-key")
+def rotate_subject_key_cmd(
+    reason: str = typer.Option(..., "--reason", help="Why (kept in the audit trail)"),
+    as_json: bool = JsonOpt,
+) -> None:
+    """Start a new epoch of subject commitments; older entries stay found."""
+    with use_case() as (ctx, actor):
+        made = commitments.rotate_subject_key(ctx, actor, reason)
+    if as_json:
+        out.print_json(json.dumps(vars(made), ensure_ascii=False))
+    else:
+        out.print(f"subject key epoch {made.epoch} is current", highlight=False)

@@ -12,6 +12,11 @@ writer moved it on. On PostgreSQL the update and the append's inserts are one st
 Every append also stores the inner perfect-subtree hashes it completes, so a
 proof for any leaf later costs O(log n) lookups; a proof for a leaf just
 appended needs no read at all (its path is the right edge of the tree before it).
+
+An entry names the persons and enterprises it concerns only by keyed commitments
+(`ledger.commitments`): callers hand the raw IDs to `append`, which commits them under the
+current subject key, writes the commitments into the entry as `subjects` and indexes the
+entry by them. No raw ID is stored, hashed or handed out in a receipt.
 """
 
 from __future__ import annotations
@@ -29,6 +34,7 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from govbridge.core.errors import Conflict, NotFound
+from govbridge.ledger import commitments
 from govbridge.ledger.merkle import (
     EMPTY_ROOT,
     HASH_SIZE,
@@ -75,9 +81,18 @@ class Receipt:
 
 @dataclass(frozen=True)
 class NewEntry:
+    """An entry to append; `subjects` are the raw IDs it concerns (committed, never stored)."""
+
     kind: str
     payload: Mapping[str, Any]
     subjects: Sequence[str] = ()
+
+    def committed(self, key: commitments.SubjectKey | None) -> tuple[dict[str, Any], list[str]]:
+        """The payload naming its subjects by commitment, and those commitments."""
+        if "subjects" in self.payload:
+            raise ValueError("a ledger payload names its subjects through `subjects=` only")
+        refs = commitments.commit_all(key, self.subjects) if key is not None else []
+        return ({**self.payload, "subjects": refs} if refs else dict(self.payload)), refs
 
 
 def _edge_nodes(size: int, edge: Sequence[bytes]) -> Iterator[tuple[int, int, bytes]]:
@@ -265,10 +280,10 @@ WITH moved AS (
                 CAST(:node_hashes AS BYTEA[])) AS n(level, idx, hash)
     WHERE EXISTS (SELECT 1 FROM moved)
 ), subjects AS (
-    INSERT INTO ledger_subjects (subject_id, leaf_index)
-    SELECT s.subject_id, s.leaf_index
-    FROM unnest(CAST(:subject_ids AS VARCHAR[]), CAST(:subject_leaves AS BIGINT[]))
-         AS s(subject_id, leaf_index)
+    INSERT INTO ledger_subjects (commitment, leaf_index)
+    SELECT s.commitment, s.leaf_index
+    FROM unnest(CAST(:subject_refs AS VARCHAR[]), CAST(:subject_leaves AS BIGINT[]))
+         AS s(commitment, leaf_index)
     WHERE EXISTS (SELECT 1 FROM moved)
 )
 SELECT count(*) FROM moved
@@ -278,7 +293,7 @@ SELECT count(*) FROM moved
 # Sent in binary: in text form psycopg quotes every '"' of every entry's JSON with a regular
 # expression, which cost more than the rest of the statement.
 _ARRAY_PARAMS = ("leaf_indices", "kinds", "texts", "hashes", "levels", "indices",
-                 "node_hashes", "subject_ids", "subject_leaves")
+                 "node_hashes", "subject_refs", "subject_leaves")
 
 
 @dataclass
@@ -326,7 +341,7 @@ def _swap_and_insert(ctx: Ctx, size: int, edge: bytes, tree: CompactRange,
         "kinds": [e.kind for e in entries], "texts": list(texts), "hashes": list(hashes),
         "levels": [lvl for lvl, _ in completed], "indices": [idx for _, idx in completed],
         "node_hashes": list(completed.values()),
-        "subject_ids": [s for s, _ in subjects],
+        "subject_refs": [s for s, _ in subjects],
         "subject_leaves": [size + i for _, i in subjects],
     }
     if alongside is None:
@@ -348,14 +363,21 @@ _LAST_STATE: weakref.WeakKeyDictionary[Any, tuple[int, bytes]] = weakref.WeakKey
 
 
 def append_many(ctx: Ctx, entries: Sequence[NewEntry], *,
-                alongside: Alongside | None = None) -> list[Receipt]:
+                alongside: Alongside | None = None,
+                subject_key: commitments.SubjectKey | None = None) -> list[Receipt]:
     """Append entries in order; each receipt proves its entry in the tree after all of them.
 
-    `alongside`, a statement of the caller's, runs once before the append's own writes."""
+    `alongside`, a statement of the caller's, runs once before the append's own writes.
+    `subject_key`, the current subject key if the caller read it already (else read here)."""
     if not entries:
         return []
     at_ms = int(ctx.now().timestamp() * 1000)
-    texts = [canonical_entry(e.kind, e.payload, at_ms) for e in entries]
+    key = subject_key if subject_key is not None or not any(e.subjects for e in entries) \
+        else commitments.current_key(ctx)
+    committed = [e.committed(key) if key is not None and e.subjects else e.committed(None)
+                 for e in entries]
+    texts = [canonical_entry(e.kind, payload, at_ms)
+             for e, (payload, _refs) in zip(entries, committed, strict=True)]
     hashes = [leaf_hash(t.encode()) for t in texts]
     completed: dict[tuple[int, int], bytes] = {}
 
@@ -366,8 +388,7 @@ def append_many(ctx: Ctx, entries: Sequence[NewEntry], *,
     # every transaction takes its row locks in the same order: its own rows, then the log.
     ctx.db.flush()
     now = ctx.now()
-    subjects = [(s[:64], i) for i, e in enumerate(entries) for s in dict.fromkeys(e.subjects)
-                if s]
+    subjects = [(ref, i) for i, (_payload, refs) in enumerate(committed) for ref in refs]
     engine = ctx.db.get_bind()
     last = _LAST_STATE.get(engine)  # type: ignore[arg-type]
     tree: CompactRange | None = None
@@ -413,7 +434,7 @@ def append_many(ctx: Ctx, entries: Sequence[NewEntry], *,
             conn.execute(_INSERT_NODE, [
                 {"level": lvl, "index": idx, "hash": h} for (lvl, idx), h in completed.items()])
         if subjects:
-            conn.execute(_INSERT_SUBJECT, [{"subject_id": s, "leaf_index": size + i}
+            conn.execute(_INSERT_SUBJECT, [{"commitment": s, "leaf_index": size + i}
                                            for s, i in subjects])
     # Everything a proof for the new leaves needs is at hand: the old edge and this call.
     leaves = {size + i: h for i, h in enumerate(hashes)}
@@ -431,11 +452,13 @@ def append_many(ctx: Ctx, entries: Sequence[NewEntry], *,
 
 
 def append(ctx: Ctx, kind: str, payload: Mapping[str, Any], *,
-           subjects: Iterable[str] = (), alongside: Alongside | None = None) -> Receipt:
+           subjects: Iterable[str] = (), alongside: Alongside | None = None,
+           subject_key: commitments.SubjectKey | None = None) -> Receipt:
     """Append one entry (an access, an agreement change, an issuance) in the caller's
-    transaction; `subjects` are the person or enterprise IDs it concerns."""
+    transaction; `subjects` are the person or enterprise IDs it concerns, which the entry
+    names by commitment (see the module docstring)."""
     return append_many(ctx, [NewEntry(kind, payload, tuple(subjects))],
-                       alongside=alongside)[0]
+                       alongside=alongside, subject_key=subject_key)[0]
 
 
 def tree_state(ctx: Ctx) -> tuple[int, bytes]:
@@ -494,10 +517,11 @@ def entry(ctx: Ctx, leaf_index: int) -> LedgerEntry:
 
 def entries_of_subject(ctx: Ctx, subject_id: str, *, kinds: Sequence[str] | None = None,
                        limit: int = 200, before: int | None = None) -> list[LedgerEntry]:
-    """Entries concerning one person or enterprise, newest first (internal: no actor)."""
-    stmt = (select(LedgerEntry).join(LedgerSubject,
-                                     LedgerSubject.leaf_index == LedgerEntry.leaf_index)
-            .where(LedgerSubject.subject_id == subject_id))
+    """Entries concerning one person or enterprise, newest first (internal: no actor);
+    found by the subject's commitment under every epoch of the subject key."""
+    found = (select(LedgerSubject.leaf_index)
+             .where(LedgerSubject.commitment.in_(commitments.lookup_values(ctx, subject_id))))
+    stmt = select(LedgerEntry).where(LedgerEntry.leaf_index.in_(found))
     if kinds:
         stmt = stmt.where(LedgerEntry.kind.in_(kinds))
     if before is not None:

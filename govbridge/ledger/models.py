@@ -86,12 +86,25 @@ class WitnessSignature(Base):
 
 
 class LedgerSubject(Base):
-    """Which entries concern which person or enterprise (for 我的数据被谁用了)."""
+    """Which entries concern which person or enterprise (for 我的数据被谁用了), by the
+    subject's keyed commitment (`ledger.commitments`), never the raw ID."""
 
     __tablename__ = "ledger_subjects"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    subject_id: Mapped[str] = mapped_column(String(64), index=True)
+    commitment: Mapped[str] = mapped_column(String(64), index=True)
     leaf_index: Mapped[int] = mapped_column(
         Index64, ForeignKey("ledger_entries.leaf_index"), index=True
     )
+
+
+class LedgerSubjectKey(Base):
+    """The key of one epoch of subject commitments, sealed under the installation secret.
+    Kept after a rotation, so a subject's older entries are still found."""
+
+    __tablename__ = "ledger_subject_keys"
+
+    epoch: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    key_enc: Mapped[bytes] = mapped_column(LargeBinary)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    created_by: Mapped[str] = mapped_column(String(120))

@@ -1,0 +1,230 @@
+"""How the ledger names a person or enterprise: a keyed commitment, never the raw ID.
+
+A ledger entry is copied to everyone who may check it: the consumer's receipt, an
+auditor's export, a witness's view of the log. So an entry names the subjects it
+concerns only by a commitment that nobody outside the hub can reverse or test a guess
+against, while the citizen can still find and prove their own accesses:
+
+- opening  r = HMAC-SHA256(K_e, "govbridge:subject:" ‖ id)      (per subject and key)
+- commitment = "sc<e>:" ‖ base64url(SHA-256("govbridge:subject-commitment:" ‖ r ‖ id))
+
+`K_e` is the installation's subject key of epoch `e`: 32 random bytes, stored sealed
+under the installation secret (`security.at_rest`). Without it the 18-digit citizen ID
+space, small once a district and birth year are known (32 candidates pass the check
+character for one masked ID), cannot be searched: an unkeyed hash could be. The
+commitment is deterministic per epoch, so the hub's index (`ledger_subjects`) finds
+every entry of a subject with one lookup per epoch, and `ledger audit` still
+recomputes every leaf from the stored text alone. The citizen's access view hands them
+`r` for their own ID: SHA-256 of the prefix, `r` and their ID gives the commitment in the
+entry, and the entry's inclusion proof ties it to a signed tree head — proof that the
+entry is about them, without the hub revealing anyone else.
+
+Rotation (`govbridge ledger rotate-subject-key`) starts a new epoch: new entries commit
+under the new key, so commitments do not link across epochs; the older keys stay (sealed)
+so that a subject's older entries are still found. Entries are never rewritten: a
+ledger's history is immutable; an entry appended before commitments existed (before
+migration 0013) is found by its raw ID, as it was stored.
+
+The functions of the first half are pure (no I/O); the key store follows.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+import os
+import threading
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+from sqlalchemy import func, select
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+
+from govbridge.audit.record import record
+from govbridge.core.errors import InvalidInput
+from govbridge.core.permissions import Permission
+from govbridge.identity.access import require
+from govbridge.identity.actor import Actor
+from govbridge.ledger.models import LedgerSubjectKey
+from govbridge.runtime import Ctx
+from govbridge.security.at_rest import seal, unseal
+
+PREFIX = "sc"
+_OPENING = b"govbridge:subject:"
+_COMMITMENT = b"govbridge:subject-commitment:"
+KEY_BYTES = 32
+
+
+# --- pure -------------------------------------------------------------------------------------
+
+
+def normalise(subject_id: str) -> str:
+    """The form an ID is committed in: trimmed, upper case (a citizen ID's `x` is `X`)."""
+    return subject_id.strip().upper()
+
+
+def opening(key: bytes, subject_id: str) -> bytes:
+    """The per-subject blinding value r (what the subject is shown to check an entry)."""
+    return hmac.new(key, _OPENING + normalise(subject_id).encode(), hashlib.sha256).digest()
+
+
+def commitment_from_opening(epoch: int, r: bytes, subject_id: str) -> str:
+    digest = hashlib.sha256(_COMMITMENT + r + normalise(subject_id).encode()).digest()
+    return f"{PREFIX}{epoch}:" + base64.urlsafe_b64encode(digest).rstrip(b"=").decode()
+
+
+def commit(epoch: int, key: bytes, subject_id: str) -> str:
+    """The commitment an entry of epoch `epoch` names `subject_id` by (at most 64 chars)."""
+    return commitment_from_opening(epoch, opening(key, subject_id), subject_id)
+
+
+def is_commitment(value: str) -> bool:
+    head, sep, body = value.partition(":")
+    return (bool(sep) and head.startswith(PREFIX) and head[len(PREFIX):].isdigit()
+            and len(body) == 43)
+
+
+def epoch_of(value: str) -> int | None:
+    return int(value.partition(":")[0][len(PREFIX):]) if is_commitment(value) else None
+
+
+def check_opening(commitment: str, subject_id: str, r_b64: str) -> bool:
+    """Offline: does `commitment` name `subject_id`, given the opening (base64)? Pure."""
+    epoch = epoch_of(commitment)
+    try:
+        r = base64.b64decode(r_b64, validate=True)
+    except ValueError:
+        return False
+    return epoch is not None and hmac.compare_digest(
+        commitment_from_opening(epoch, r, subject_id), commitment)
+
+
+# --- the key store ----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class SubjectKey:
+    epoch: int
+    key: bytes
+
+    def commit(self, subject_id: str) -> str:
+        return commit(self.epoch, self.key, subject_id)
+
+    def opening_b64(self, subject_id: str) -> str:
+        return base64.b64encode(opening(self.key, subject_id)).decode()
+
+
+def _purpose(epoch: int) -> str:
+    return f"ledger-subject-key:{epoch}"
+
+
+_UNSEALED: dict[tuple[bytes, int, bytes], bytes] = {}
+_UNSEALED_GUARD = threading.Lock()
+
+
+def unseal_key(secret: bytes, epoch: int, sealed: bytes) -> SubjectKey:
+    """The key of an epoch from its stored (sealed) form; decrypted once per process."""
+    cache_key = (secret, epoch, bytes(sealed))
+    key = _UNSEALED.get(cache_key)
+    if key is None:
+        key = unseal(secret, _purpose(epoch), bytes(sealed))
+        with _UNSEALED_GUARD:
+            if len(_UNSEALED) > 256:
+                _UNSEALED.clear()
+            _UNSEALED[cache_key] = key
+    return SubjectKey(epoch, key)
+
+
+def _create(ctx: Ctx, epoch: int, created_by: str) -> None:
+    sealed = seal(ctx.settings.secret_key, _purpose(epoch), os.urandom(KEY_BYTES))
+    dialect = ctx.db.get_bind().dialect.name
+    upsert = pg_insert if dialect == "postgresql" else sqlite_insert
+    # Concurrent first appends may both get here; one key per epoch wins, both use it.
+    ctx.db.execute(upsert(LedgerSubjectKey).values(
+        epoch=epoch, key_enc=sealed, created_at=ctx.now(), created_by=created_by)
+        .on_conflict_do_nothing())
+
+
+def current_key(ctx: Ctx) -> SubjectKey:
+    """The key new entries commit under (epoch 1 is made on first use)."""
+    stmt = (select(LedgerSubjectKey.epoch, LedgerSubjectKey.key_enc)
+            .order_by(LedgerSubjectKey.epoch.desc()).limit(1))
+    row = ctx.db.execute(stmt).first()
+    if row is None:
+        _create(ctx, 1, "ledger")
+        row = ctx.db.execute(stmt).one()
+    return unseal_key(ctx.settings.secret_key, int(row.epoch), row.key_enc)
+
+
+def all_keys(ctx: Ctx) -> list[SubjectKey]:
+    """Every epoch's key, newest first (to find a subject's entries of any epoch)."""
+    rows = ctx.db.execute(select(LedgerSubjectKey.epoch, LedgerSubjectKey.key_enc)
+                          .order_by(LedgerSubjectKey.epoch.desc())).all()
+    return [unseal_key(ctx.settings.secret_key, int(r.epoch), r.key_enc) for r in rows]
+
+
+def commit_all(key: SubjectKey, subject_ids: Iterable[str]) -> list[str]:
+    """Commitments of the distinct, non-empty IDs, in first-seen order. Pure."""
+    seen = dict.fromkeys(normalise(s) for s in subject_ids if s and s.strip())
+    return [key.commit(s) for s in seen]
+
+
+def lookup_values(ctx: Ctx, subject_id: str) -> list[str]:
+    """What the subject index may hold for this subject: its commitment under every epoch,
+    and the raw ID for entries appended before commitments existed."""
+    return [k.commit(subject_id) for k in all_keys(ctx)] + [subject_id.strip()]
+
+
+def openings(ctx: Ctx, subject_id: str) -> dict[str, str]:
+    """For the subject's own view: commitment -> opening (base64), every epoch."""
+    return {k.commit(subject_id): k.opening_b64(subject_id) for k in all_keys(ctx)}
+
+
+# --- use cases --------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class SubjectKeyOut:
+    epoch: int
+    created_at: str
+    created_by: str
+    current: bool
+
+
+def list_subject_keys(ctx: Ctx, actor: Actor) -> list[SubjectKeyOut]:
+    """The epochs of the subject key (never the keys themselves)."""
+    require(actor, Permission.LEDGER_AUDIT)
+    rows = ctx.db.execute(select(LedgerSubjectKey.epoch, LedgerSubjectKey.created_at,
+                                 LedgerSubjectKey.created_by)
+                          .order_by(LedgerSubjectKey.epoch.desc())).all()
+    return [SubjectKeyOut(int(r.epoch), r.created_at.isoformat(), r.created_by, i == 0)
+            for i, r in enumerate(rows)]
+
+
+def rotate_subject_key(ctx: Ctx, actor: Actor, reason: str) -> SubjectKeyOut:
+    """Start a new epoch: entries from now on commit under a fresh key (bureau only)."""
+    require(actor, Permission.SEAL_MANAGE)
+    reason = (reason or "").strip()
+    if not reason:
+        raise InvalidInput.one("reason", "say why the key is rotated", None, "required")
+    if len(reason) > 500:
+        raise InvalidInput.one("reason", "at most 500 characters", None, "max_length")
+    current = ctx.db.scalar(select(func.max(LedgerSubjectKey.epoch)))
+    if current is None:
+        current_key(ctx)
+        current = 1
+    epoch = int(current) + 1
+    label = actor.label
+    _create(ctx, epoch, label)
+    record(ctx, actor, "ledger.subject_key_rotate", "ledger_subject_key", epoch,
+           {"reason": reason})
+    return SubjectKeyOut(epoch, ctx.now().isoformat(), label, True)
+
+
+def check_commitments(subjects: Sequence[str]) -> None:
+    """Refuse an index value that is not a commitment (a raw ID must never be indexed)."""
+    bad = [s for s in subjects if not is_commitment(s)]
+    if bad:
+        raise ValueError(f"{len(bad)} ledger subject(s) are not commitments")
