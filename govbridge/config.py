@@ -43,6 +43,10 @@ class Settings(BaseSettings):
     flag_volume_factor: float = 5.0
     flag_volume_floor: int = 200
     flag_bulk_subjects: int = 20
+    # Lookups by subject under an agreement that masks the subject field: flagged at the
+    # n-th that finds nothing in a day, refused for the rest of the day from the limit on.
+    exchange_subject_miss_flag: int = 3
+    exchange_subject_miss_limit: int = 10
     # Hosts a live source (同源) may point at: exact names or addresses, or ".domain" for a
     # whole domain. Empty: no live source can be registered until the bureau lists the
     # departments' hosts (otherwise an officer could make the platform reach any host).

@@ -347,7 +347,7 @@ def view_through_case(ctx: Ctx, actor: Actor, org_id: int, case: Case,
                   permissions=frozenset({Permission.EXCHANGE_QUERY_OWN_ORG}))
     return gateway.query(ctx, asker, resource_code, QueryIn(
         subject_ids=[case.applicant_id],
-        purpose=PurposeIn(kind="service_item", code=case.item_code)))
+        purpose=PurposeIn(kind="service_item", code=case.item_code, case=case.code)))
 
 
 def _request_to_view(ctx: Ctx, clerk: Actor, org: Organization, case: Case,

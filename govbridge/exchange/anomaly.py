@@ -6,8 +6,9 @@
 - off_hours_bulk: one call about many subjects (or returning many rows) outside
   working hours in China Standard Time (weekdays 08:00–20:00).
 
-- no_case: a call made for a service item (办件 purpose) about subjects who have no
-  open or recently completed case of that item.
+(A service-item call about someone without a case of that item is no longer flagged after
+the fact: it is refused before anything is read, `exchange.case_binding`. The gateway's
+`subject_misses` flag is raised by the gateway itself, which counts the misses.)
 """
 
 from __future__ import annotations
@@ -62,19 +63,3 @@ def off_hours_flag(at: datetime, subjects: int, rows: int,
         return Flag("off_hours_bulk", f"{size} subjects/rows at {local:%a %H:%M} CST, "
                     "outside working hours")
     return None
-
-
-def no_case_flag(purpose: dict[str, object], subjects: list[str],
-                 with_case: set[str]) -> Flag | None:
-    """Flag a service-item call about subjects none of whose cases it could serve.
-
-    Counts only: the subjects themselves are in the ledger entry the flag points at.
-    """
-    if purpose.get("kind") != "service_item" or not subjects:
-        return None
-    missing = [s for s in subjects if s not in with_case]
-    if not missing:
-        return None
-    return Flag("no_case", f"{len(missing)} of {len(subjects)} subjects have no case of "
-                f"service item {purpose.get('code')}")
-

@@ -55,14 +55,15 @@ from govbridge.core.errors import (
     PermissionDenied,
 )
 from govbridge.core.permissions import Permission
-from govbridge.exchange import admission, masking, transparency
+from govbridge.exchange import admission, case_binding, masking, transparency
 from govbridge.exchange.models import AccessFlag, ExchangeUsage
 from govbridge.exchange.schemas import ExchangeResponse, PurposeIn, QueryIn, Receipt
 from govbridge.identity.access import require
 from govbridge.identity.actor import Actor
 from govbridge.identity.models import Organization
 from govbridge.ingest.models import DatasetRecord
-from govbridge.ledger import checkpoints, log
+from govbridge.ledger import checkpoints, commitments, log
+from govbridge.ledger.models import LedgerSubjectKey
 from govbridge.runtime import Ctx
 from govbridge.seals import jcs
 from govbridge.seals.signers import Signer
@@ -302,6 +303,9 @@ class Seen:
     consumer_rows: int | None = None  # the consumer's rows that day over all its agreements
     earlier_rows: int | None = None  # the consumer's rows over the days before (volume rule)
     volume_flagged: bool | None = None  # the volume rule fired for the consumer that day
+    subject_key: commitments.SubjectKey | None = None  # the ledger's current subject key
+    subject_masked: bool = False  # the agreement does not return the subject field raw
+    misses: int = 0  # this agreement's lookups by subject that found nothing today
 
 
 @dataclass(frozen=True)
@@ -358,6 +362,10 @@ def _plan_statement() -> Select[Any]:
         return select(column).where(ExchangeUsage.agreement_id == Agreement.id,
                                     ExchangeUsage.window == bindparam(window)).scalar_subquery()
 
+    def subject_key(column: Any) -> Any:  # the ledger's current subject key
+        return (select(column).order_by(LedgerSubjectKey.epoch.desc()).limit(1)
+                .scalar_subquery())
+
     def consumers(*where: Any) -> Any:  # the consumer's rows over all its agreements
         return (select(func.sum(usage.rows)).join(other, other.id == usage.agreement_id)
                 .where(other.consumer_org_id == consumer_id, *where).scalar_subquery())
@@ -391,6 +399,9 @@ def _plan_statement() -> Select[Any]:
                                         AccessFlag.rule == "volume",
                                         AccessFlag.day == bindparam("flag_day"))
             .limit(1).scalar_subquery().label("volume_flag"),
+            own(ExchangeUsage.calls, "misses").label("misses"),
+            subject_key(LedgerSubjectKey.epoch).label("subject_epoch"),
+            subject_key(LedgerSubjectKey.key_enc).label("subject_key_enc"),
         )
         .select_from(Dataset)
         .join(provider, provider.id == Dataset.provider_id)
@@ -438,6 +449,51 @@ def _check_filter(ctx: Ctx, fields: Sequence[Mapping[str, Any]], grants: Mapping
                             for n in hidden])
 
 
+def _miss_window(day: str) -> str:
+    """The usage window counting an agreement's lookups by subject that found nothing."""
+    return "x" + day[1:]
+
+
+def _subject_masked(ctx: Ctx, fields: Sequence[Mapping[str, Any]], grants: Mapping[str, str],
+                    subject_field: str | None) -> bool:
+    """Whether the agreement keeps the subject field from the consumer (masked or withheld):
+    then a lookup by subject ID must not serve to test guessed IDs."""
+    if not subject_field:
+        return False
+    if subject_field not in grants:
+        return True
+    return _masks(ctx, fields, grants, [subject_field])[subject_field] is not None
+
+
+def _check_guessing(ctx: Ctx, agreement: AgreementRef, data: QueryIn, misses: int) -> None:
+    """Lookups by subject when the agreement masks the subject field: each call can test one
+    ID at most, and an agreement whose lookups keep finding nothing is stopped for the day.
+
+    A masked ID (`320505********9255`) and a birth year leave about 32 IDs that pass the
+    check character; with several IDs a call, five halving calls found the real one. One a
+    call, it takes up to 32 calls; the `subject_misses` flag fires at the third empty
+    lookup of the day and the tenth stops the agreement's lookups until tomorrow, so a
+    search is both slow and seen. A service-item read is bound to its case's applicant
+    (`case_binding`), so it cannot be used to guess at all.
+    """
+    if data.purpose.kind == "service_item":
+        return
+    if len(data.subject_ids or []) > 1:
+        raise InvalidInput.one("subject_ids", "this agreement does not return the subject "
+                               "field unmasked: look up one subject a call", None,
+                               "one_subject")
+    limit = ctx.settings.exchange_subject_miss_limit
+    if misses >= limit:
+        raise LimitExceeded(f"agreement {agreement.code}: {misses} lookups by subject found "
+                            "nothing today; lookups by subject resume tomorrow",
+                            "subject_misses", _seconds_to_midnight(ctx.now()))
+
+
+def _seconds_to_midnight(now: datetime) -> int:
+    local = now.astimezone(LOCAL_TZ)
+    return (23 - local.hour) * 3600 + (59 - local.minute) * 60 + (60 - local.second)
+
+
 def plan(ctx: Ctx, actor: Actor, resource_code: str, data: QueryIn) -> Plan:
     """Authenticate, find the agreement, check the rate, decide the masks."""
     consumer_id = _consumer_id(actor)
@@ -448,7 +504,7 @@ def plan(ctx: Ctx, actor: Actor, resource_code: str, data: QueryIn) -> Plan:
     ctx.db.flush()  # what this transaction added so far is read too (a session would autoflush)
     rows = ctx.db.connection().execute(_plan_statement(), {
         "code": resource_code.strip(), "consumer": consumer_id, "minute": minute, "day": day,
-        "since": since, "flag_day": day[1:]}).all()
+        "since": since, "flag_day": day[1:], "misses": _miss_window(day)}).all()
     if not rows:
         raise NotFound("dataset", resource_code)
     first = rows[0]
@@ -476,6 +532,13 @@ def plan(ctx: Ctx, actor: Actor, resource_code: str, data: QueryIn) -> Plan:
     wanted = list(data.fields or [f["name"] for f in fields if f["name"] in agreement.grants])
     ops = _masks(ctx, fields, agreement.grants, wanted)
     _check_filter(ctx, fields, agreement.grants, data.filter)
+    purpose = data.purpose.model_dump(exclude_none=True)
+    case_binding.check(ctx, purpose, consumer_id=consumer_id, subject_ids=data.subject_ids,
+                       filtered=bool(data.filter))
+    subject_masked = _subject_masked(ctx, fields, agreement.grants, first.subject_field)
+    misses = int(row.misses or 0)
+    if subject_masked and data.subject_ids:
+        _check_guessing(ctx, agreement, data, misses)
     masks = {n: masking.grant_text(op) for n, op in ops.items()}
     skeleton = {
         "query_id": str(uuid.uuid4()),
@@ -486,7 +549,7 @@ def plan(ctx: Ctx, actor: Actor, resource_code: str, data: QueryIn) -> Plan:
         "dataset": ds.name,
         "dataset_version": ds.published_version,
         "agreement": agreement.code,
-        "purpose": data.purpose.model_dump(exclude_none=True),
+        "purpose": purpose,
         "fields": [{"name": n, "mask": m} for n, m in masks.items()],
     }
     seen = Seen(
@@ -495,7 +558,11 @@ def plan(ctx: Ctx, actor: Actor, resource_code: str, data: QueryIn) -> Plan:
         ledger_key=_key(first.ledger_id, first.ledger_kid, first.ledger_not_after),
         day=day, agreement_rows=int(row.agreement_rows or 0),
         consumer_rows=int(row.consumer_rows or 0), earlier_rows=int(row.earlier_rows or 0),
-        volume_flagged=row.volume_flag is not None)
+        volume_flagged=row.volume_flag is not None,
+        subject_key=(commitments.unseal_key(ctx.settings.secret_key, int(first.subject_epoch),
+                                            first.subject_key_enc)
+                     if first.subject_epoch is not None else None),
+        subject_masked=subject_masked, misses=misses)
     return Plan(consumer, ds, agreement, data, masks, skeleton, minute, seen)
 
 
@@ -574,22 +641,23 @@ def record(ctx: Ctx, actor: Actor, plan: Plan, produced: Produced) -> ExchangeRe
         "resource_code": plan.dataset.resource_code,
         "dataset_version": plan.dataset.published_version,
         "fields": list(plan.masks),
-        "subjects": produced.subjects,
         "purpose": payload["purpose"],
         "agreement": plan.agreement.code,
         "rows": rows,
         "response_sha256": digest,
-    }, subjects=produced.subjects, alongside=counted)
+    }, subjects=produced.subjects, alongside=counted, subject_key=plan.seen.subject_key)
     calls, used = _counted(counted, plan.minute, day)
     _check_rate(plan.agreement, calls, now)
     if used > plan.agreement.daily_volume:
         raise LimitExceeded(f"agreement {plan.agreement.code} allows "
                             f"{plan.agreement.daily_volume} rows a day", "daily_volume", 3600)
     seen = plan.seen
+    if seen.subject_masked and plan.query.subject_ids and rows == 0:
+        _count_miss(ctx, plan, receipt.leaf_index, day)
     known = seen.day == day and seen.consumer_rows is not None
     transparency.flag_access(
         ctx, leaf_index=receipt.leaf_index, consumer_org_id=plan.consumer.id,
-        subjects=produced.subjects, rows=rows, purpose=payload["purpose"],
+        subjects=produced.subjects, rows=rows,
         # The consumer's rows today: its other agreements' as the plan read them, and this
         # agreement's as just counted.
         today_rows=((seen.consumer_rows or 0) - (seen.agreement_rows or 0) + used
@@ -600,6 +668,26 @@ def record(ctx: Ctx, actor: Actor, plan: Plan, produced: Produced) -> ExchangeRe
               if seen.ledger_key is not None else None)
     return ExchangeResponse(sealed=produced.sealed, data=payload,
                             receipt=receipt_of(ctx, receipt, signer))
+
+
+_COUNT_MISS = text(
+    'INSERT INTO exchange_usage (agreement_id, "window", calls, rows) '
+    "VALUES (:agreement, :window, 1, 0) "
+    'ON CONFLICT (agreement_id, "window") DO UPDATE SET calls = exchange_usage.calls + 1 '
+    "RETURNING calls")
+
+
+def _count_miss(ctx: Ctx, plan: Plan, leaf_index: int, day: str) -> None:
+    """A lookup by subject that found nothing, under an agreement masking the subject field:
+    counted for the day, and flagged for the auditors once it keeps happening."""
+    misses = int(ctx.db.connection().execute(_COUNT_MISS, {
+        "agreement": plan.agreement.id, "window": _miss_window(day)}).scalar_one())
+    if misses == ctx.settings.exchange_subject_miss_flag:
+        transparency.flag_rule(ctx, leaf_index=leaf_index, consumer_org_id=plan.consumer.id,
+                               rule="subject_misses",
+                               detail=f"{misses} lookups by subject under agreement "
+                               f"{plan.agreement.code} found nothing today; the agreement "
+                               "masks the subject field (guessing IDs?)")
 
 
 def query(ctx: Ctx, actor: Actor, resource_code: str, data: QueryIn) -> ExchangeResponse:

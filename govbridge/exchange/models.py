@@ -12,7 +12,8 @@ from govbridge.storage.base import Base, UTCDateTime, utcnow
 
 
 class ExchangeUsage(Base):
-    """Calls and rows of one agreement in one window: a minute (`m…`) or a day (`d…`)."""
+    """Calls and rows of one agreement in one window: a minute (`m…`) or a day (`d…`); in
+    `x…` (a day) `calls` counts its lookups by subject that found nothing (masked subject)."""
 
     __tablename__ = "exchange_usage"
 

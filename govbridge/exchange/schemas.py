@@ -11,17 +11,24 @@ MAX_ROWS = 1000
 
 
 class PurposeIn(BaseModel):
-    """What the call is for: a service item (its code) or a legal basis (in words)."""
+    """What the call is for: a service item (its code, and the case it serves) or a legal
+    basis (in words)."""
 
     model_config = ConfigDict(extra="forbid")
     kind: Literal["service_item", "legal_basis"]
     code: str | None = Field(default=None, max_length=64)
+    case: str | None = Field(default=None, max_length=40,
+                             description="the case (办件) a service-item read serves")
     text: str | None = Field(default=None, max_length=2000)
 
     @model_validator(mode="after")
     def _named(self) -> PurposeIn:
         if self.kind == "service_item" and not (self.code or "").strip():
             raise ValueError("a service item purpose needs its code")
+        if self.kind == "service_item" and not (self.case or "").strip():
+            raise ValueError("a service item purpose names the case it serves (case)")
+        if self.kind == "legal_basis" and self.case is not None:
+            raise ValueError("a legal basis purpose names no case")
         if self.kind == "legal_basis" and not (self.text or "").strip():
             raise ValueError("a legal basis purpose needs its text")
         return self

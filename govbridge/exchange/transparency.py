@@ -3,7 +3,11 @@ and the auditors' flags of unusual access.
 
 A citizen or enterprise sees only its own accesses (its subject ID comes from its
 login, never from the request). Each entry carries an inclusion proof against the
-current tree, so the citizen can check that the access log shown is the ledger's.
+current tree, the entry's exact text and the opening of the commitment it names the
+citizen by (`ledger.commitments`), so the citizen can check that the access log shown is
+the ledger's and that each entry really is about them — while the entry names nobody.
+Fields are shown by their titles, a service-item purpose by the item's name and the case
+it served.
 """
 
 from __future__ import annotations
@@ -11,15 +15,16 @@ from __future__ import annotations
 import json
 import weakref
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any, Literal
 
-from pydantic import BaseModel
-from sqlalchemy import and_, func, or_, select
+from pydantic import BaseModel, Field
+from sqlalchemy import func, select
 
 from govbridge.agreements.models import Agreement
 from govbridge.audit.record import record
-from govbridge.catalog.models import Dataset
+from govbridge.catalog.models import Dataset, DatasetVersion
 from govbridge.core.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 from govbridge.core.permissions import Permission
 from govbridge.exchange import anomaly
@@ -27,11 +32,20 @@ from govbridge.exchange.models import AccessFlag, ExchangeUsage
 from govbridge.identity.access import require
 from govbridge.identity.actor import Actor
 from govbridge.identity.models import Organization
-from govbridge.ledger import log
+from govbridge.ledger import commitments, log
 from govbridge.runtime import Ctx
 
 QUERY_KIND = "exchange.query"
 BASELINE_DAYS = 14
+
+
+class FieldRead(BaseModel):
+    """A field an access read, named for people: its title in the dataset (Chinese) and its
+    data element's English name."""
+
+    name: str
+    title: str
+    title_en: str | None
 
 
 class AccessOut(BaseModel):
@@ -43,11 +57,21 @@ class AccessOut(BaseModel):
     provider_name: str | None
     resource_code: str
     dataset_name: str | None
+    dataset_name_en: str | None
     fields: list[str]
+    fields_read: list[FieldRead]
     purpose: dict[str, Any]
+    purpose_name: str | None = Field(description="the service item's name, for an item purpose")
+    case: str | None = Field(description="the case (办件) the access served, if any")
     agreement: str
     rows: int
     proof: dict[str, Any]
+    entry: str = Field(description="the ledger entry exactly as hashed: the proof proves it")
+    subject_commitment: str | None = Field(
+        description="how the entry names this subject (ledger.commitments)")
+    opening: str | None = Field(
+        description="base64 opening: SHA-256 of the commitment prefix, it and the ID gives "
+        "the commitment, so the subject can check the entry is about them")
     flagged: bool
 
 
@@ -64,35 +88,82 @@ class FlagOut(BaseModel):
     note: str | None
 
 
-def _names(ctx: Ctx, entries: Sequence[dict[str, Any]]) -> tuple[dict[str, str], dict[str, str]]:
+@dataclass(frozen=True)
+class _Names:
+    """What people call the things entries name by code."""
+
+    orgs: dict[str, str]
+    datasets: dict[str, tuple[str, str | None]]
+    fields: dict[tuple[str, int], dict[str, FieldRead]]
+    items: dict[str, str]
+
+
+def _names(ctx: Ctx, entries: Sequence[dict[str, Any]]) -> _Names:
+    from govbridge.services.models import ServiceItem
+    from govbridge.standards.models import DataElement
+
     orgs = {e["consumer"] for e in entries} | {e["provider"] for e in entries}
     codes = {e["resource_code"] for e in entries}
+    items = {str(e["purpose"].get("code")) for e in entries
+             if (e.get("purpose") or {}).get("kind") == "service_item"}
     org_names = dict(ctx.db.execute(select(Organization.code, Organization.name)
                                     .where(Organization.code.in_(orgs))).all()) if orgs else {}
-    ds_names = dict(ctx.db.execute(select(Dataset.resource_code, Dataset.name)
-                                   .where(Dataset.resource_code.in_(codes))).all()) if codes else {}
-    return org_names, ds_names
+    datasets: dict[str, tuple[str, str | None]] = {}
+    fields: dict[tuple[str, int], dict[str, FieldRead]] = {}
+    if codes:
+        versions = ctx.db.execute(
+            select(Dataset.resource_code, Dataset.name, Dataset.name_en, DatasetVersion.version,
+                   DatasetVersion.fields)
+            .join(DatasetVersion, DatasetVersion.dataset_id == Dataset.id)
+            .where(Dataset.resource_code.in_(codes))).all()
+        elements = {f.get("element") for v in versions for f in v.fields or []}
+        english = dict(ctx.db.execute(select(DataElement.code, DataElement.name_en)
+                                      .where(DataElement.code.in_(elements))
+                                      .order_by(DataElement.version)).all()) if elements else {}
+        for v in versions:
+            datasets[v.resource_code] = (v.name, v.name_en)
+            fields[(v.resource_code, int(v.version))] = {
+                f["name"]: FieldRead(name=f["name"], title=f.get("title") or f["name"],
+                                     title_en=english.get(f.get("element")))
+                for f in v.fields or []}
+    item_names = dict(ctx.db.execute(select(ServiceItem.code, ServiceItem.name)
+                                     .where(ServiceItem.code.in_(items))).all()) if items else {}
+    return _Names(org_names, datasets, fields, item_names)
 
 
 def _accesses(ctx: Ctx, subject_id: str, limit: int, before: int | None) -> list[AccessOut]:
     rows = log.entries_of_subject(ctx, subject_id, kinds=[QUERY_KIND], limit=limit,
                                   before=before)
     parsed = [json.loads(r.entry) for r in rows]
-    org_names, ds_names = _names(ctx, parsed)
+    names = _names(ctx, parsed)
+    openings = commitments.openings(ctx, subject_id)
     flagged = set(ctx.db.scalars(select(AccessFlag.leaf_index).where(
         AccessFlag.leaf_index.in_([r.leaf_index for r in rows])))) if rows else set()
     size = log.tree_state(ctx)[0]
     out = []
     for row, e in zip(rows, parsed, strict=True):
+        purpose = e.get("purpose", {})
+        ds_name = names.datasets.get(e["resource_code"], (None, None))
+        known = names.fields.get((e["resource_code"], int(e.get("dataset_version") or 0)), {})
+        mine = next((c for c in e.get("subjects", []) if c in openings), None)
         out.append(AccessOut(
             leaf_index=row.leaf_index,
             at=datetime.fromtimestamp(e["at"] / 1000, UTC),
-            consumer_code=e["consumer"], consumer_name=org_names.get(e["consumer"]),
-            provider_code=e["provider"], provider_name=org_names.get(e["provider"]),
-            resource_code=e["resource_code"], dataset_name=ds_names.get(e["resource_code"]),
-            fields=e.get("fields", []), purpose=e.get("purpose", {}),
+            consumer_code=e["consumer"], consumer_name=names.orgs.get(e["consumer"]),
+            provider_code=e["provider"], provider_name=names.orgs.get(e["provider"]),
+            resource_code=e["resource_code"], dataset_name=ds_name[0],
+            dataset_name_en=ds_name[1],
+            fields=e.get("fields", []),
+            fields_read=[known.get(f) or FieldRead(name=f, title=f, title_en=None)
+                         for f in e.get("fields", [])],
+            purpose=purpose,
+            purpose_name=(names.items.get(str(purpose.get("code")))
+                          if purpose.get("kind") == "service_item" else None),
+            case=purpose.get("case"),
             agreement=e.get("agreement", ""), rows=int(e.get("rows", 0)),
             proof=log.inclusion(ctx, row.leaf_index, size).as_document(),
+            entry=row.entry, subject_commitment=mine,
+            opening=openings.get(mine) if mine else None,
             flagged=row.leaf_index in flagged,
         ))
     return out
@@ -138,22 +209,8 @@ def thresholds(ctx: Ctx) -> anomaly.Thresholds:
                               bulk_subjects=s.flag_bulk_subjects)
 
 
-CASE_WINDOW = timedelta(days=30)  # a completed case still explains calls this long after
-
-
-def _subjects_with_case(ctx: Ctx, item_code: str, subjects: list[str]) -> set[str]:
-    from govbridge.cases.models import Case
-
-    recent = ctx.now() - CASE_WINDOW
-    stmt = select(Case.applicant_id).where(
-        Case.item_code == item_code, Case.applicant_id.in_(subjects),
-        or_(Case.state.in_(("submitted", "accepted", "in_progress")),
-            and_(Case.state == "completed", Case.completed_at >= recent)))
-    return set(ctx.db.scalars(stmt))
-
-
 def flag_access(ctx: Ctx, *, leaf_index: int, consumer_org_id: int, subjects: list[str],
-                rows: int, purpose: dict[str, Any] | None = None,
+                rows: int,
                 today_rows: int | None = None, earlier_rows: int | None = None,
                 volume_flagged: bool | None = None) -> list[str]:
     """Apply the rules to one recorded access; keep a flag per rule that fires (internal).
@@ -168,11 +225,6 @@ def flag_access(ctx: Ctx, *, leaf_index: int, consumer_org_id: int, subjects: li
     local = now.astimezone(anomaly.LOCAL_TZ)
     day = f"{local:%Y%m%d}"
     found: list[anomaly.Flag] = []
-    if purpose and purpose.get("kind") == "service_item" and subjects:
-        with_case = _subjects_with_case(ctx, str(purpose.get("code") or ""), subjects)
-        no_case = anomaly.no_case_flag(purpose, subjects, with_case)
-        if no_case is not None:
-            found.append(no_case)
     bulk = anomaly.off_hours_flag(now, len(subjects), rows, limits)
     if bulk is not None:
         found.append(bulk)
@@ -189,6 +241,15 @@ def flag_access(ctx: Ctx, *, leaf_index: int, consumer_org_id: int, subjects: li
                               rule=flag.rule, day=day, detail=flag.detail, status="open",
                               created_at=now))
     return [f.rule for f in found]
+
+
+def flag_rule(ctx: Ctx, *, leaf_index: int, consumer_org_id: int, rule: str,
+              detail: str) -> None:
+    """Keep one flag a caller's own rule raised about a recorded access (internal)."""
+    now = ctx.now()
+    ctx.db.add(AccessFlag(leaf_index=leaf_index, consumer_org_id=consumer_org_id, rule=rule,
+                          day=f"{now.astimezone(anomaly.LOCAL_TZ):%Y%m%d}", detail=detail,
+                          status="open", created_at=now))
 
 
 def _volume(ctx: Ctx, consumer_org_id: int, local: datetime, today_rows: int | None,

@@ -34,6 +34,7 @@ from govbridge.catalog.schemas import DatasetOut
 from govbridge.core.errors import Conflict, DomainError, InvalidInput, NotFound
 from govbridge.core.permissions import Permission, allows
 from govbridge.exchange import gateway, transparency
+from govbridge.exchange.case_binding import PurposeNotBound
 from govbridge.exchange.gateway import LimitExceeded
 from govbridge.exchange.schemas import MAX_ROWS, MAX_SUBJECTS, ExchangeResponse, QueryIn
 from govbridge.exchange.verify import ResponseInvalid, verify_response
@@ -101,6 +102,9 @@ def errors_of(lang: str, exc: Exception) -> tuple[list[FormError], int]:
     if isinstance(exc, LimitExceeded):
         return [message(lang, "xchg.limit", limit=t(lang, f"xchg.limit.{exc.limit}"),
                         seconds=exc.retry_after)], exc.status
+    if isinstance(exc, PurposeNotBound):
+        return [message(lang, "xchg.unbound", reason=t(lang, f"xchg.unbound.{exc.reason}"))
+                ], exc.status
     if isinstance(exc, DomainError):
         return [FormError(None, None, exc.detail)], exc.status
     raise exc
@@ -449,6 +453,7 @@ class ConsoleForm(BaseModel):
     fields: list[str] = []
     purpose_kind: str = ""
     purpose_code: str = ""
+    purpose_case: str = ""
     purpose_text: str = ""
     limit: str = ""
 
@@ -466,10 +471,10 @@ class Seal:
 def _form_of(agr: AgreementOut | None) -> dict[str, Any]:
     if agr is None:
         return {"agreement": "", "subject_ids": "", "fields": [], "purpose_kind": "legal_basis",
-                "purpose_code": "", "purpose_text": "", "limit": "100"}
+                "purpose_code": "", "purpose_case": "", "purpose_text": "", "limit": "100"}
     return {"agreement": agr.code, "subject_ids": "", "fields": [],
             "purpose_kind": agr.purpose_kind, "purpose_code": agr.purpose_code or "",
-            "purpose_text": agr.purpose_text, "limit": "100"}
+            "purpose_case": "", "purpose_text": agr.purpose_text, "limit": "100"}
 
 
 def _seal_of(ctx: Ctx, doc: dict[str, Any]) -> Seal:
@@ -526,6 +531,8 @@ def _query_in(posted: ConsoleForm) -> QueryIn:
     purpose: dict[str, Any] = {"kind": posted.purpose_kind}
     if posted.purpose_code.strip():
         purpose["code"] = posted.purpose_code.strip()
+    if posted.purpose_case.strip() and posted.purpose_kind == "service_item":
+        purpose["case"] = posted.purpose_case.strip()
     if posted.purpose_text.strip():
         purpose["text"] = posted.purpose_text.strip()
     data: dict[str, Any] = {"subject_ids": subjects, "purpose": purpose,
@@ -550,7 +557,8 @@ def console_submit(request: Request, posted: Annotated[ConsoleForm, Form()]) -> 
     except NotFound:
         errors = [message(lang, "xchg.console.no_agreement")]
         return _console_page(request, lang, form=form, errors=errors, status=422)
-    except (InvalidInput, Conflict, ValidationError, AgreementDenied, LimitExceeded) as exc:
+    except (InvalidInput, Conflict, ValidationError, AgreementDenied, LimitExceeded,
+            PurposeNotBound) as exc:
         errors, status = errors_of(lang, exc)
         return _console_page(request, lang, form=form, errors=errors, status=status)
     return _console_page(request, lang, form=form, result=result)

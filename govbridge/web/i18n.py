@@ -584,6 +584,9 @@ ZH: dict[str, str] = {
     "xchg.field.purpose": "用途",
     "xchg.field.purpose_kind": "用途类型",
     "xchg.field.purpose_code": "事项编码",
+    "xchg.field.purpose_case": "办件编号",
+    "xchg.console.case_hint": "按政务服务事项调用时必填：本次查询所服务的办件，"
+                              "申请人须为查询对象。",
     "xchg.field.purpose_text": "用途说明",
     "xchg.field.valid_from": "生效日期",
     "xchg.field.valid_until": "截止日期",
@@ -649,6 +652,14 @@ ZH: dict[str, str] = {
     "xchg.limit": "已超出协议的{limit}，请 {seconds} 秒后再试。",
     "xchg.limit.rate_per_minute": "每分钟调用次数上限",
     "xchg.limit.daily_volume": "每日数据条数上限",
+    "xchg.limit.subject_misses": "每日按对象查询未命中次数上限（本协议不返回明文对象标识）",
+    "xchg.unbound": "用途未关联可用的办件：{reason}",
+    "xchg.unbound.case_not_found": "没有该办件",
+    "xchg.unbound.wrong_item": "该办件不属于所填事项",
+    "xchg.unbound.case_closed": "该办件已办结或终止超过 30 天",
+    "xchg.unbound.not_an_item_department": "本部门不是该事项的承办或协办部门",
+    "xchg.unbound.filter_not_allowed": "按办件查询只能按办件的对象标识查询，不能按条件筛选",
+    "xchg.unbound.subject_not_in_case": "查询对象不是该办件的申请人",
     "xchg.inbox.title": "待审批的共享申请",
     "xchg.inbox.intro": (
         "其他部门申请使用本部门的数据。可全部同意、仅同意部分字段（并为每个字段选择脱敏方式），"
@@ -743,6 +754,7 @@ ZH: dict[str, str] = {
     "xchg.access.empty": "暂无部门访问过您的数据。",
     "xchg.access.flagged": "该访问已被系统标记为异常，审计员正在审查。",
     "xchg.access.purpose": "用途",
+    "xchg.access.case": "所服务的办件",
     "xchg.access.dataset": "数据资源",
     "xchg.access.provider": "数据提供部门",
     "xchg.access.fields": "使用的字段",
@@ -1431,6 +1443,9 @@ EN: dict[str, str] = {
     "xchg.field.purpose": "Purpose",
     "xchg.field.purpose_kind": "Kind of purpose",
     "xchg.field.purpose_code": "Service item code",
+    "xchg.field.purpose_case": "Case number",
+    "xchg.console.case_hint": "Required for a service item: the case this query serves; "
+                              "its applicant must be the subject.",
     "xchg.field.purpose_text": "Purpose in words",
     "xchg.field.valid_from": "Valid from",
     "xchg.field.valid_until": "Valid until",
@@ -1498,6 +1513,15 @@ EN: dict[str, str] = {
     "xchg.limit": "The agreement's {limit} is used up; try again in {seconds} seconds.",
     "xchg.limit.rate_per_minute": "calls-a-minute limit",
     "xchg.limit.daily_volume": "rows-a-day limit",
+    "xchg.limit.subject_misses": "daily limit of lookups by subject that find nothing "
+                                 "(this agreement masks the subject ID)",
+    "xchg.unbound": "The purpose names no case this query can serve: {reason}",
+    "xchg.unbound.case_not_found": "there is no such case",
+    "xchg.unbound.wrong_item": "the case is not a case of this service item",
+    "xchg.unbound.case_closed": "the case was closed more than 30 days ago",
+    "xchg.unbound.not_an_item_department": "your department takes no part in this service item",
+    "xchg.unbound.filter_not_allowed": "a query for a case names the case's subject, not a filter",
+    "xchg.unbound.subject_not_in_case": "the subject is not the case's applicant",
     "xchg.inbox.title": "Requests to decide",
     "xchg.inbox.intro": (
         "Other departments ask for your department's data. Approve everything, approve some "
@@ -1602,6 +1626,7 @@ EN: dict[str, str] = {
     "xchg.access.empty": "No department has read your data yet.",
     "xchg.access.flagged": "This access was flagged as unusual; an auditor is reviewing it.",
     "xchg.access.purpose": "Purpose",
+    "xchg.access.case": "For your case",
     "xchg.access.dataset": "Dataset",
     "xchg.access.provider": "Provided by",
     "xchg.access.fields": "Fields used",

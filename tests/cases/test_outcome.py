@@ -94,7 +94,8 @@ def test_new_licence_is_served_by_the_exchange_at_once(rt, world, issue_licence,
             valid_until=(FIXED + timedelta(days=30)).date()))
     with rt.context() as ctx:
         answer = gateway.query(ctx, tax, licence_out, QueryIn(
-            subject_ids=[holder], purpose=PurposeIn(kind="service_item", code=world.item)))
+            subject_ids=[holder],
+            purpose=PurposeIn(kind="service_item", code=world.item, case=code)))
     rows = answer.data["rows"]
     assert len(rows) == 1 and rows[0]["credit_code"] == holder
     assert rows[0]["established"] == FIXED.date().isoformat()

@@ -38,14 +38,3 @@ def test_off_hours_bulk():
     assert off_hours_flag(night, 20, 0, LIMITS).rule == "off_hours_bulk"
     assert off_hours_flag(night, 1, 25, LIMITS).rule == "off_hours_bulk"
     assert off_hours_flag(day, 500, 500, LIMITS) is None
-
-
-def test_no_case_behind_a_service_item_purpose():
-    from govbridge.exchange.anomaly import no_case_flag
-
-    item = {"kind": "service_item", "code": "QY-001"}
-    assert no_case_flag({"kind": "legal_basis", "text": "税法"}, ["A"], set()) is None
-    assert no_case_flag(item, ["A", "B"], {"A", "B"}) is None
-    flag = no_case_flag(item, ["A", "B", "C"], {"A"})
-    assert flag.rule == "no_case" and flag.detail.startswith("2 of 3 subjects")
-    assert "B" not in flag.detail  # counts only, never the IDs

@@ -93,27 +93,3 @@ def test_daytime_small_calls_raise_no_flag(rt, consumer, licences, agree):
     _ask(rt, consumer, licences, [company_code(1)])
     with rt.context() as ctx:
         assert transparency.list_flags(ctx, AUDITOR) == []
-
-
-def test_service_item_calls_without_a_case_are_flagged(rt, consumer, licences, agree):
-    from govbridge.cases.models import Case
-
-    rt.clock = lambda: datetime(2026, 11, 30, 2, 0, tzinfo=UTC)  # working hours
-    agree(purpose_kind="service_item", purpose_code="QY-001", purpose_text="企业开办")
-    with rt.context() as ctx:
-        ctx.db.add(Case(code="C-1", item_code="QY-001", item_version=1,
-                        applicant_id=company_code(1), applicant_name="甲公司",
-                        state="in_progress", created_by="test"))
-        ctx.db.add(Case(code="C-2", item_code="QY-001", item_version=1,
-                        applicant_id=company_code(2), applicant_name="乙公司",
-                        state="refused", created_by="test"))
-    purpose = {"kind": "service_item", "code": "QY-001"}
-    with rt.context() as ctx:
-        query(ctx, consumer.system, licences, QueryIn(subject_ids=[company_code(1)],
-                                                      purpose=purpose))
-        assert transparency.list_flags(ctx, AUDITOR) == []
-        query(ctx, consumer.system, licences, QueryIn(
-            subject_ids=[company_code(1), company_code(2)], purpose=purpose))
-    with rt.context() as ctx:
-        [flag] = transparency.list_flags(ctx, AUDITOR)
-    assert flag.rule == "no_case" and flag.detail.startswith("1 of 2 subjects")
