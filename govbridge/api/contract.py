@@ -9,7 +9,8 @@ the problem statuses it can really give, derived from what the operation is:
   schemes `deps.authenticate` accepts (bearer token or API key, session cookie);
 - 422 where there is any parameter or body, 400 (malformed JSON, a rule of the domain)
   and 413 (api/limits.py) where there is a body, 404 where something can be named;
-- 400 and 409 on every write (a rule, a state, a duplicate);
+- 400 and 409 on every write (a rule, a state, a duplicate), and 503 (the database stayed
+  locked by another writer, `problems.busy_database`: nothing was written, try again);
 - 429, 502 and 503 where the operation reaches the exchange, a live source or a busy
   database (`Retry-After`), and 401/429 of the login, as listed in `EXTRA`.
 
@@ -102,7 +103,7 @@ def problem_statuses(method: str, path: str, operation: dict[str, Any]) -> set[i
     if body:
         statuses |= {400, 413}
     if method in WRITES:
-        statuses |= {400, 409}
+        statuses |= {400, 409, 503}
     if not is_public(method.upper(), path):
         statuses |= {401, 403}
     tail = path[len(API_PREFIX) - 1:]

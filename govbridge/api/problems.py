@@ -17,12 +17,13 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
+from sqlalchemy.exc import OperationalError
 from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.routing import Match
 
 from govbridge.api.deps import authenticate, needs_caller, runtime
-from govbridge.core.errors import DomainError
+from govbridge.core.errors import DomainError, Unavailable
 
 log = logging.getLogger("govbridge.api")
 
@@ -101,6 +102,24 @@ def _validation_problems(exc: RequestValidationError) -> tuple[str, list[dict[st
         for e in errors
     )
     return detail, errors
+
+
+# PostgreSQL's "try again" states: deadlock, lock not available, serialization failure.
+_PG_RETRY = frozenset({"40P01", "55P03", "40001"})
+
+
+def busy_database(exc: OperationalError) -> Unavailable | None:
+    """A database error that says "busy, try again" (SQLite's write lock held past its busy
+    timeout by another writer, a PostgreSQL deadlock or lock timeout) as a 503: the
+    transaction rolled back and wrote nothing, so the caller may simply retry. Anything
+    else stays an internal error."""
+    text = str(exc.orig).lower()
+    code = getattr(exc.orig, "sqlstate", None) or getattr(exc.orig, "pgcode", None)
+    if "database is locked" in text or "database table is locked" in text \
+            or code in _PG_RETRY:
+        return Unavailable("the database is busy with another write; nothing was changed, "
+                           "try again", retry_after=1)
+    return None
 
 
 def _domain_problem(request: Request, exc: DomainError) -> JSONResponse:
@@ -189,6 +208,15 @@ def install(app: FastAPI, html_not_found: Callable[[Request], Response] | None =
         if exc.status_code == 405:
             resp.headers["Allow"] = ", ".join(allowed_methods(request))
         return resp
+
+    @app.exception_handler(OperationalError)
+    async def on_database_error(request: Request, exc: OperationalError) -> JSONResponse:
+        busy = busy_database(exc)
+        if busy is not None:
+            log.warning("database busy on %s %s: %s", request.method, request.url.path,
+                        type(exc.orig).__name__)
+            return _domain_problem(request, busy)
+        return await on_unexpected(request, exc)
 
     @app.exception_handler(Exception)
     async def on_unexpected(request: Request, exc: Exception) -> JSONResponse:

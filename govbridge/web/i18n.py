@@ -375,6 +375,9 @@ ZH: dict[str, str] = {
     "catalog.report.reason": "说明",
     "catalog.report.truncated": "另有 {count} 个问题未在此列出，全部保存在待修正区。",
     "catalog.report.clean": "全部行均通过校验。",
+    "catalog.report.warnings": "已接收但需留意的单元格",
+    "catalog.report.warnings_hint": "以 = + - @ 开头的内容可能在电子表格中被当作公式执行；"
+                                    "导出时会在其前加 ' 使其按文本显示。",
     "catalog.new.title": "发布数据资源",
     "catalog.new.intro": (
         "第一步：填写基本信息、定义信息项，保存为草稿；第二步：提交审核；"
@@ -1208,6 +1211,9 @@ EN: dict[str, str] = {
         "{count} more problems are not listed here; all are kept for correction."
     ),
     "catalog.report.clean": "Every row passed.",
+    "catalog.report.warnings": "Accepted cells to look at",
+    "catalog.report.warnings_hint": "Text starting with = + - @ could run as a formula in a "
+                                    "spreadsheet; exports write it behind a ' so it stays text.",
     "catalog.new.title": "Publish a dataset",
     "catalog.new.intro": (
         "Step 1: fill in the metadata and define the fields, and save a draft. Step 2: "

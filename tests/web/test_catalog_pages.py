@@ -638,6 +638,18 @@ def test_upload_on_a_published_dataset_shows_the_validation_report(
     assert "本次未新增任何数据" in again.text
 
 
+def test_formula_like_cells_are_shown_as_warnings(signed_in, dataset, org_code, csrf_of):
+    code = dataset(licence(org_code)).resource_code
+    web, _ = signed_in(Role.DATA_OFFICER)
+    token = csrf_of(web.get(f"/catalog/{code}").text)
+    body = "credit_code,legal_rep,established\n91350100M000100Y43,=HYPERLINK(1),2020-01-02\n"
+    resp = web.post(f"/catalog/{code}/upload", data={"csrf_token": token},
+                    files={"file": ("执照.csv", body.encode(), "text/csv")})
+    assert resp.status_code == 200, resp.text
+    assert 'data-testid="accepted">1<' in resp.text and 'data-testid="warnings"' in resp.text
+    assert '<tr data-row="2" data-field="legal_rep">' in resp.text
+
+
 def test_upload_errors_are_form_errors(signed_in, dataset, org_code, csrf_of):
     pytest.importorskip("govbridge.ingest.files")
     code = dataset(licence(org_code)).resource_code

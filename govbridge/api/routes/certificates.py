@@ -57,21 +57,21 @@ def list_requests(request: Request, state: RequestState | Literal["all"] = "pend
 
 @router.get("/requests/{request_id}", response_model=IssuanceRequestOut,
             summary="One issuance request")
-def get_request(request_id: int, request: Request) -> IssuanceRequestOut:
+def get_request(request_id: Id, request: Request) -> IssuanceRequestOut:
     with acting(request) as (ctx, actor):
         return requests.get_request(ctx, actor, request_id)
 
 
 @router.post("/requests/{request_id}/approve", response_model=CertificateOut, status_code=201,
              summary="Approve another officer's request: the certificate is issued")
-def approve_request(request_id: int, request: Request) -> CertificateOut:
+def approve_request(request_id: Id, request: Request) -> CertificateOut:
     with acting(request) as (ctx, actor):
         return requests.approve_request(ctx, actor, request_id)
 
 
 @router.post("/requests/{request_id}/refuse", response_model=IssuanceRequestOut,
              summary="Refuse another officer's request, with a reason")
-def refuse_request(request_id: int, body: RefuseIn, request: Request) -> IssuanceRequestOut:
+def refuse_request(request_id: Id, body: RefuseIn, request: Request) -> IssuanceRequestOut:
     with acting(request) as (ctx, actor):
         return requests.refuse_request(ctx, actor, request_id, body.reason)
 

@@ -51,12 +51,12 @@ def update_item(code: str, body: ServiceItemUpdate, request: Request) -> Service
         return usecases.update_service_item(ctx, actor, code, body)
 
 
-def _import(request: Request, code: str, xml: bytes) -> VersionOut:
+def _import(request: Request, code: str, xml: bytes, filename: str | None) -> VersionOut:
     with acting(request) as (ctx, actor):
         if not xml:
             raise InvalidInput.one("file", "send the .bpmn file (raw body or multipart field "
                                    "'file')", None, "required")
-        return usecases.import_bpmn(ctx, actor, code, xml)
+        return usecases.import_bpmn(ctx, actor, code, xml, filename=filename)
 
 
 @items.post("/{code}/bpmn", response_model=VersionOut, status_code=201,
@@ -65,7 +65,8 @@ def _import(request: Request, code: str, xml: bytes) -> VersionOut:
                          "multipart field `file`.")
 async def import_bpmn(code: str, request: Request, file: UploadFile | None = None) -> VersionOut:
     data = await upload_or_body(request, file)
-    return await run_in_threadpool(_import, request, code, data)
+    filename = file.filename if file is not None else None
+    return await run_in_threadpool(_import, request, code, data, filename)
 
 
 @items.get("/{code}/versions", response_model=list[VersionOut], summary="Process versions")
