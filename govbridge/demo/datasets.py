@@ -1,6 +1,7 @@
 """The datasets the demo city's departments publish, and the rows they hold.
 
-`DATASETS` is pure data: each entry is a catalog entry (names, abstract, sharing
+`DATASETS` is pure data, read from the table `data/datasets.toml` (a file a human edits,
+not Python code): each entry is a catalog entry (names, abstract, sharing
 type, frequency, subject, fields bound to builtin data elements with a grade)
 plus a short recipe for its rows: which persons or companies have one (`who`,
 `share`), how the certificate number looks (`number`), who issued it (`issuer`),
@@ -16,10 +17,13 @@ and every value passes its data element's checks (`govbridge.standards.validatio
 from __future__ import annotations
 
 import hashlib
+import tomllib
 from bisect import bisect_left
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from dataclasses import fields as dataclass_fields
 from datetime import date, timedelta
+from pathlib import Path
 from typing import Any, Literal
 
 from govbridge.demo.departments import DEPARTMENTS_BY_KEY
@@ -55,7 +59,7 @@ class FieldDef:
     @property
     def resolved_grade(self) -> str:
         grade = self.grade or _SUGGESTED.get(self.element)
-        if grade is None:  # pragma: no cover - a typo in the table below
+        if grade is None:  # pragma: no cover - a typo in the table
             raise LookupError(f"no grade for field {self.name} ({self.element})")
         return grade
 
@@ -94,811 +98,59 @@ class DatasetDef:
         return self.fields[0].name
 
 
-def F(  # a short name: the table below reads like a table
-    name: str,
-    title: str,
-    element: str,
-    source: str,
-    grade: str | None = None,
-    *,
-    required: bool = False,
-) -> FieldDef:
-    return FieldDef(name, title, element, source, grade, required)
+# --- the table -----------------------------------------------------------------------------------
+
+DATA_FILE = Path(__file__).parent / "data" / "datasets.toml"
+"""The table of datasets, kept as data a human edits (see the file's header for its keys)."""
+
+_FIELD_KEYS = frozenset(f.name for f in dataclass_fields(FieldDef))
+_DATASET_KEYS = frozenset(f.name for f in dataclass_fields(DatasetDef))
 
 
-# --- fields used by many datasets ----------------------------------------------------------------
-
-ID = F("id_number", "公民身份号码", "DE0002", "id", required=True)
-NAME = F("name", "姓名", "DE0001", "name", required=True)
-SEX = F("sex", "性别", "DE0003", "sex")
-ETHNICITY = F("ethnicity", "民族", "DE0004", "ethnicity")
-BIRTH = F("birth_date", "出生日期", "DE0005", "birth")
-DIVISION = F("division_code", "行政区划代码", "DE0040", "division")
-MOBILE = F("mobile", "联系电话", "DE0050", "mobile")
-CC = F("credit_code", "统一社会信用代码", "DE0020", "credit_code", required=True)
-ENTITY = F("entity_name", "市场主体名称", "DE0021", "company_name", required=True)
-LEGAL_REP = F("legal_rep", "法定代表人（负责人）姓名", "DE0023", "rep_name")
-LEGAL_REP_ID = F("legal_rep_id", "法定代表人公民身份号码", "DE0024", "rep_id")
-C_ADDRESS = F("address", "住所（经营场所）", "DE0041", "company_address", "general-1")
-C_DIVISION = F("division_code", "登记地行政区划代码", "DE0040", "company_division")
-CERT_NO = F("cert_no", "证照编号", "DE0060", "number", "general-1", required=True)
-ISSUER = F("issuer", "发证机关", "DE0063", "issuer")
-ISSUED = F("issue_date", "发证日期", "DE0064", "issued")
-VALID_FROM = F("valid_from", "有效期起始日期", "DE0065", "issued")
-VALID_UNTIL = F("valid_until", "有效期截止日期", "DE0066", "until")
-STATUS = F("status", "证照状态", "DE0069", "cert_status")
-UPDATED = F("updated_at", "更新时间", "DE0081", "updated")
+def _field_of(spec: str | dict[str, Any], shared: dict[str, FieldDef], where: str) -> FieldDef:
+    """A field of the table: a shared field's name, a full inline table, or `like` a shared
+    field with some keys changed."""
+    if isinstance(spec, str):
+        if spec not in shared:
+            raise ValueError(f"{where}: no shared field {spec!r}")
+        return shared[spec]
+    spec = dict(spec)
+    like = spec.pop("like", None)
+    unknown = set(spec) - _FIELD_KEYS
+    if unknown:
+        raise ValueError(f"{where}: unknown field keys {sorted(unknown)}")
+    if like is None:
+        return FieldDef(**spec)
+    if like not in shared:
+        raise ValueError(f"{where}: no shared field {like!r} to be like")
+    return replace(shared[like], **spec)
 
 
-def _cert_no(title: str, grade: str = "general-1") -> FieldDef:
-    return F("cert_no", title, "DE0060", "number", grade, required=True)
+def _dataset_of(spec: dict[str, Any], shared: dict[str, FieldDef]) -> DatasetDef:
+    where = f"dataset {spec.get('key', '?')!r}"
+    unknown = set(spec) - _DATASET_KEYS
+    if unknown:
+        raise ValueError(f"{where}: unknown keys {sorted(unknown)}")
+    values = dict(spec)
+    values["fields"] = tuple(_field_of(f, shared, where) for f in spec["fields"])
+    values["keywords"] = tuple(spec.get("keywords", ()))
+    return DatasetDef(**values)
 
 
-def _date(name: str, title: str, source: str = "issued") -> FieldDef:
-    return F(name, title, "DE0080", source)
+def load_table(path: Path = DATA_FILE) -> tuple[str, tuple[DatasetDef, ...]]:
+    """The default share condition and the datasets of the table, in the file's order."""
+    with path.open("rb") as fh:
+        table = tomllib.load(fh)
+    shared = {
+        name: _field_of(spec, {}, f"shared field {name!r}")
+        for name, spec in table["fields"].items()
+    }
+    return table["defaults"]["share_condition"], tuple(
+        _dataset_of(d, shared) for d in table["datasets"]
+    )
 
 
-# --- the datasets --------------------------------------------------------------------------------
-
-_SERVICE = "用于政务服务事项办理和部门依法履职，经提供部门审核同意后共享"
-_VERIFY = "用于政务服务事项中核验申请人身份及相关证照，经提供部门审核同意后按需核验"
-
-# fmt: off
-DATASETS: tuple[DatasetDef, ...] = (
-    # 市场监督管理局 --------------------------------------------------------------------------
-    DatasetDef(
-        "business_licence", "amr", "营业执照", "Business licence",
-        "市场主体依法登记后核发的营业执照（电子营业执照）记载事项：统一社会信用代码、名称、类型、"
-        "法定代表人（负责人）、注册资本、成立日期、住所和登记机关。",
-        "enterprise",
-        (CC, ENTITY, F("entity_type", "类型", "DE0022", "enterprise_type"), LEGAL_REP,
-         F("registered_capital", "注册资本（万元）", "DE0025", "capital"),
-         F("established", "成立日期", "DE0026", "established"), C_ADDRESS,
-         F("business_scope", "经营范围", "DE0027", "scope"),
-         F("authority", "登记机关", "DE0029", "registrar"),
-         F("issue_date", "核准日期", "DE0064", "issued")),
-        keywords=("营业执照", "电子营业执照", "市场主体", "企业登记"),
-        share_type="unconditional", open_to_public=True, certificate=True,
-        open_condition="依据《企业信息公示暂行条例》向社会公示", update_frequency="realtime",
-        issuer="{registrar}", since=1994,
-    ),
-    DatasetDef(
-        "market_entities", "amr", "市场主体登记信息", "Market entity registration records",
-        "市场主体设立、变更、注销登记的基本信息，含法定代表人身份信息和经营状态，"
-        "供各部门核验企业身份和开展事中事后监管。",
-        "enterprise",
-        (CC, ENTITY, F("entity_type", "市场主体类型", "DE0022", "enterprise_type"),
-         LEGAL_REP, LEGAL_REP_ID, F("established", "成立日期", "DE0026", "established"),
-         F("industry", "行业门类", "DE0028", "industry"),
-         F("business_status", "登记状态", "DE0030", "business_status"),
-         C_DIVISION, C_ADDRESS, UPDATED),
-        keywords=("市场主体", "企业登记", "法人库", "经营状态"),
-        share_condition=_SERVICE, update_frequency="realtime",
-    ),
-    DatasetDef(
-        "food_business_licence", "amr", "食品经营许可证", "Food business licence",
-        "从事食品销售和餐饮服务的经营者取得的食品经营许可证信息，含许可证编号、经营者名称、"
-        "经营场所、有效期和发证机关。",
-        "enterprise",
-        (CC, ENTITY, _cert_no("许可证编号"), LEGAL_REP, C_ADDRESS, ISSUER, ISSUED, VALID_UNTIL,
-         STATUS),
-        keywords=("食品经营许可证", "餐饮服务", "食品销售", "许可"),
-        share_type="unconditional", open_to_public=True, certificate=True,
-        open_condition="依据《食品经营许可和备案管理办法》公开许可信息",
-        who="food", number="JY{food_kind}{div}{seq:06d}{r1}", since=2016, valid_years=5,
-    ),
-    DatasetDef(
-        "drug_business_licence", "amr", "药品经营许可证", "Drug trading licence",
-        "药品零售企业取得的药品经营许可证信息：许可证编号、企业名称、法定代表人、"
-        "注册地址、有效期及发证机关。",
-        "enterprise",
-        (CC, ENTITY, _cert_no("许可证编号"), LEGAL_REP, C_ADDRESS, ISSUER, ISSUED, VALID_UNTIL,
-         STATUS),
-        keywords=("药品经营许可证", "药店", "药品零售"),
-        share_type="unconditional", certificate=True,
-        who="pharmacy", share=0.3, number="苏CB512{seq:04d}", since=2015, valid_years=5,
-    ),
-    DatasetDef(
-        "special_equipment", "amr", "特种设备使用登记证", "Special equipment registration",
-        "电梯、锅炉、压力容器等特种设备的使用登记证信息，含使用单位、登记证编号和登记日期。",
-        "enterprise",
-        (CC, ENTITY, _cert_no("使用登记证编号"), C_ADDRESS, ISSUER, ISSUED, STATUS),
-        keywords=("特种设备", "使用登记证", "电梯", "压力容器"),
-        certificate=True, share_condition="用于安全生产监管和企业资质核验",
-        who="manufacturing", share=0.5, number="容3ZS苏E{seq:05d}({yy})", since=2012,
-    ),
-    DatasetDef(
-        "production_licence", "amr", "工业产品生产许可证", "Industrial product production licence",
-        "取得重要工业产品生产许可证的企业信息：证书编号、产品名称、有效期。",
-        "enterprise",
-        (CC, ENTITY, _cert_no("证书编号"), F("product", "产品名称", "DE0061", "arg:product"),
-         ISSUER, ISSUED, VALID_UNTIL, STATUS),
-        keywords=("生产许可证", "工业产品", "XK"),
-        share_type="unconditional", certificate=True, open_to_public=True,
-        who="manufacturing", share=0.25, number="(苏)XK{r2:02d}-{r3:03d}-{seq:05d}",
-        issuer="江苏省市场监督管理局", since=2014, valid_years=5,
-    ),
-    DatasetDef(
-        "amr_penalties", "amr", "市场监管行政处罚信息",
-        "Market regulation administrative penalties",
-        "市场监管部门作出的行政处罚决定信息：决定书文号、当事人、处罚日期和罚没金额，"
-        "按规定向社会公示。",
-        "enterprise",
-        (CC, ENTITY, _cert_no("处罚决定书文号"), F("authority", "处罚机关", "DE0063", "issuer"),
-         _date("decided", "处罚决定日期"),
-         F("fine", "罚没款金额（元）", "DE0090", "money:500:50000", "general-1")),
-        keywords=("行政处罚", "信用", "公示"),
-        share_type="unconditional", open_to_public=True,
-        open_condition="依据《企业信息公示暂行条例》公示，公示期满后不再公开",
-        who="all", share=0.03, number="苏市监案字〔{year}〕{seq:04d}号", since=2019,
-    ),
-    DatasetDef(
-        "annual_reports", "amr", "企业年度报告信息", "Enterprise annual reports",
-        "企业通过国家企业信用信息公示系统报送的年度报告：联系方式、经营状态、资产总额。",
-        "enterprise",
-        (CC, ENTITY, _date("reported", "报送日期", "reported"),
-         F("business_status", "经营状态", "DE0030", "business_status"),
-         F("phone", "企业联系电话", "DE0051", "landline"),
-         F("email", "电子邮箱", "DE0052", "email"),
-         F("total_assets", "资产总额（元）", "DE0090", "money:100000:90000000", "important")),
-        keywords=("年报", "年度报告", "企业信用"),
-        share_condition=_SERVICE, update_frequency="yearly",
-        who="firm", share=0.85,
-    ),
-    # 昆山市市场监督管理局 -------------------------------------------------------------------
-    DatasetDef(
-        "kunshan_individual", "kunshan_amr", "昆山市个体工商户登记信息",
-        "Kunshan individual businesses",
-        "昆山市登记的个体工商户的名称、经营者、经营场所和经营状态。",
-        "enterprise",
-        (CC, ENTITY, F("operator", "经营者姓名", "DE0023", "rep_name"),
-         F("operator_id", "经营者公民身份号码", "DE0024", "rep_id"),
-         F("established", "成立日期", "DE0026", "established"),
-         F("business_status", "经营状态", "DE0030", "business_status"), C_ADDRESS),
-        keywords=("个体工商户", "昆山", "市场主体"),
-        share_condition=_SERVICE, who="kunshan_individual",
-    ),
-    # 国家税务总局苏州市税务局 -------------------------------------------------------------
-    DatasetDef(
-        "tax_certificate", "tax", "纳税证明", "Tax payment certificate",
-        "纳税人申请开具的纳税证明（完税证明）信息：证明编号、纳税人、开具日期和实缴税额。",
-        "enterprise",
-        (CC, ENTITY, _cert_no("证明编号"), F("issuer", "开具税务机关", "DE0063", "issuer"),
-         F("issue_date", "开具日期", "DE0064", "issued"),
-         F("tax_paid", "实缴税额（元）", "DE0092", "money:2000:800000")),
-        keywords=("纳税证明", "完税证明", "税收"),
-        certificate=True, share_condition="用于招投标、政府采购和政务服务事项办理中核验纳税情况",
-        update_frequency="monthly", who="firm", share=0.5,
-        number="{div}{year}{seq:07d}", issuer="国家税务总局{local}税务局", since=2023,
-    ),
-    DatasetDef(
-        "tax_credit_a", "tax", "纳税信用A级纳税人名单", "Grade-A tax credit taxpayers",
-        "年度纳税信用评价为A级的纳税人名单，按规定向社会公布。",
-        "enterprise",
-        (CC, ENTITY, _date("evaluated", "评价公布日期", "year_end"),
-         F("authority", "评价机关", "DE0063", "issuer")),
-        keywords=("纳税信用", "A级纳税人", "守信激励"),
-        share_type="unconditional", open_to_public=True, update_frequency="yearly",
-        who="firm", share=0.2, since=2024,
-    ),
-    DatasetDef(
-        "tax_arrears", "tax", "欠税公告信息", "Tax arrears announcements",
-        "依据《税收征收管理法》第四十五条公告的欠缴税款纳税人信息。",
-        "enterprise",
-        (CC, ENTITY, LEGAL_REP, F("arrears", "欠税金额（元）", "DE0090", "money:1000:80000",
-                                  "general-1"),
-         _date("announced", "公告日期")),
-        keywords=("欠税", "公告", "失信"),
-        share_type="unconditional", open_to_public=True, update_frequency="quarterly",
-        who="all", share=0.01, since=2024,
-    ),
-    DatasetDef(
-        "personal_income_tax", "tax", "个人所得税纳税记录", "Individual income tax records",
-        "自然人纳税人年度综合所得汇算后的收入和已缴税额记录。",
-        "person",
-        (ID, NAME, _date("period_end", "所属期止", "year_end"),
-         F("income", "年度收入额（元）", "DE0090", "money:60000:600000", "important"),
-         F("tax_paid", "已缴税额（元）", "DE0092", "money:0:90000")),
-        keywords=("个人所得税", "纳税记录", "完税"),
-        share_condition="用于住房保障、人才认定等事项中核验收入，须经本人授权",
-        update_frequency="yearly", who="working", share=0.35, since=2025,
-    ),
-    DatasetDef(
-        "tax_secrets", "tax", "纳税人涉税保密信息", "Confidential taxpayer information",
-        "纳税人的商业秘密和个人隐私类涉税信息（应纳税额明细、财务报表等），依法保密。",
-        "enterprise",
-        (CC, ENTITY, F("tax_due", "应纳税额（元）", "DE0092", "money:1000:5000000"),
-         _date("period_end", "所属期止", "year_end")),
-        keywords=("涉税信息", "保密"),
-        share_type="none",
-        legal_basis="《中华人民共和国税收征收管理法》第八条、《中华人民共和国税收征收管理法"
-        "实施细则》第五条：税务机关应当依法为纳税人的情况保密。",
-        update_frequency="monthly", who="firm", share=0.1, since=2025,
-    ),
-    # 苏州市公安局 ---------------------------------------------------------------------------
-    DatasetDef(
-        "household_register", "psb", "居民户口簿", "Household register",
-        "常住人口登记卡及居民户口簿记载事项：公民身份号码、姓名、性别、民族、出生日期、"
-        "与户主关系、户籍地址和登记机关。",
-        "person",
-        (ID, NAME, SEX, ETHNICITY, BIRTH,
-         F("relation", "与户主关系", "DE0015", "relation"),
-         F("residence", "户籍地址", "DE0009", "address"), DIVISION,
-         F("authority", "登记机关", "DE0063", "issuer"),
-         F("registered", "登记日期", "DE0064", "issued")),
-        keywords=("户口簿", "户籍", "常住人口", "居民户口簿"),
-        certificate=True, share_condition=_VERIFY, update_frequency="realtime",
-        issuer="{psb_branch}", since=1985,
-    ),
-    DatasetDef(
-        "id_card", "psb", "居民身份证", "Resident identity card",
-        "居民身份证登记项目：公民身份号码、姓名、性别、民族、出生日期、住址、签发机关和有效期限"
-        "（不含指纹信息）。",
-        "person",
-        (ID, NAME, SEX, ETHNICITY, BIRTH, F("address", "住址", "DE0009", "address"),
-         F("issuer", "签发机关", "DE0063", "issuer"), VALID_FROM,
-         F("valid_until", "有效期截止日期（长期为空）", "DE0066", "id_card_until"), STATUS),
-        keywords=("身份证", "居民身份证", "身份核验"),
-        certificate=True, share_condition=_VERIFY, update_frequency="realtime",
-        who="age16", issuer="{psb_branch}", since=2016, min_age=16,
-    ),
-    DatasetDef(
-        "population", "psb", "人口基本信息", "Population basic information",
-        "户籍人口的基本信息：身份号码、姓名、性别、民族、出生日期、国籍、婚姻状况、学历、"
-        "户籍地行政区划和联系电话。",
-        "person",
-        (ID, NAME, SEX, ETHNICITY, BIRTH, F("nationality", "国籍", "DE0006", "const:CHN"),
-         F("marital", "婚姻状况", "DE0007", "marital"),
-         F("education", "学历", "DE0008", "education"), DIVISION, MOBILE, UPDATED),
-        keywords=("人口", "户籍人口", "人口库"),
-        share_condition=_SERVICE, update_frequency="realtime",
-    ),
-    DatasetDef(
-        "no_criminal_record", "psb", "无犯罪记录证明", "Certificate of no criminal record",
-        "公安机关为申请人出具的无犯罪记录证明：证明编号、开具单位、开具日期和有效期。",
-        "person",
-        (ID, NAME, _cert_no("证明编号"), F("issuer", "开具单位", "DE0063", "issuer"),
-         F("issue_date", "开具日期", "DE0064", "issued"), VALID_UNTIL),
-        keywords=("无犯罪记录证明", "证明", "犯罪记录"),
-        certificate=True, share_condition="用于就业、出国（境）等事项中核验，须经本人授权",
-        update_frequency="realtime", who="adult", share=0.04,
-        number="苏公证明〔{year}〕{seq:06d}号", issuer="{psb_branch}", since=2024, valid_years=1,
-        renewed=False,
-    ),
-    DatasetDef(
-        "driving_licence", "psb", "机动车驾驶证", "Motor vehicle driving licence",
-        "公安交通管理部门核发的机动车驾驶证信息：档案编号、准驾车型、初次领证日期、有效期。",
-        "person",
-        (ID, NAME, _cert_no("档案编号"),
-         F("vehicle_class", "准驾车型", "DE0061", "arg:vehicle_class"),
-         F("first_issued", "初次领证日期", "DE0064", "first_issued"),
-         F("issuer", "发证机关", "DE0063", "issuer"), VALID_UNTIL, STATUS),
-        keywords=("驾驶证", "驾照", "交通管理"),
-        certificate=True, share_condition=_VERIFY, who="driver", share=0.6,
-        number="3205{seq:08d}", issuer="江苏省苏州市公安局交通警察支队", since=1995,
-        min_age=18, valid_years=6,
-    ),
-    DatasetDef(
-        "fingerprints", "psb", "居民身份证指纹采集信息", "ID card fingerprint enrolment",
-        "办理居民身份证时采集的指纹信息的登记记录（采集日期、采集机关）；生物识别信息依法保密。",
-        "person",
-        (ID, NAME, _date("enrolled", "采集日期"), F("authority", "采集机关", "DE0063", "issuer")),
-        keywords=("指纹", "生物识别"),
-        share_type="none",
-        legal_basis="《中华人民共和国居民身份证法》第六条：公安机关对因制作、发放、查询、查验"
-        "居民身份证而知悉的公民个人信息应当予以保密；《中华人民共和国个人信息保护法》第二十八条。",
-        who="age16", share=0.05, issuer="{psb_branch}", since=2013, min_age=16,
-    ),
-    # 苏州市公安局吴江分局 -------------------------------------------------------------------
-    DatasetDef(
-        "wujiang_moves", "wujiang_psb", "吴江区户籍迁入登记信息", "Wujiang household moves",
-        "迁入吴江区户籍人口的迁移登记：迁入日期、迁入地址和登记派出所。",
-        "person",
-        (ID, NAME, SEX, _date("moved_in", "迁入日期"),
-         F("residence", "迁入地址", "DE0009", "address"), DIVISION,
-         F("authority", "登记机关", "DE0063", "issuer")),
-        keywords=("户籍迁移", "迁入", "吴江"),
-        share_condition=_SERVICE, who="wujiang", share=0.25, since=2015,
-        issuer="苏州市公安局吴江分局",
-    ),
-    # 苏州市民政局 ---------------------------------------------------------------------------
-    DatasetDef(
-        "marriage_certificate", "mca", "结婚证", "Marriage certificate",
-        "婚姻登记机关核发的结婚证信息：结婚证字号、登记日期、登记机关及配偶身份信息。",
-        "person",
-        (ID, NAME, _cert_no("结婚证字号"), F("registered", "登记日期", "DE0064", "married_on"),
-         F("authority", "登记机关", "DE0063", "issuer"),
-         F("spouse_name", "配偶姓名", "DE0001", "spouse_name"),
-         F("spouse_id", "配偶公民身份号码", "DE0002", "spouse_id")),
-        keywords=("结婚证", "婚姻登记", "婚姻状况"),
-        certificate=True, share_condition=_VERIFY, who="married",
-        number="{marriage_no}", issuer="{marriage_local}民政局",
-    ),
-    DatasetDef(
-        "subsistence_allowance", "mca", "最低生活保障证", "Subsistence allowance certificate",
-        "城乡最低生活保障对象的保障证信息：证号、月保障金额、发证日期和有效期。",
-        "person",
-        (ID, NAME, _cert_no("保障证号"),
-         F("monthly_amount", "月保障金额（元）", "DE0090", "money:300:1300", "general-3"),
-         DIVISION, ISSUER, ISSUED, VALID_UNTIL),
-        keywords=("低保", "最低生活保障", "社会救助"),
-        certificate=True, share_condition="用于社会救助、教育资助、医疗救助等事项中核验救助对象",
-        update_frequency="monthly", who="all", share=0.012,
-        number="苏低保{div}{seq:06d}", issuer="{local}民政局", since=2022, valid_years=3,
-    ),
-    DatasetDef(
-        "disability_card", "mca", "残疾人证", "Disability certificate",
-        "第二代残疾人证信息（残疾人联合会核发，民政部门在残疾人两项补贴审核中汇聚）："
-        "证号、发证日期和有效期。",
-        "person",
-        (ID, NAME, _cert_no("残疾人证号"), ISSUER, ISSUED, VALID_UNTIL, STATUS),
-        keywords=("残疾人证", "两项补贴", "残疾人"),
-        certificate=True, share_condition="用于残疾人福利和补贴类事项中核验残疾情况，须经本人授权",
-        who="all", share=0.02, number="{id}{r1digit}{r1grade}",
-        issuer="苏州市残疾人联合会", since=2012, valid_years=10,
-    ),
-    DatasetDef(
-        "elderly_allowance", "mca", "高龄老人尊老金发放信息", "Longevity allowance payments",
-        "80周岁以上老年人尊老金的发放记录：发放月份、发放金额和户籍地。",
-        "person",
-        (ID, NAME, BIRTH, F("amount", "发放金额（元）", "DE0090", "elder_amount", "general-2"),
-         _date("paid", "发放日期", "last_month"), DIVISION),
-        keywords=("尊老金", "高龄补贴", "养老服务"),
-        share_condition=_SERVICE, update_frequency="monthly", who="elderly80",
-    ),
-    # 苏州市人力资源和社会保障局 -------------------------------------------------------------
-    DatasetDef(
-        "social_security_card", "hrss", "社会保障卡", "Social security card",
-        "第三代社会保障卡的持卡信息：社会保障卡号、发卡日期、有效期和卡状态。",
-        "person",
-        (ID, NAME, F("card_no", "社会保障卡号", "DE0068", "number", required=True), ISSUER,
-         ISSUED, VALID_UNTIL, STATUS),
-        keywords=("社保卡", "社会保障卡", "一卡通"),
-        certificate=True, share_condition=_VERIFY, who="all", share=0.85,
-        number="{letter}{r8:08d}", issuer="苏州市人力资源和社会保障局", since=2017,
-        valid_years=10,
-    ),
-    DatasetDef(
-        "pension_insurance", "hrss", "企业职工基本养老保险参保信息",
-        "Basic pension insurance enrolment",
-        "参保人员的养老保险参保状态、缴费基数、累计缴费月数和参保日期。",
-        "person",
-        (ID, NAME, F("insured", "参保状态", "DE0093", "bool:0.93"),
-         F("base", "缴费基数（元）", "DE0091", "money:4494:25000"),
-         F("months", "累计缴费月数", "DE0094", "months"), _date("enrolled", "参加工作日期"),
-         DIVISION),
-        keywords=("养老保险", "社保", "参保", "缴费"),
-        share_condition="用于社会保障、就业、人才服务事项中核验参保情况",
-        update_frequency="monthly", who="working", share=0.7, since=1995, min_age=18,
-    ),
-    DatasetDef(
-        "unemployment_benefit", "hrss", "失业保险金领取信息", "Unemployment benefit payments",
-        "领取失业保险金人员的领取期限和月领取金额。",
-        "person",
-        (ID, NAME, F("monthly_amount", "月领取金额（元）", "DE0090", "money:1800:2500",
-                     "general-3"),
-         F("from", "领取起始日期", "DE0065", "issued"), F("until", "领取截止日期", "DE0066",
-                                                          "until")),
-        keywords=("失业保险金", "失业", "待遇"),
-        share_condition=_SERVICE, update_frequency="monthly", who="working", share=0.01,
-        since=2025, valid_years=1, renewed=False,
-    ),
-    DatasetDef(
-        "vocational_certificate", "hrss", "职业资格证书", "Vocational qualification certificate",
-        "国家职业资格及职业技能等级证书信息：证书编号、职业（工种）、等级、发证日期。",
-        "person",
-        (ID, NAME, _cert_no("证书编号"), F("occupation", "职业（工种）及等级", "DE0061",
-                                          "arg:occupation"),
-         ISSUER, ISSUED, STATUS),
-        keywords=("职业资格", "技能等级证书", "职业技能"),
-        certificate=True, share_type="unconditional", who="professional", share=0.08,
-        number="S{year}32050{r6:06d}{seq:05d}", issuer="苏州市职业技能鉴定中心", since=2008,
-    ),
-    DatasetDef(
-        "employment_card", "hrss", "就业创业证", "Employment and entrepreneurship card",
-        "就业创业证信息：证号、就业失业状态登记日期和发证机构。",
-        "person",
-        (ID, NAME, _cert_no("就业创业证编号"), ISSUER, ISSUED, STATUS),
-        keywords=("就业创业证", "就业失业登记", "就业"),
-        certificate=True, share_condition=_SERVICE, who="working", share=0.06,
-        number="{div}{year}{seq:06d}", issuer="{local}人力资源和社会保障局", since=2015,
-    ),
-    DatasetDef(
-        "employer_insurance", "hrss", "单位社会保险参保缴费证明",
-        "Employer social insurance record",
-        "用人单位社会保险参保缴费证明：参保职工人数对应的缴费月数、单位缴费金额和开具日期。",
-        "enterprise",
-        (CC, ENTITY, _cert_no("证明编号"), F("months", "连续缴费月数", "DE0094", "months"),
-         F("paid", "近一年单位缴费金额（元）", "DE0090", "money:20000:3000000", "general-3"),
-         F("issue_date", "开具日期", "DE0064", "issued")),
-        keywords=("社保缴费证明", "参保证明", "招投标"),
-        certificate=True, share_condition="用于招投标、资质审批等事项中核验单位参保缴费情况",
-        update_frequency="monthly", who="firm", share=0.6,
-        number="SB{div}{year}{seq:06d}", since=2025,
-    ),
-    # 苏州市住房和城乡建设局 -----------------------------------------------------------------
-    DatasetDef(
-        "construction_qualification", "housing", "建筑施工企业资质证书",
-        "Construction enterprise qualification certificate",
-        "建筑业企业资质证书信息：证书编号、资质类别及等级、有效期和发证机关。",
-        "enterprise",
-        (CC, ENTITY, _cert_no("证书编号"), F("qualification", "资质类别及等级", "DE0061",
-                                            "arg:qualification"),
-         LEGAL_REP, ISSUER, ISSUED, VALID_UNTIL, STATUS),
-        keywords=("建筑业企业资质", "资质证书", "施工总承包"),
-        certificate=True, share_type="unconditional", open_to_public=True,
-        who="construction", number="D3{div}{seq:04d}", since=2016, valid_years=5,
-    ),
-    DatasetDef(
-        "presale_permit", "housing", "商品房预售许可证", "Commercial housing presale permit",
-        "房地产开发企业取得的商品房预售许可证：证号、项目坐落、预售面积和发证日期。",
-        "enterprise",
-        (CC, ENTITY, _cert_no("预售许可证号"), F("location", "项目坐落", "DE0070",
-                                                 "estate_location", "general-1"),
-         F("area", "预售面积（平方米）", "DE0071", "area:8000:90000", "general-1"),
-         ISSUER, ISSUED),
-        keywords=("预售许可证", "商品房", "房地产"),
-        certificate=True, share_type="unconditional", open_to_public=True,
-        who="realestate", number="苏房预{local_short}{year}{seq:04d}号", since=2015,
-    ),
-    DatasetDef(
-        "fire_acceptance", "housing", "建设工程消防验收意见书",
-        "Fire protection acceptance of construction projects",
-        "特殊建设工程消防验收意见书（2019年起由住房城乡建设主管部门出具）：文号、工程地址、"
-        "验收日期。",
-        "enterprise",
-        (CC, ENTITY, _cert_no("意见书文号"), F("location", "工程地址", "DE0070",
-                                               "estate_location", "general-1"),
-         F("issuer", "出具单位", "DE0063", "issuer"), ISSUED),
-        keywords=("消防验收", "建设工程", "验收意见书"),
-        certificate=True, share_condition="用于工程竣工验收备案和不动产登记等事项",
-        who="builder", share=0.3, number="苏住建消验字〔{year}〕第{seq:04d}号", since=2019,
-    ),
-    DatasetDef(
-        "housing_contracts", "housing", "商品房买卖合同网签备案信息",
-        "Registered housing sale contracts",
-        "商品房买卖合同网签备案记录：买受人、房屋坐落、建筑面积、合同金额和备案日期。",
-        "person",
-        (ID, NAME, F("location", "房屋坐落", "DE0070", "estate_location"),
-         F("area", "建筑面积（平方米）", "DE0071", "area:45:180"),
-         F("price", "合同金额（元）", "DE0090", "money:800000:6000000", "important"),
-         _date("filed", "备案日期")),
-        keywords=("网签备案", "商品房", "购房"),
-        share_condition="用于住房限购、公积金贷款、落户等事项中核验购房情况",
-        who="homebuyer", share=0.06, since=2012,
-    ),
-    # 苏州市自然资源和规划局 -----------------------------------------------------------------
-    DatasetDef(
-        "property_title", "nrp", "不动产权证书", "Real estate title certificate",
-        "不动产登记簿记载的不动产权证书信息：证号、权利人、坐落、建筑面积和登记日期。",
-        "person",
-        (ID, NAME, F("title_no", "不动产权证号", "DE0067", "number", required=True),
-         F("location", "坐落", "DE0070", "estate_location"),
-         F("area", "建筑面积（平方米）", "DE0071", "area:40:220"),
-         F("authority", "登记机构", "DE0063", "issuer"),
-         F("registered", "登记日期", "DE0064", "issued"), STATUS),
-        keywords=("不动产权证书", "房产证", "不动产登记"),
-        certificate=True, share_condition="用于住房保障、落户、入学、公积金等事项中核验不动产情况",
-        who="homebuyer", share=0.55,
-        number="苏({year})苏州市不动产权第{seq:07d}号", issuer="苏州市不动产登记中心",
-        since=2016,
-    ),
-    DatasetDef(
-        "enterprise_property", "nrp", "单位不动产登记信息", "Real estate held by organisations",
-        "企业等单位作为权利人的不动产登记信息：证号、坐落、面积和登记日期。",
-        "enterprise",
-        (CC, ENTITY, F("title_no", "不动产权证号", "DE0067", "number", required=True),
-         F("location", "坐落", "DE0070", "estate_location", "general-2"),
-         F("area", "建筑面积（平方米）", "DE0071", "area:300:30000"),
-         F("registered", "登记日期", "DE0064", "issued")),
-        keywords=("不动产登记", "单位不动产", "厂房"),
-        share_condition=_SERVICE, who="firm", share=0.15,
-        number="苏({year})苏州市不动产权第{seq:07d}号", since=2016,
-    ),
-    DatasetDef(
-        "building_permit", "nrp", "建设工程规划许可证", "Construction project planning permit",
-        "建设工程规划许可证信息：证号、建设单位、建设位置、建设规模和发证日期。",
-        "enterprise",
-        (CC, ENTITY, _cert_no("许可证编号"), F("location", "建设位置", "DE0070",
-                                               "estate_location", "general-1"),
-         F("area", "建设规模（平方米）", "DE0071", "area:2000:120000", "general-1"), ISSUER,
-         ISSUED),
-        keywords=("建设工程规划许可证", "规划许可", "工程建设"),
-        certificate=True, share_type="unconditional", open_to_public=True,
-        who="builder", share=0.4, number="建字第320500{year}{seq:05d}号", since=2015,
-    ),
-    DatasetDef(
-        "land_use_permit", "nrp", "建设用地规划许可证", "Land use planning permit",
-        "建设用地规划许可证信息：证号、用地单位、用地位置、用地面积和发证日期。",
-        "enterprise",
-        (CC, ENTITY, _cert_no("许可证编号"), F("location", "用地位置", "DE0070",
-                                               "estate_location", "general-1"),
-         F("area", "用地面积（平方米）", "DE0071", "area:5000:200000", "general-1"), ISSUER,
-         ISSUED),
-        keywords=("建设用地规划许可证", "用地", "规划"),
-        certificate=True, share_type="unconditional", open_to_public=True,
-        who="builder", share=0.25, number="地字第320500{year}{seq:05d}号", since=2015,
-    ),
-    # 苏州市生态环境局 -----------------------------------------------------------------------
-    DatasetDef(
-        "pollutant_permit", "eco", "排污许可证", "Pollutant discharge permit",
-        "排污单位的排污许可证信息：证书编号、行业类别、有效期和发证机关。",
-        "enterprise",
-        (CC, ENTITY, _cert_no("证书编号"), F("industry", "行业门类", "DE0028", "industry"),
-         C_ADDRESS, ISSUER, ISSUED, VALID_UNTIL, STATUS),
-        keywords=("排污许可证", "排污", "环境管理"),
-        certificate=True, share_type="unconditional", open_to_public=True,
-        who="manufacturing", share=0.6, number="{cc}001{permit_kind}", since=2018,
-        valid_years=5,
-    ),
-    DatasetDef(
-        "eia_approvals", "eco", "建设项目环境影响评价批复", "Environmental impact approvals",
-        "建设项目环境影响报告书（表）的审批决定：批复文号、建设单位和批复日期。",
-        "enterprise",
-        (CC, ENTITY, _cert_no("批复文号"), F("authority", "审批部门", "DE0063", "issuer"),
-         _date("approved", "批复日期")),
-        keywords=("环评", "环境影响评价", "审批"),
-        share_type="unconditional", open_to_public=True,
-        who="manufacturing", share=0.15, number="苏环建〔{year}〕{seq:04d}号", since=2016,
-    ),
-    DatasetDef(
-        "eco_penalties", "eco", "生态环境行政处罚信息", "Environmental administrative penalties",
-        "生态环境部门作出的行政处罚决定：文号、违法类型、罚款金额和决定日期。",
-        "enterprise",
-        (CC, ENTITY, _cert_no("处罚决定书文号"), _date("decided", "处罚决定日期"),
-         F("fine", "罚款金额（元）", "DE0090", "money:10000:500000", "general-1")),
-        keywords=("环境处罚", "行政处罚", "信用"),
-        share_type="unconditional", open_to_public=True, update_frequency="monthly",
-        who="manufacturing", share=0.04, number="苏环罚字〔{year}〕{seq:03d}号", since=2020,
-    ),
-    # 苏州市卫生健康委员会 -------------------------------------------------------------------
-    DatasetDef(
-        "birth_certificate", "health", "出生医学证明", "Birth medical certificate",
-        "助产机构签发的出生医学证明：编号、新生儿姓名、性别、出生日期、出生地点及母亲信息。",
-        "person",
-        (ID, NAME, SEX, BIRTH,
-         F("cert_no", "出生医学证明编号", "DE0012", "birth_cert_no", required=True),
-         F("birthplace", "出生地点", "DE0013", "hospital"),
-         F("mother_name", "母亲姓名", "DE0010", "mother_name"),
-         F("mother_id", "母亲公民身份号码", "DE0011", "mother_id"),
-         F("issuer", "签发机构", "DE0063", "hospital_name"),
-         F("issue_date", "签发日期", "DE0064", "birth_issued")),
-        keywords=("出生医学证明", "出生证", "新生儿"),
-        certificate=True, share_condition="用于出生登记、入户、医保参保和入学等事项中核验",
-        who="child",
-    ),
-    DatasetDef(
-        "physician_licence", "health", "医师执业证书", "Physician practising certificate",
-        "医师执业注册信息：证书编码、执业类别、执业范围、主要执业机构和发证日期。",
-        "person",
-        (ID, NAME, _cert_no("证书编码"), F("category", "执业类别及范围", "DE0061",
-                                          "arg:physician"),
-         F("workplace", "主要执业机构", "DE0063", "hospital_name", "general-1"), ISSUER, ISSUED,
-         STATUS),
-        keywords=("医师执业证书", "医师", "执业注册"),
-        certificate=True, share_type="unconditional", who="professional", share=0.012,
-        number="1{r2:02d}320500{seq:06d}", issuer="苏州市卫生健康委员会", since=2005,
-    ),
-    DatasetDef(
-        "nurse_licence", "health", "护士执业证书", "Nurse practising certificate",
-        "护士执业注册信息：证书编号、执业地点、注册日期和有效期。",
-        "person",
-        (ID, NAME, _cert_no("证书编号"),
-         F("workplace", "执业地点", "DE0063", "hospital_name", "general-1"), ISSUER, ISSUED,
-         VALID_UNTIL, STATUS),
-        keywords=("护士执业证书", "护士", "执业注册"),
-        certificate=True, share_type="unconditional", who="nurse", share=0.03,
-        number="{year}32{seq:07d}", issuer="苏州市卫生健康委员会", since=2016, valid_years=5,
-    ),
-    DatasetDef(
-        "vaccination", "health", "儿童预防接种信息", "Child immunisation records",
-        "适龄儿童预防接种证信息：建证日期、最近一次接种日期和监护人联系方式。",
-        "person",
-        (ID, NAME, BIRTH, F("guardian", "监护人姓名", "DE0010", "mother_name"),
-         F("guardian_mobile", "监护人联系电话", "DE0050", "mother_mobile"),
-         F("last_dose", "最近接种日期", "DE0080", "recent")),
-        keywords=("预防接种", "疫苗", "入托入学查验"),
-        share_condition="用于入托、入学预防接种证查验", who="infant",
-    ),
-    DatasetDef(
-        "health_records", "health", "居民电子健康档案诊疗信息", "Electronic health records",
-        "居民电子健康档案中的诊疗记录索引（建档机构、建档日期）；个人健康信息依法保护。",
-        "person",
-        (ID, NAME, _date("created", "建档日期"),
-         F("facility", "建档机构", "DE0063", "hospital_name", "important")),
-        keywords=("健康档案", "诊疗", "个人健康信息"),
-        share_type="none",
-        legal_basis="《中华人民共和国基本医疗卫生与健康促进法》第九十二条：国家保护公民个人健康"
-        "信息；《中华人民共和国个人信息保护法》第二十八条（敏感个人信息）。",
-        who="all", share=0.03, since=2010,
-    ),
-    # 苏州市应急管理局 -----------------------------------------------------------------------
-    DatasetDef(
-        "safety_licence", "ema", "安全生产许可证", "Work safety licence",
-        "危险化学品生产企业、非煤矿山等取得的安全生产许可证：编号、许可范围、有效期。",
-        "enterprise",
-        (CC, ENTITY, _cert_no("许可证编号"), F("scope", "许可范围", "DE0061", "arg:safety_scope"),
-         LEGAL_REP, ISSUER, ISSUED, VALID_UNTIL, STATUS),
-        keywords=("安全生产许可证", "危险化学品", "安全生产"),
-        certificate=True, share_type="unconditional", open_to_public=True,
-        who="hazardous", share=0.6, number="(苏)WH安许证字[E{seq:05d}]",
-        issuer="江苏省应急管理厅", since=2016, valid_years=3,
-    ),
-    DatasetDef(
-        "hazchem_trading", "ema", "危险化学品经营许可证", "Hazardous chemicals trading licence",
-        "危险化学品经营企业的经营许可证：编号、经营方式、有效期。",
-        "enterprise",
-        (CC, ENTITY, _cert_no("许可证编号"), C_ADDRESS, ISSUER, ISSUED, VALID_UNTIL, STATUS),
-        keywords=("危险化学品经营许可证", "危化品", "经营许可"),
-        certificate=True, share_type="unconditional", who="hazardous", share=0.5,
-        number="苏苏危化经字〔{year}〕{seq:06d}", since=2017, valid_years=3,
-    ),
-    DatasetDef(
-        "safety_penalties", "ema", "安全生产行政处罚信息", "Work safety administrative penalties",
-        "应急管理部门作出的安全生产行政处罚决定：文号、决定日期和罚款金额。",
-        "enterprise",
-        (CC, ENTITY, _cert_no("处罚决定书文号"), _date("decided", "处罚决定日期"),
-         F("fine", "罚款金额（元）", "DE0090", "money:5000:200000", "general-1")),
-        keywords=("安全生产", "行政处罚", "执法"),
-        share_type="unconditional", open_to_public=True, update_frequency="monthly",
-        who="firm", share=0.02, number="(苏)应急罚〔{year}〕{seq:03d}号", since=2020,
-    ),
-    # 苏州市消防救援支队 ---------------------------------------------------------------------
-    DatasetDef(
-        "venue_fire_check", "fire", "公众聚集场所投入使用、营业前消防安全检查合格证",
-        "Fire safety inspection certificate of public venues",
-        "公众聚集场所投入使用、营业前消防安全检查意见书（合格证）：文号、场所地址和检查日期。",
-        "enterprise",
-        (CC, ENTITY, _cert_no("文号"), C_ADDRESS, ISSUER, ISSUED, STATUS),
-        keywords=("消防安全检查", "公众聚集场所", "合格证"),
-        certificate=True, share_type="unconditional", open_to_public=True,
-        who="venue", share=0.5, number="苏消安检字〔{year}〕第{seq:04d}号", since=2019,
-    ),
-    DatasetDef(
-        "fire_inspections", "fire", "消防监督检查信息", "Fire safety inspections",
-        "消防救援机构对单位开展的消防监督检查记录：检查日期、检查结论和整改期限。",
-        "enterprise",
-        (CC, ENTITY, _date("inspected", "检查日期"), C_ADDRESS,
-         F("rectify_by", "整改期限", "DE0066", "after:30")),
-        keywords=("消防检查", "监督检查", "隐患整改"),
-        share_condition="用于安全生产监管和信用监管", update_frequency="weekly",
-        who="all", share=0.1, since=2024,
-    ),
-    # 苏州市医疗保障局 -----------------------------------------------------------------------
-    DatasetDef(
-        "medical_insurance", "hsa", "基本医疗保险参保信息", "Basic medical insurance enrolment",
-        "职工和城乡居民基本医疗保险参保信息：参保状态、参保日期、参保地和缴费月数。",
-        "person",
-        (ID, NAME, F("insured", "参保状态", "DE0093", "bool:0.97"),
-         _date("enrolled", "参保日期"), F("months", "累计缴费月数", "DE0094", "months"),
-         DIVISION, UPDATED),
-        keywords=("医保", "医疗保险", "参保"),
-        share_condition="用于医疗救助、就医结算、人员参保核验等事项",
-        update_frequency="daily", who="all", share=0.95, since=2000,
-    ),
-    DatasetDef(
-        "chronic_disease", "hsa", "门诊慢特病待遇认定信息",
-        "Outpatient chronic disease benefit approvals",
-        "参保人门诊慢性病、特殊疾病待遇资格认定：认定日期和有效期（不含病种明细）。",
-        "person",
-        (ID, NAME, F("approved", "认定日期", "DE0065", "issued"), VALID_UNTIL),
-        keywords=("慢特病", "门诊", "医保待遇"),
-        share_condition="用于医保结算和医疗救助，须经本人授权", who="older", share=0.06,
-        since=2023, valid_years=2, renewed=False,
-    ),
-    # 苏州市教育局 ---------------------------------------------------------------------------
-    DatasetDef(
-        "student_status", "edu", "中小学生学籍信息", "Primary and secondary school enrolment",
-        "全国中小学生学籍信息管理系统中的学籍基本信息：学段、入学日期、监护人。",
-        "person",
-        (ID, NAME, SEX, BIRTH, F("stage", "当前学段", "DE0008", "school_stage"),
-         _date("enrolled", "入学日期", "school_start"),
-         F("guardian", "监护人姓名", "DE0010", "mother_name"),
-         F("guardian_id", "监护人公民身份号码", "DE0011", "mother_id")),
-        keywords=("学籍", "中小学", "义务教育"),
-        share_condition="用于教育资助、随迁子女入学、医保参保等事项", who="school",
-    ),
-    DatasetDef(
-        "teacher_certificate", "edu", "教师资格证书", "Teacher qualification certificate",
-        "教师资格证书信息：证书号码、资格种类、任教学科和发证日期。",
-        "person",
-        (ID, NAME, _cert_no("证书号码"), F("kind", "资格种类及任教学科", "DE0061",
-                                          "arg:teacher"),
-         ISSUER, ISSUED),
-        keywords=("教师资格证", "教师", "资格认定"),
-        certificate=True, share_type="unconditional", who="professional", share=0.025,
-        number="{year}320{r1}{seq:07d}", issuer="{local}教育局", since=2005,
-    ),
-    # 苏州市交通运输局 -----------------------------------------------------------------------
-    DatasetDef(
-        "road_transport_licence", "transport", "道路运输经营许可证",
-        "Road transport operating licence",
-        "从事道路货物运输、旅客运输的经营者取得的道路运输经营许可证：证号、经营范围、有效期。",
-        "enterprise",
-        (CC, ENTITY, _cert_no("许可证号"), F("scope", "经营范围", "DE0061", "arg:transport"),
-         ISSUER, ISSUED, VALID_UNTIL, STATUS),
-        keywords=("道路运输经营许可证", "货运", "客运"),
-        certificate=True, share_type="unconditional", open_to_public=True,
-        who="logistics", share=0.8, number="苏交运管许可苏字{div}{seq:06d}号", since=2014,
-        valid_years=6,
-    ),
-    DatasetDef(
-        "transport_worker", "transport", "道路运输从业人员从业资格证",
-        "Road transport worker qualification",
-        "道路运输驾驶员等从业人员的从业资格证：证号、从业资格类别、有效期。",
-        "person",
-        (ID, NAME, _cert_no("从业资格证号", "important"), F("category", "从业资格类别",
-                                                          "DE0061", "arg:driver_kind"),
-         ISSUER, ISSUED, VALID_UNTIL, STATUS),
-        keywords=("从业资格证", "驾驶员", "道路运输"),
-        certificate=True, share_condition=_VERIFY, who="driver", share=0.03,
-        number="{id}", issuer="苏州市交通运输局", since=2014, valid_years=6,
-    ),
-    # 苏州市大数据管理局 ---------------------------------------------------------------------
-    DatasetDef(
-        "population_base", "bureau", "人口综合库基础信息", "Population base library",
-        "汇聚公安、民政、人社、卫健等部门数据形成的人口基础信息库核心项。",
-        "person",
-        (ID, NAME, SEX, BIRTH, DIVISION, MOBILE, UPDATED),
-        keywords=("人口库", "基础库", "数据共享"),
-        share_condition=_SERVICE, update_frequency="daily", base=True,
-    ),
-    DatasetDef(
-        "legal_entity_base", "bureau", "法人综合库基础信息", "Legal entity base library",
-        "汇聚市场监管、税务、人社等部门数据形成的法人基础信息库核心项。",
-        "enterprise",
-        (CC, ENTITY, F("entity_type", "市场主体类型", "DE0022", "enterprise_type"), LEGAL_REP,
-         F("established", "成立日期", "DE0026", "established"),
-         F("business_status", "经营状态", "DE0030", "business_status"), C_DIVISION, UPDATED),
-        keywords=("法人库", "基础库", "企业"),
-        share_type="unconditional", open_to_public=True, update_frequency="daily", base=True,
-    ),
-    # 江苏省大数据管理中心 -------------------------------------------------------------------
-    DatasetDef(
-        "realname_users", "js_bigdata", "江苏政务服务网实名认证用户信息",
-        "Jiangsu government service real-name users",
-        "在江苏政务服务网完成实名认证的自然人用户：认证证件类型、认证日期和手机号码。",
-        "person",
-        (ID, NAME, F("document", "认证证件类型", "DE0062", "const:111"), MOBILE,
-         _date("verified", "认证日期")),
-        keywords=("实名认证", "统一身份认证", "政务服务网"),
-        share_condition="用于统一身份认证和一网通办事项办理", who="adult", share=0.5, since=2018,
-        min_age=16,
-    ),
-    DatasetDef(
-        "ydtb_certificates", "js_bigdata", "长三角“一网通办”企业电子证照调用目录",
-        "Yangtze River Delta one-stop enterprise certificates",
-        "长三角“一网通办”跨省通办中可调用电子营业执照的企业目录及最近调用日期。",
-        "enterprise",
-        (CC, ENTITY, _date("last_used", "最近调用日期", "recent")),
-        keywords=("长三角", "一网通办", "电子证照", "跨省通办"),
-        share_type="unconditional", update_frequency="daily", who="firm", share=0.3,
-    ),
-    # 苏州市姑苏区行政审批局 -----------------------------------------------------------------
-    DatasetDef(
-        "public_health_permit", "gusu_approval", "公共场所卫生许可证",
-        "Public place health permit",
-        "姑苏区理发美容、住宿、沐浴等公共场所经营者取得的卫生许可证：编号、经营项目、有效期。",
-        "enterprise",
-        (CC, ENTITY, _cert_no("许可证编号"), F("project", "经营项目", "DE0061", "arg:venue_kind"),
-         C_ADDRESS, ISSUER, ISSUED, VALID_UNTIL, STATUS),
-        keywords=("卫生许可证", "公共场所", "姑苏区"),
-        certificate=True, share_type="unconditional", open_to_public=True,
-        who="gusu_service", number="苏姑卫公字〔{year}〕第{seq:04d}号", since=2019,
-        valid_years=4,
-    ),
-    DatasetDef(
-        "gusu_approvals", "gusu_approval", "姑苏区行政许可办件信息",
-        "Gusu district licensing cases",
-        "姑苏区相对集中行政许可的办件结果：申请主体、办结日期和许可文号。",
-        "enterprise",
-        (CC, ENTITY, _cert_no("许可文号"), _date("completed", "办结日期")),
-        keywords=("行政许可", "办件", "一网通办"),
-        share_type="unconditional", who="gusu", share=0.5,
-        number="姑审批许字〔{year}〕{seq:05d}号", since=2020,
-    ),
-)
-# fmt: on
+_SERVICE, DATASETS = load_table()
 
 DATASETS_BY_KEY: dict[str, DatasetDef] = {d.key: d for d in DATASETS}
 
