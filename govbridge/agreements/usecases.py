@@ -22,8 +22,8 @@ from govbridge.audit.record import record
 from govbridge.catalog.models import Dataset
 from govbridge.catalog.usecases import find_dataset, published_fields
 from govbridge.core.errors import Conflict, FieldProblem, InvalidInput, NotFound, PermissionDenied
+from govbridge.core.masking import RAW, parse_operator, resolve_grant
 from govbridge.core.permissions import Permission, allows
-from govbridge.exchange.masking import RAW, parse_operator, resolve_grant
 from govbridge.identity.access import require
 from govbridge.identity.actor import Actor
 from govbridge.identity.models import Organization
@@ -292,7 +292,7 @@ def decide(
     `refuse_reason` given: refused (the reason must not be blank; no fields or masks may
     accompany it). Otherwise approved: every requested field (`approve_fields` None) or
     the given non-empty subset (then partially approved), each field granted "raw" or
-    masked per `masks` and the masking rule (`exchange.masking.field_mask`).
+    masked per `masks` and the masking rule (`core.masking.field_mask`).
     """
     agr = find_agreement(ctx, code)
     ds = agr.dataset

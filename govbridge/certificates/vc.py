@@ -23,7 +23,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
-from govbridge.exchange.masking import keep, surname
+from govbridge.core.masking import keep, surname
 
 VC_CONTEXT = "https://www.w3.org/ns/credentials/v2"
 VC_TYP = "vc+jwt"

@@ -47,6 +47,7 @@ from govbridge.agreements.models import Agreement
 from govbridge.agreements.policy import LOCAL_TZ, Purpose
 from govbridge.agreements.usecases import today
 from govbridge.catalog.models import Dataset, DatasetVersion
+from govbridge.core import masking
 from govbridge.core.errors import (
     DomainError,
     FieldProblem,
@@ -55,7 +56,7 @@ from govbridge.core.errors import (
     PermissionDenied,
 )
 from govbridge.core.permissions import Permission
-from govbridge.exchange import admission, case_binding, masking, transparency
+from govbridge.exchange import admission, case_binding, transparency
 from govbridge.exchange.models import AccessFlag, ExchangeUsage
 from govbridge.exchange.schemas import ExchangeResponse, PurposeIn, QueryIn, Receipt
 from govbridge.identity.access import require

@@ -67,7 +67,7 @@ from datetime import date, datetime, timedelta
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from govbridge.exchange.masking import keep
+from govbridge.core.masking import keep
 
 DIMENSIONS: tuple[str, ...] = (
     "completeness",

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
+from govbridge.core.masking import keep
 from govbridge.core.timezone import LOCAL_TZ
-from govbridge.exchange.masking import keep
 
 # China Standard Time (UTC+8, no daylight saving): what citizens read their times in.
 CST = LOCAL_TZ

@@ -12,7 +12,7 @@ accesses, an auditor's lookup, the flags) and every ledger entry.
 The requests never carry a raw value themselves (a value the consumer sent echoed back
 is not a leak), and the subject field (the credit code the query names) is not masked,
 so any hit is a real leak. Complements the example tests in test_gateway.py and the
-operator properties in test_masking.py.
+operator properties in tests/core/test_masking.py.
 """
 
 from __future__ import annotations

@@ -1,5 +1,10 @@
 """Masking of one field's value, and which mask applies to a field. Pure: no I/O.
 
+A rule, not a part of the exchange: agreements check grants with it, quality masks
+listings, certificates mask holders, the web shows masked values, and the exchange
+applies it to rows. Here, among the pure rules, each of them imports it without
+importing the gateway.
+
 Operators (the text form is what data elements store in `default_mask` and what an
 agreement stores per field in its grants, see `govbridge.standards.spec.MASK`):
 

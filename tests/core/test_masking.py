@@ -9,7 +9,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from govbridge.core.errors import InvalidInput
-from govbridge.exchange.masking import (
+from govbridge.core.masking import (
     COMPOUND_SURNAMES,
     REDACTED,
     District,
