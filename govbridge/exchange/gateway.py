@@ -107,7 +107,7 @@ def mask_key(secret: bytes, consumer_code: str) -> bytes:
     return hmac.new(secret, b"govbridge:mask:" + consumer_code.encode(), hashlib.sha256).digest()
 
 
-def _counted(counted: log.Alongside, minute: str, day: str) -> tuple[int, int]:
+def _counted(counted: log.CompanionStatement, minute: str, day: str) -> tuple[int, int]:
     """(calls this minute, rows today), this call included, from the count's rows."""
     got = {w: (int(c), int(r)) for w, c, r in counted.rows}
     return got[minute][0], got[day][1]
@@ -631,8 +631,8 @@ def record(ctx: Ctx, actor: Actor, plan: Plan, produced: Produced) -> ExchangeRe
     # The call is counted in both windows with the ledger append (one round trip on
     # PostgreSQL), and the limits checked after it: a refused call raises, and the whole
     # transaction, entry included, rolls back.
-    counted = log.Alongside(_COUNT, {"agreement": plan.agreement.id, "minute": plan.minute,
-                                     "day": day, "rows": rows})
+    counted = log.CompanionStatement(_COUNT, {"agreement": plan.agreement.id,
+                                              "minute": plan.minute, "day": day, "rows": rows})
     digest = produced.digest or hashlib.sha256(jcs.canonical(payload)).hexdigest()
     receipt = log.append(ctx, QUERY_KIND, {
         "query_id": payload["query_id"],
@@ -646,7 +646,7 @@ def record(ctx: Ctx, actor: Actor, plan: Plan, produced: Produced) -> ExchangeRe
         "agreement": plan.agreement.code,
         "rows": rows,
         "response_sha256": digest,
-    }, subjects=produced.subjects, alongside=counted, subject_key=plan.seen.subject_key)
+    }, subjects=produced.subjects, companion=counted, subject_key=plan.seen.subject_key)
     calls, used = _counted(counted, plan.minute, day)
     _check_rate(plan.agreement, calls, now)
     if used > plan.agreement.daily_volume:

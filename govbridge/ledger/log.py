@@ -297,10 +297,11 @@ _ARRAY_PARAMS = ("leaf_indices", "kinds", "texts", "hashes", "levels", "indices"
 
 
 @dataclass
-class Alongside:
-    """A statement of the caller's that belongs with an append (the exchange's usage count):
-    run once, before the append's own, in the same round trip where the backend allows
-    (PostgreSQL pipelines the two). Its result rows land in `rows`."""
+class CompanionStatement:
+    """A statement of the caller's that goes with an append, in its round trip (the
+    exchange's usage count): run once, before the append's own, in the same round trip
+    where the backend allows (PostgreSQL pipelines the two). Its result rows land in
+    `rows`."""
 
     statement: TextClause
     params: Mapping[str, Any]
@@ -331,9 +332,9 @@ def _swap_and_insert(ctx: Ctx, size: int, edge: bytes, tree: CompactRange,
                      entries: Sequence[NewEntry], texts: Sequence[str],
                      hashes: Sequence[bytes], completed: Mapping[tuple[int, int], bytes],
                      subjects: Sequence[tuple[str, int]], now: Any,
-                     alongside: Alongside | None = None) -> bool:
+                     companion: CompanionStatement | None = None) -> bool:
     """`_swap` from `size` and `edge`, and the append's rows, at once; False (nothing
-    written) if the state moved on. `alongside` runs first, in the same round trip."""
+    written) if the state moved on. `companion` runs first, in the same round trip."""
     params = {
         "state_id": STATE_ID, "old_size": size, "old_edge": edge, "size": tree.size,
         "edge": b"".join(tree.hashes), "now": now,
@@ -344,16 +345,16 @@ def _swap_and_insert(ctx: Ctx, size: int, edge: bytes, tree: CompactRange,
         "subject_refs": [s for s, _ in subjects],
         "subject_leaves": [size + i for _, i in subjects],
     }
-    if alongside is None:
+    if companion is None:
         return bool(ctx.db.connection().execute(_SWAP_AND_INSERT, params).scalar())
     # Both statements in one round trip: while the first one's row locks are held, the
     # call waits for the database once, not twice (and for the interpreter lock once).
     raw = ctx.db.connection().connection.dbapi_connection
     assert raw is not None
     with raw.pipeline():  # type: ignore[attr-defined]
-        first = raw.execute(_driver_sql(ctx, alongside.statement), dict(alongside.params))
+        first = raw.execute(_driver_sql(ctx, companion.statement), dict(companion.params))
         second = raw.execute(_driver_sql(ctx, _SWAP_AND_INSERT, _ARRAY_PARAMS), params)
-    alongside.rows = first.fetchall()
+    companion.rows = first.fetchall()
     got = second.fetchone()
     return bool(got and got[0])
 
@@ -363,11 +364,11 @@ _LAST_STATE: weakref.WeakKeyDictionary[Any, tuple[int, bytes]] = weakref.WeakKey
 
 
 def append_many(ctx: Ctx, entries: Sequence[NewEntry], *,
-                alongside: Alongside | None = None,
+                companion: CompanionStatement | None = None,
                 subject_key: commitments.SubjectKey | None = None) -> list[Receipt]:
     """Append entries in order; each receipt proves its entry in the tree after all of them.
 
-    `alongside`, a statement of the caller's, runs once before the append's own writes.
+    `companion`, a statement of the caller's, runs once before the append's own writes.
     `subject_key`, the current subject key if the caller read it already (else read here)."""
     if not entries:
         return []
@@ -394,8 +395,8 @@ def append_many(ctx: Ctx, entries: Sequence[NewEntry], *,
     tree: CompactRange | None = None
     written = False
     pipelined = last is not None and engine.dialect.name == "postgresql"
-    if alongside is not None and not pipelined:
-        alongside.run(ctx)
+    if companion is not None and not pipelined:
+        companion.run(ctx)
     if last is not None:
         # What this process last wrote is usually still the state: extend it and swap it
         # in with one conditional update on size and edge (no read, no lock first).
@@ -405,7 +406,7 @@ def append_many(ctx: Ctx, entries: Sequence[NewEntry], *,
         tree.extend(hashes)
         if engine.dialect.name == "postgresql":
             written = _swap_and_insert(ctx, size, raw, tree, entries, texts, hashes,
-                                       completed, subjects, now, alongside)
+                                       completed, subjects, now, companion)
             if not written:
                 tree = None
         elif not _swap(ctx, size, raw, tree):
@@ -452,13 +453,13 @@ def append_many(ctx: Ctx, entries: Sequence[NewEntry], *,
 
 
 def append(ctx: Ctx, kind: str, payload: Mapping[str, Any], *,
-           subjects: Iterable[str] = (), alongside: Alongside | None = None,
+           subjects: Iterable[str] = (), companion: CompanionStatement | None = None,
            subject_key: commitments.SubjectKey | None = None) -> Receipt:
     """Append one entry (an access, an agreement change, an issuance) in the caller's
     transaction; `subjects` are the person or enterprise IDs it concerns, which the entry
     names by commitment (see the module docstring)."""
     return append_many(ctx, [NewEntry(kind, payload, tuple(subjects))],
-                       alongside=alongside, subject_key=subject_key)[0]
+                       companion=companion, subject_key=subject_key)[0]
 
 
 def tree_state(ctx: Ctx) -> tuple[int, bytes]:

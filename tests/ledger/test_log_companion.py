@@ -1,5 +1,6 @@
-"""An append's `Alongside` statement (the exchange's usage count): run exactly once with
-the append, whether the remembered state is current or stale, and rolled back with it."""
+"""An append's companion statement (`log.CompanionStatement`, the exchange's usage count):
+run exactly once with the append, whether the remembered state is current or stale, and
+rolled back with it."""
 
 from __future__ import annotations
 
@@ -17,7 +18,7 @@ def _state_known_by_this_process(rt) -> None:
 
 
 @pytest.mark.parametrize("remembered", ["current", "stale", "none"])
-def test_alongside_runs_once_before_the_append(rt, remembered):
+def test_companion_runs_once_before_the_append(rt, remembered):
     _state_known_by_this_process(rt)
     with rt.context() as ctx:
         engine = ctx.db.get_bind()
@@ -30,18 +31,18 @@ def test_alongside_runs_once_before_the_append(rt, remembered):
         del log._LAST_STATE[engine]
     with rt.context() as ctx:
         before = ctx.db.scalar(COUNT)
-        counted = log.Alongside(COUNT, {})
-        receipt = log.append(ctx, "e", {"i": "with"}, alongside=counted)
+        counted = log.CompanionStatement(COUNT, {})
+        receipt = log.append(ctx, "e", {"i": "with"}, companion=counted)
         assert [tuple(r) for r in counted.rows] == [(before,)]  # it ran before the insert
         assert receipt.leaf_index == before
 
 
-def test_alongside_rolls_back_with_the_append(rt):
+def test_companion_rolls_back_with_the_append(rt):
     _state_known_by_this_process(rt)
     bump = text("UPDATE ledger_state SET updated_at = updated_at WHERE id = 1 RETURNING size")
     with pytest.raises(RuntimeError), rt.context() as ctx:
-        counted = log.Alongside(bump, {})
-        log.append(ctx, "e", {"i": "refused"}, alongside=counted)
+        counted = log.CompanionStatement(bump, {})
+        log.append(ctx, "e", {"i": "refused"}, companion=counted)
         assert len(counted.rows) == 1
         raise RuntimeError("refused after counting")
     with rt.context() as ctx:
