@@ -27,12 +27,9 @@ from SpiffWorkflow.exceptions import SpiffWorkflowException
 from SpiffWorkflow.util.task import TaskState
 
 from govbridge.core.errors import Conflict, InvalidInput, NotFound
-from govbridge.services.bpmn import (
-    SAFE_ENGINE,
-    PlatformServiceTask,
-    department_of_lane,
-    load_spec,
-)
+from govbridge.services.bpmn import load_spec
+from govbridge.services.bpmn_checks import department_of_lane
+from govbridge.services.bpmn_spiff import SAFE_ENGINE, PlatformServiceTask
 
 Decision = Literal["approve", "return", "refuse"]
 CLAIM = "_claimed_by"

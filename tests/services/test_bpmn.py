@@ -12,7 +12,9 @@ from SpiffWorkflow.bpmn.parser.BpmnParser import BpmnValidator
 from bpmn_helpers import AMR, PSB, TAX, doc, flow, lane, linear, with_timer
 from govbridge.core.errors import InvalidInput
 from govbridge.demo.departments import department
-from govbridge.services.bpmn import check_condition, department_of_lane, parse_process
+from govbridge.services.bpmn import parse_process
+from govbridge.services.bpmn_checks import department_of_lane
+from govbridge.services.bpmn_expressions import check_condition
 
 PROCESSES = Path(__file__).resolve().parents[2] / "govbridge" / "services" / "processes"
 
