@@ -30,17 +30,14 @@ from __future__ import annotations
 import base64
 import hashlib
 import hmac
-import threading
 import uuid
-import weakref
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import Engine, Select, and_, bindparam, func, select, text
-from sqlalchemy import event as sa_event
-from sqlalchemy.orm import Session, aliased
+from sqlalchemy import Select, and_, bindparam, func, select, text
+from sqlalchemy.orm import aliased
 
 from govbridge.agreements import policy
 from govbridge.agreements.models import Agreement
@@ -76,6 +73,7 @@ from govbridge.seals.usecases import (
     newest_active_key_id,
 )
 from govbridge.standards.usecases import spec_of
+from govbridge.storage.writer_lock import hold_sqlite_writer
 
 QUERY_KIND = "exchange.query"
 READER = Actor.operator("gateway")
@@ -627,7 +625,7 @@ def record(ctx: Ctx, actor: Actor, plan: Plan, produced: Produced) -> ExchangeRe
     rows = len(payload["rows"])
     now = ctx.now()
     _minute, day, _retry = _windows(now)
-    hold_sqlite_writer(ctx)
+    hold_sqlite_writer(ctx.db)
     # The call is counted in both windows with the ledger append (one round trip on
     # PostgreSQL), and the limits checked after it: a refused call raises, and the whole
     # transaction, entry included, rolls back.
@@ -705,45 +703,3 @@ def receipt_of(ctx: Ctx, receipt: log.Receipt, signer: Signer | None = None) -> 
     doc = receipt.as_document()
     return Receipt(entry=receipt.entry, tree_head=head.as_dict(),
                    ledger_certificate=ledger_certificate_pem(ctx, head.key_id), **doc)
-
-
-# --- SQLite: one writing call at a time in this process ----------------------------------------
-
-WRITER_WAIT_SECONDS = 10.0  # as long as SQLite's own busy timeout (storage/engine.py)
-_HELD = "govbridge.exchange.writer"
-_WRITERS: weakref.WeakKeyDictionary[Engine, threading.Lock] = weakref.WeakKeyDictionary()
-_WRITERS_GUARD = threading.Lock()
-
-
-def hold_sqlite_writer(ctx: Ctx) -> None:
-    """On SQLite, queue for this process's writer lock; held until the transaction ends.
-
-    SQLite lets one transaction write at a time. The others wait in its busy handler, which
-    sleeps in steps of up to 100 ms and so leaves the database idle while they sleep; under
-    concurrent calls throughput fell and p99 rose past a second. Queueing here hands the
-    write over as soon as it is free. SQLite's own lock still decides (other writers, other
-    processes); this only orders this process's calls. A transaction that has written
-    already holds SQLite's lock and does not queue: waiting here could deadlock with a
-    holder of this lock that waits for SQLite's.
-    """
-    engine = ctx.db.get_bind()
-    if not isinstance(engine, Engine) or engine.dialect.name != "sqlite" \
-            or _HELD in ctx.db.info:
-        return
-    raw = ctx.db.connection().connection.dbapi_connection
-    if raw is None or getattr(raw, "in_transaction", True):
-        return
-    lock = _WRITERS.get(engine)
-    if lock is None:
-        with _WRITERS_GUARD:
-            lock = _WRITERS.setdefault(engine, threading.Lock())
-    if lock.acquire(timeout=WRITER_WAIT_SECONDS):  # else go on: SQLite still serialises
-        ctx.db.info[_HELD] = lock
-
-
-@sa_event.listens_for(Session, "after_transaction_end")
-def _release_writer(session: Session, transaction: Any) -> None:
-    if transaction.parent is None:
-        lock = session.info.pop(_HELD, None)
-        if lock is not None:
-            lock.release()

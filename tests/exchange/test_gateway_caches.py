@@ -22,6 +22,7 @@ from govbridge.ledger.merkle import root_from_leaf_hashes
 from govbridge.ledger.models import LedgerEntry
 from govbridge.seals import usecases as seals
 from govbridge.seals.jws import split
+from govbridge.storage import writer_lock
 from ingest_helpers import company_code
 
 from .conftest import PURPOSE
@@ -156,9 +157,9 @@ def test_the_sqlite_writer_lock_is_released_whatever_the_outcome(rt, consumer, l
     with rt.context() as ctx:
         engine = ctx.db.get_bind()
     if engine.dialect.name != "sqlite":  # PostgreSQL's row locks order the writers
-        assert engine not in gateway._WRITERS
+        assert engine not in writer_lock._WRITERS
         return
-    assert not gateway._WRITERS[engine].locked()
+    assert not writer_lock._WRITERS[engine].locked()
     rt.clock = lambda: datetime.now(UTC) + timedelta(minutes=5)
     with rt.context() as ctx:
         plan = gateway.plan(ctx, consumer.system, licences,
@@ -167,7 +168,7 @@ def test_the_sqlite_writer_lock_is_released_whatever_the_outcome(rt, consumer, l
     with pytest.raises(LimitExceeded), rt.context() as ctx:
         gateway.record(ctx, consumer.system, plan, produced)  # two calls in one minute
         gateway.record(ctx, consumer.system, plan, produced)
-    assert not gateway._WRITERS[engine].locked()
+    assert not writer_lock._WRITERS[engine].locked()
 
 
 def test_a_plan_sees_its_own_transactions_changes(rt, consumer, licences, agree):
