@@ -10,6 +10,12 @@ class Progress(Protocol):
 
     def advance(self, n: int) -> None: ...
 
+    def say(self, text: str) -> None:
+        """Show `text` as the current phase's label (a phase without a total)."""
+
+    def done(self) -> None:
+        """Show the current phase, one without a total, as complete."""
+
 
 class Quiet:
     """A progress that shows nothing (library callers, tests)."""
@@ -18,6 +24,12 @@ class Quiet:
         pass
 
     def advance(self, n: int) -> None:
+        pass
+
+    def say(self, text: str) -> None:
+        pass
+
+    def done(self) -> None:
         pass
 
 

@@ -39,7 +39,6 @@ import contextlib
 import json
 import os
 import random
-import shutil
 import signal
 import socket
 import subprocess
@@ -247,11 +246,11 @@ def _serve_ours_profiled(argv: Sequence[str]) -> None:
     profiles.append(main)
     main.enable()
     try:
-        from govbridge.cli.main import app
+        import runpy
 
         sys.argv = ["govbridge", "serve", *argv]
-        with contextlib.suppress(SystemExit):
-            app()
+        with contextlib.suppress(SystemExit):  # `python -m govbridge serve …`, profiled
+            runpy.run_module("govbridge", run_name="__main__", alter_sys=True)
     finally:
         main.disable()
         threading.setprofile(None)  # type: ignore[arg-type]
@@ -329,16 +328,6 @@ def _start(name: str, cmd: list[str], port: int, env: dict[str, str], tmp: Path)
     return server
 
 
-def _govbridge_cmd() -> list[str]:
-    script = Path(sys.executable).parent / "govbridge"
-    if script.exists():
-        return [str(script)]
-    found = shutil.which("govbridge")
-    if found:
-        return [found]
-    return [sys.executable, "-c", "from govbridge.cli.main import app; app()"]
-
-
 def start_ours(url: str, home: Path, tmp: Path, workers: int = 1) -> Server:
     env = {**os.environ, "GOVBRIDGE_HOME": str(home), "GOVBRIDGE_DATABASE_URL": url,
            "GOVBRIDGE_CHECKPOINT_SECONDS": "0"}
@@ -349,7 +338,7 @@ def start_ours(url: str, home: Path, tmp: Path, workers: int = 1) -> Server:
     if env.get(PROFILE_ENV):
         cmd = [sys.executable, "-m", "govbridge.bench.exchange", "serve-ours-profiled", *args]
     else:
-        cmd = [*_govbridge_cmd(), "serve", *args]
+        cmd = [sys.executable, "-m", "govbridge", "serve", *args]
     return _start("ours", cmd, port, env, tmp)
 
 

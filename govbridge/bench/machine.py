@@ -6,6 +6,7 @@ import os
 import platform
 import resource
 from pathlib import Path
+from typing import Any
 
 
 def describe() -> dict[str, object]:
@@ -22,6 +23,13 @@ def describe() -> dict[str, object]:
         "python": platform.python_version(),
         "system": platform.system(),
     }
+
+
+def machine_line(machine: dict[str, Any]) -> str:
+    """The machine of a result, in one line under its table and on its chart."""
+    cores = machine.get("cpus") or machine.get("cores")
+    return (f"machine: {machine.get('cpu')} × {cores} CPUs, Python {machine.get('python')}, "
+            f"{machine.get('system')}")
 
 
 def peak_rss_mib() -> float:
