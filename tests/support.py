@@ -23,13 +23,19 @@ def need(condition: bool, reason: str) -> None:
         pytest.skip(reason)
 
 
-def committed(rt: Any, *subject_ids: str) -> list[str]:
-    """How a ledger entry written now names these subjects (ledger.commitments)."""
+def committed(rt: Any, entry: Any, *subject_ids: str) -> list[str]:
+    """How a ledger entry (its text or parsed) names these subjects: their commitments
+    under the entry's own salt and the current subject key (ledger.commitments)."""
+    import json
+
     from govbridge.ledger import commitments
 
+    parsed = json.loads(entry) if isinstance(entry, str) else entry
+    salt = commitments.entry_salt(parsed)
+    assert salt is not None, "the entry names no subjects"
     with rt.context() as ctx:
         key = commitments.current_key(ctx)
-    return [key.commit(s) for s in subject_ids]
+    return [key.commit(salt, s) for s in subject_ids]
 
 
 def credit_code(body: str) -> str:

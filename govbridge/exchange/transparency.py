@@ -136,7 +136,7 @@ def _accesses(ctx: Ctx, subject_id: str, limit: int, before: int | None) -> list
                                   before=before)
     parsed = [json.loads(r.entry) for r in rows]
     names = _names(ctx, parsed)
-    openings = commitments.openings(ctx, subject_id)
+    keys = commitments.all_keys(ctx)
     flagged = set(ctx.db.scalars(select(AccessFlag.leaf_index).where(
         AccessFlag.leaf_index.in_([r.leaf_index for r in rows])))) if rows else set()
     size = log.tree_state(ctx)[0]
@@ -145,7 +145,7 @@ def _accesses(ctx: Ctx, subject_id: str, limit: int, before: int | None) -> list
         purpose = e.get("purpose", {})
         ds_name = names.datasets.get(e["resource_code"], (None, None))
         known = names.fields.get((e["resource_code"], int(e.get("dataset_version") or 0)), {})
-        mine = next((c for c in e.get("subjects", []) if c in openings), None)
+        mine = commitments.my_commitment(keys, e, subject_id)
         out.append(AccessOut(
             leaf_index=row.leaf_index,
             at=datetime.fromtimestamp(e["at"] / 1000, UTC),
@@ -162,8 +162,8 @@ def _accesses(ctx: Ctx, subject_id: str, limit: int, before: int | None) -> list
             case=purpose.get("case"),
             agreement=e.get("agreement", ""), rows=int(e.get("rows", 0)),
             proof=log.inclusion(ctx, row.leaf_index, size).as_document(),
-            entry=row.entry, subject_commitment=mine,
-            opening=openings.get(mine) if mine else None,
+            entry=row.entry, subject_commitment=mine[0] if mine else None,
+            opening=mine[1] if mine else None,
             flagged=row.leaf_index in flagged,
         ))
     return out

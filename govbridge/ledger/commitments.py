@@ -2,28 +2,38 @@
 
 A ledger entry is copied to everyone who may check it: the consumer's receipt, an
 auditor's export, a witness's view of the log. So an entry names the subjects it
-concerns only by a commitment that nobody outside the hub can reverse or test a guess
-against, while the citizen can still find and prove their own accesses:
+concerns only by commitments that nobody outside the hub can reverse, test a guess
+against or link across entries, while the citizen can still find and prove their own:
 
-- opening  r = HMAC-SHA256(K_e, "govbridge:subject:" ‖ id)      (per subject and key)
+- salt       s: 16 random bytes per entry, written in the entry (`subject_salt`)
+- opening    r = HMAC-SHA256(K_e, "govbridge:subject:" ‖ s ‖ id)   (per entry and subject)
 - commitment = "sc<e>:" ‖ base64url(SHA-256("govbridge:subject-commitment:" ‖ r ‖ id))
+- index key  = "si<e>:" ‖ base64url(HMAC-SHA256(K_e, "govbridge:subject-index:" ‖ id))
 
 `K_e` is the installation's subject key of epoch `e`: 32 random bytes, stored sealed
 under the installation secret (`security.at_rest`). Without it the 18-digit citizen ID
 space, small once a district and birth year are known (32 candidates pass the check
-character for one masked ID), cannot be searched: an unkeyed hash could be. The
-commitment is deterministic per epoch, so the hub's index (`ledger_subjects`) finds
-every entry of a subject with one lookup per epoch, and `ledger audit` still
-recomputes every leaf from the stored text alone. The citizen's access view hands them
-`r` for their own ID: SHA-256 of the prefix, `r` and their ID gives the commitment in the
-entry, and the entry's inclusion proof ties it to a signed tree head — proof that the
-entry is about them, without the hub revealing anyone else.
+character for one masked ID), cannot be searched: an unkeyed hash could be.
+
+Why a salt per entry: a commitment that is the same in every entry is an oracle. A
+consumer allowed to look up subjects in one dataset (its subject field unmasked) could
+ask for 19 guessed IDs, read their commitments off its receipt and compare them with the
+one commitment another receipt gave for a masked ID — the security review recovered an
+ID in 34 calls that way. Salted, the commitments of one ID in two entries share nothing.
+
+The index key is deterministic per epoch so that the hub finds a subject's entries with
+one lookup per epoch; it lives only in the hub's `ledger_subjects` table, never in an
+entry, a receipt or an export. `ledger audit` recomputes every leaf from the stored text
+alone, as before. The citizen's access view hands them `r` for each of their entries:
+SHA-256 of the prefix, `r` and their ID gives a commitment the entry holds, and the
+entry's inclusion proof ties it to a signed tree head — proof that the entry is about
+them, without the hub revealing anyone else.
 
 Rotation (`govbridge ledger rotate-subject-key`) starts a new epoch: new entries commit
-under the new key, so commitments do not link across epochs; the older keys stay (sealed)
-so that a subject's older entries are still found. Entries are never rewritten: a
-ledger's history is immutable; an entry appended before commitments existed (before
-migration 0013) is found by its raw ID, as it was stored.
+and are indexed under the new key; the older keys stay (sealed) so that a subject's older
+entries are still found. Entries are never rewritten: a ledger's history is immutable; an
+entry appended before commitments existed (before migration 0013) is found by its raw ID,
+as it was stored.
 
 The functions of the first half are pure (no I/O); the key store follows.
 """
@@ -35,7 +45,7 @@ import hashlib
 import hmac
 import os
 import threading
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
 from sqlalchemy import func, select
@@ -54,7 +64,10 @@ from govbridge.security.at_rest import seal, unseal
 PREFIX = "sc"
 _OPENING = b"govbridge:subject:"
 _COMMITMENT = b"govbridge:subject-commitment:"
+_INDEX = b"govbridge:subject-index:"
+INDEX_PREFIX = "si"
 KEY_BYTES = 32
+SALT_BYTES = 16
 
 
 # --- pure -------------------------------------------------------------------------------------
@@ -65,19 +78,30 @@ def normalise(subject_id: str) -> str:
     return subject_id.strip().upper()
 
 
-def opening(key: bytes, subject_id: str) -> bytes:
-    """The per-subject blinding value r (what the subject is shown to check an entry)."""
-    return hmac.new(key, _OPENING + normalise(subject_id).encode(), hashlib.sha256).digest()
+def _b64url(raw: bytes) -> str:
+    return base64.urlsafe_b64encode(raw).rstrip(b"=").decode()
+
+
+def opening(key: bytes, salt: bytes, subject_id: str) -> bytes:
+    """The blinding value r of one subject in one entry (what the subject is shown)."""
+    return hmac.new(key, _OPENING + salt + normalise(subject_id).encode(),
+                    hashlib.sha256).digest()
 
 
 def commitment_from_opening(epoch: int, r: bytes, subject_id: str) -> str:
     digest = hashlib.sha256(_COMMITMENT + r + normalise(subject_id).encode()).digest()
-    return f"{PREFIX}{epoch}:" + base64.urlsafe_b64encode(digest).rstrip(b"=").decode()
+    return f"{PREFIX}{epoch}:" + _b64url(digest)
 
 
-def commit(epoch: int, key: bytes, subject_id: str) -> str:
-    """The commitment an entry of epoch `epoch` names `subject_id` by (at most 64 chars)."""
-    return commitment_from_opening(epoch, opening(key, subject_id), subject_id)
+def commit(epoch: int, key: bytes, salt: bytes, subject_id: str) -> str:
+    """The commitment an entry of epoch `epoch` with `salt` names `subject_id` by."""
+    return commitment_from_opening(epoch, opening(key, salt, subject_id), subject_id)
+
+
+def index_key(epoch: int, key: bytes, subject_id: str) -> str:
+    """The hub's lookup key of a subject in epoch `epoch` (never leaves the hub)."""
+    mac = hmac.new(key, _INDEX + normalise(subject_id).encode(), hashlib.sha256).digest()
+    return f"{INDEX_PREFIX}{epoch}:" + _b64url(mac)
 
 
 def is_commitment(value: str) -> bool:
@@ -109,11 +133,47 @@ class SubjectKey:
     epoch: int
     key: bytes
 
-    def commit(self, subject_id: str) -> str:
-        return commit(self.epoch, self.key, subject_id)
+    def commit(self, salt: bytes, subject_id: str) -> str:
+        return commit(self.epoch, self.key, salt, subject_id)
 
-    def opening_b64(self, subject_id: str) -> str:
-        return base64.b64encode(opening(self.key, subject_id)).decode()
+    def index(self, subject_id: str) -> str:
+        return index_key(self.epoch, self.key, subject_id)
+
+    def opening_b64(self, salt: bytes, subject_id: str) -> str:
+        return base64.b64encode(opening(self.key, salt, subject_id)).decode()
+
+
+@dataclass(frozen=True)
+class CommittedSubjects:
+    """What an entry says of its subjects, and how the hub indexes it."""
+
+    fields: dict[str, object]  # merged into the entry: subjects, subject_salt
+    index_keys: list[str]
+
+
+def commit_entry(key: SubjectKey, subject_ids: Iterable[str],
+                 salt: bytes | None = None) -> CommittedSubjects:
+    """Commit the distinct, non-empty IDs of one entry (in first-seen order) under a fresh
+    salt. Pure but for the salt's randomness (pass `salt` to make it so)."""
+    ids = list(dict.fromkeys(normalise(s) for s in subject_ids if s and s.strip()))
+    if not ids:
+        return CommittedSubjects({}, [])
+    salt = salt if salt is not None else os.urandom(SALT_BYTES)
+    return CommittedSubjects(
+        {"subjects": [key.commit(salt, s) for s in ids],
+         "subject_salt": base64.b64encode(salt).decode()},
+        list(dict.fromkeys(key.index(s) for s in ids)))
+
+
+def entry_salt(entry: Mapping[str, object]) -> bytes | None:
+    """The salt an entry committed its subjects under (None: none, or not readable)."""
+    value = entry.get("subject_salt")
+    if not isinstance(value, str):
+        return None
+    try:
+        return base64.b64decode(value, validate=True)
+    except ValueError:
+        return None
 
 
 def _purpose(epoch: int) -> str:
@@ -165,21 +225,24 @@ def all_keys(ctx: Ctx) -> list[SubjectKey]:
     return [unseal_key(ctx.settings.secret_key, int(r.epoch), r.key_enc) for r in rows]
 
 
-def commit_all(key: SubjectKey, subject_ids: Iterable[str]) -> list[str]:
-    """Commitments of the distinct, non-empty IDs, in first-seen order. Pure."""
-    seen = dict.fromkeys(normalise(s) for s in subject_ids if s and s.strip())
-    return [key.commit(s) for s in seen]
-
-
 def lookup_values(ctx: Ctx, subject_id: str) -> list[str]:
-    """What the subject index may hold for this subject: its commitment under every epoch,
+    """What the subject index may hold for this subject: its index key under every epoch,
     and the raw ID for entries appended before commitments existed."""
-    return [k.commit(subject_id) for k in all_keys(ctx)] + [subject_id.strip()]
+    return [k.index(subject_id) for k in all_keys(ctx)] + [subject_id.strip()]
 
 
-def openings(ctx: Ctx, subject_id: str) -> dict[str, str]:
-    """For the subject's own view: commitment -> opening (base64), every epoch."""
-    return {k.commit(subject_id): k.opening_b64(subject_id) for k in all_keys(ctx)}
+def my_commitment(ctx_keys: Sequence[SubjectKey], entry: Mapping[str, object],
+                  subject_id: str) -> tuple[str, str] | None:
+    """(commitment, opening base64) naming `subject_id` in this entry, if it does."""
+    salt = entry_salt(entry)
+    named = entry.get("subjects")
+    if salt is None or not isinstance(named, list):
+        return None
+    for key in ctx_keys:
+        mine = key.commit(salt, subject_id)
+        if mine in named:
+            return mine, key.opening_b64(salt, subject_id)
+    return None
 
 
 # --- use cases --------------------------------------------------------------------------------
@@ -221,10 +284,3 @@ def rotate_subject_key(ctx: Ctx, actor: Actor, reason: str) -> SubjectKeyOut:
     record(ctx, actor, "ledger.subject_key_rotate", "ledger_subject_key", epoch,
            {"reason": reason})
     return SubjectKeyOut(epoch, ctx.now().isoformat(), label, True)
-
-
-def check_commitments(subjects: Sequence[str]) -> None:
-    """Refuse an index value that is not a commitment (a raw ID must never be indexed)."""
-    bad = [s for s in subjects if not is_commitment(s)]
-    if bad:
-        raise ValueError(f"{len(bad)} ledger subject(s) are not commitments")

@@ -15,8 +15,9 @@ appended needs no read at all (its path is the right edge of the tree before it)
 
 An entry names the persons and enterprises it concerns only by keyed commitments
 (`ledger.commitments`): callers hand the raw IDs to `append`, which commits them under the
-current subject key, writes the commitments into the entry as `subjects` and indexes the
-entry by them. No raw ID is stored, hashed or handed out in a receipt.
+current subject key and a fresh salt, writes the commitments into the entry as `subjects`
+(with `subject_salt`) and indexes the entry by the subjects' hub-only index keys. No raw ID
+is stored, hashed or handed out in a receipt, and no commitment links two entries.
 """
 
 from __future__ import annotations
@@ -88,11 +89,13 @@ class NewEntry:
     subjects: Sequence[str] = ()
 
     def committed(self, key: commitments.SubjectKey | None) -> tuple[dict[str, Any], list[str]]:
-        """The payload naming its subjects by commitment, and those commitments."""
-        if "subjects" in self.payload:
+        """The payload naming its subjects by (salted) commitment, and the index keys."""
+        if "subjects" in self.payload or "subject_salt" in self.payload:
             raise ValueError("a ledger payload names its subjects through `subjects=` only")
-        refs = commitments.commit_all(key, self.subjects) if key is not None else []
-        return ({**self.payload, "subjects": refs} if refs else dict(self.payload)), refs
+        if key is None:
+            return dict(self.payload), []
+        made = commitments.commit_entry(key, self.subjects)
+        return {**self.payload, **made.fields}, made.index_keys
 
 
 def _edge_nodes(size: int, edge: Sequence[bytes]) -> Iterator[tuple[int, int, bytes]]:

@@ -21,11 +21,12 @@ from govbridge.exchange.gateway import LimitExceeded, query
 from govbridge.exchange.schemas import QueryIn
 from govbridge.exchange.verify import ResponseInvalid, verify_response
 from govbridge.identity.actor import Actor
-from govbridge.ledger import commitments, log
+from govbridge.ledger import log
 from govbridge.ledger.models import LedgerEntry
 from govbridge.seals.certs import make_ca_certificate
 from govbridge.seals.usecases import ca_certificate_pem
 from ingest_helpers import company_code, licence_row
+from support import committed
 
 from .conftest import PURPOSE
 
@@ -60,9 +61,7 @@ def test_query_returns_masked_sealed_ledgered_rows(rt, consumer, licences, agree
     assert verified.rows == 2 and verified.seal.organization_name == "苏州市市场监督管理局"
     entry = json.loads(resp.receipt.entry)
     # The entry names its subjects by keyed commitment, never by ID (see ledger.commitments).
-    with rt.context() as ctx:
-        key = commitments.current_key(ctx)
-    assert entry["subjects"] == [key.commit(company_code(1)), key.commit(company_code(2))]
+    assert entry["subjects"] == committed(rt, entry, company_code(1), company_code(2))
     assert company_code(1) not in resp.receipt.entry
     assert entry["consumer"] == consumer.code and entry["agreement"] == resp.data["agreement"]
     with rt.context() as ctx:

@@ -33,6 +33,7 @@ from govbridge.ledger import commitments, queries
 from govbridge.ledger.merkle import leaf_hash, verify_inclusion
 from govbridge.ledger.models import LedgerEntry, LedgerSubject
 from govbridge.services.models import ServiceItem
+from support import committed
 
 LEGAL = {"kind": "legal_basis", "text": "《中华人民共和国社会保险法》第五十九条"}
 AUDITOR = Actor.for_user(user_id=901, username="auditor", roles=frozenset({Role.AUDITOR}),
@@ -111,9 +112,36 @@ def test_a_filter_query_puts_no_raw_id_in_receipt_or_ledger(rt, consumer, popula
     leaked = [i for i in ids if i in everything or i[:6] + i[-12:] in everything]
     assert leaked == []
     # ... yet the entry names all 50, by commitments only the hub can make
+    assert sorted(leaf["subjects"]) == sorted(committed(rt, leaf, *ids))
+
+
+def test_commitments_link_no_two_entries(rt, consumer, provider, population, agreed, licences,
+                                         agree):
+    """The review's attack: a receipt of a dataset whose subject field is raw (营业执照) lists
+    a commitment per asked-for ID; compared with the commitment another receipt gave for a
+    masked ID, it would tell which guess is right. Every entry salts its commitments."""
+    from ingest_helpers import licence_row
+
+    from .conftest import PURPOSE
+
+    target = citizen(7)
+    masked = _ask(rt, consumer, population, subject_ids=[target])
+    [theirs] = json.loads(masked.receipt.entry)["subjects"]
+    agree()
+    guesses = [citizen(n) for n in range(5, 10)]
+    assert licence_row(1)["credit_code"] not in guesses
+    probe = _ask(rt, consumer, licences, subject_ids=guesses, purpose=PURPOSE)
+    assert theirs not in json.loads(probe.receipt.entry)["subjects"]
+    # the same subject, read twice, is named differently each time
+    again = _ask(rt, consumer, population, subject_ids=[target])
+    assert json.loads(again.receipt.entry)["subjects"] != [theirs]
+    # and the hub's own index (never handed out) still finds all three for the citizen
     with rt.context() as ctx:
-        key = commitments.current_key(ctx)
-    assert sorted(leaf["subjects"]) == sorted(key.commit(i) for i in ids)
+        mine = transparency.my_accesses(ctx, applicant(target))
+    assert {a.leaf_index for a in mine} == {masked.receipt.leafIdx, probe.receipt.leafIdx,
+                                            again.receipt.leafIdx}
+    assert all(commitments.check_opening(a.subject_commitment, target, a.opening)
+               for a in mine)
 
 
 def test_a_citizen_still_finds_and_proves_their_own_access(rt, consumer, population, agreed):

@@ -123,8 +123,8 @@ def test_a_node_serves_a_dataset_live_from_a_sqlite_file_and_sees_changes(
         anchor = ca_certificate_pem(ctx)
     checked = verify_response(json.loads(first.model_dump_json()), trust_anchor_pem=anchor)
     assert checked.seal.kid == load_config(directory).seal_kid
-    assert json.loads(first.receipt.entry)["subjects"] == committed(rt, company_code(1),
-                                                                    company_code(3))
+    assert json.loads(first.receipt.entry)["subjects"] == committed(
+        rt, first.receipt.entry, company_code(1), company_code(3))
 
     # Live means live: the department changes a row, the next query serves the change.
     _set_legal_rep_sqlite(path, 1, "王五")
@@ -138,7 +138,8 @@ def test_a_query_by_filter_is_answered_from_the_live_source(rt, city, node_a, de
                     LIVE_MAP)
     resp = _served(rt, city, directory, port, filter={"legal_rep": "张2"})
     assert [r["credit_code"] for r in resp.data["rows"]] == [company_code(2)]
-    assert json.loads(resp.receipt.entry)["subjects"] == committed(rt, company_code(2))
+    assert json.loads(resp.receipt.entry)["subjects"] == committed(
+        rt, resp.receipt.entry, company_code(2))
     by_date = _served(rt, city, directory, port, filter={"established": "2020-05-17"},
                       limit=3)
     assert len(by_date.data["rows"]) == 3

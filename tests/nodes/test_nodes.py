@@ -205,7 +205,7 @@ def test_a_query_is_answered_and_sealed_by_the_providers_node(rt, city, node_a):
     assert checked.seal.kid == load_config(directory).seal_kid
     assert checked.seal.organization_code == city.a_code
     entry = json.loads(resp.receipt.entry)
-    assert entry["subjects"] == committed(rt, company_code(1), company_code(3))
+    assert entry["subjects"] == committed(rt, entry, company_code(1), company_code(3))
     assert entry["provider"] == city.a_code
 
 
@@ -445,7 +445,8 @@ def test_a_query_by_filter_goes_through_the_node(rt, city, node_a):
         resp = gateway.query(ctx, _consumer(rt, city), city.a_dataset, QueryIn(
             filter={"legal_rep": "张3"}, purpose=PURPOSE))
     assert [r["credit_code"] for r in resp.data["rows"]] == [company_code(3)]
-    assert json.loads(resp.receipt.entry)["subjects"] == committed(rt, company_code(3))
+    assert json.loads(resp.receipt.entry)["subjects"] == committed(
+        rt, resp.receipt.entry, company_code(3))
 
 
 @pytest.mark.parametrize("version", [ssl.TLSVersion.TLSv1_2, ssl.TLSVersion.TLSv1_3])
