@@ -55,7 +55,9 @@ Failing-row listings never show a full citizen ID: subjects and values that
 look like one are shown as the first 6 and last 4 characters, e.g.
 ``320505********1234``. Values of fields graded core or important are never
 shown: "(withheld: important)". When two departments' values are compared, the
-more sensitive of the two fields' grades applies to both values (就高从严).
+more sensitive of the two fields' grades applies to both values (就高从严), and the other
+department's value is shown only where an agreement of the listing department returns
+that field unmasked: a quality report is no way around the exchange.
 """
 
 from __future__ import annotations

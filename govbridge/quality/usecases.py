@@ -607,9 +607,36 @@ def _failing_timeliness(ctx: Ctx, ds: Dataset) -> Generator[FailingRow]:
     yield FailingRow(reason=reason)
 
 
+NOT_SHARED = "(withheld: no agreement)"
+
+
+def _raw_grants(ctx: Ctx, consumer_org_id: int, dataset_id: int) -> set[str]:
+    """The fields of another department's dataset a consumer's agreements in force today
+    return unmasked (any purpose): only those of its values a listing may show."""
+    from govbridge.agreements import policy
+    from govbridge.agreements.models import Agreement
+    from govbridge.agreements.usecases import today
+
+    day = today(ctx)
+    shown: set[str] = set()
+    for state, valid_from, valid_until, grants in ctx.db.execute(
+            select(Agreement.state, Agreement.valid_from, Agreement.valid_until,
+                   Agreement.grants)
+            .where(Agreement.consumer_org_id == consumer_org_id,
+                   Agreement.dataset_id == dataset_id)):
+        if state in policy.GRANTED and (valid_from is None or valid_from <= day) \
+                and (valid_until is None or day <= valid_until):
+            shown |= {f for f, g in (grants or {}).items() if g == "raw"}
+    return shown
+
+
 def _failing_consistency(
     ctx: Ctx, ds: Dataset, fields: Sequence[Mapping[str, Any]]
 ) -> Generator[FailingRow]:
+    """Disagreements with other departments' datasets. Their values are theirs: a listing
+    shows one only where an agreement of ours in force returns that field unmasked (and
+    the grade allows); otherwise it says only that the values differ."""
+    shared: dict[int, set[str]] = {}
     for pairs in _counterparts(ctx, ds, fields):
         for subject, ours, theirs in _subject_groups(ctx, ds, pairs[0].other):
             for pair, agreed in _compare_pairs(pairs, ours, theirs):
@@ -622,6 +649,11 @@ def _failing_consistency(
                 other = sorted(
                     {str(v) for v in _values(theirs, pair.theirs["name"]) if metrics.is_filled(v)}
                 )
+                if pair.other.id not in shared:
+                    shared[pair.other.id] = _raw_grants(ctx, ds.provider_id, pair.other.id)
+                theirs_shown = (" | ".join(filter(None, (metrics.shown_value(v, grade)
+                                                         for v in other))) or None
+                                if pair.theirs["name"] in shared[pair.other.id] else NOT_SHARED)
                 yield FailingRow(
                     subject=metrics.mask_subject(subject, ds.subject_type),
                     fields=[pair.ours["name"]],
@@ -632,10 +664,7 @@ def _failing_consistency(
                     other_department=pair.other.provider.name,
                     other_dataset=pair.other.resource_code,
                     other_field=pair.theirs["name"],
-                    other_value=" | ".join(
-                        filter(None, (metrics.shown_value(v, grade) for v in other))
-                    )
-                    or None,
+                    other_value=theirs_shown,
                 )
 
 

@@ -89,8 +89,10 @@ def test_failing_rows_mask_subjects_and_withhold_important_values(rt, city, depa
     assert row.subject == full[:6] + "********" + full[-4:]
     assert row.fields == ["birth_date"] and row.other_field == "birth_date"
     assert row.other_department == "苏州市民政局"
-    # Important at 公安局, general at 民政局: the stricter grade hides both values.
-    assert row.value == row.other_value == "(withheld: important)"
+    # Important at 公安局, general at 民政局: the stricter grade hides ours; theirs is not
+    # shown without an agreement for it at all.
+    assert row.value == "(withheld: important)"
+    assert row.other_value == "(withheld: no agreement)"
     [incomplete] = completeness.rows
     assert incomplete.fields == ["mobile"] and incomplete.subject.startswith("320505****")
     [rejected] = validity.rows
@@ -114,8 +116,29 @@ def test_general_values_are_listed_in_clear(rt, city, store, departments, pid, t
         rows = q.failing_rows(ctx, departments["psb"].officer, a, "consistency").rows
         limited = q.failing_rows(ctx, departments["psb"].officer, a, "consistency", limit=1)
     by_field = {r.fields[0]: r for r in rows}
-    assert (by_field["name"].value, by_field["name"].other_value) == ("张三", "张叁")
+    # 民政局's value is theirs: without an agreement it is not shown (security review, D2)
+    assert (by_field["name"].value, by_field["name"].other_value) == (
+        "张三", "(withheld: no agreement)")
     assert len(limited.rows) == 1 and limited.truncated
+    _agreement_for_names(rt, departments, b)
+    with rt.context() as ctx:
+        rows = q.failing_rows(ctx, departments["psb"].officer, a, "consistency").rows
+    by_field = {r.fields[0]: r for r in rows}
+    assert (by_field["name"].value, by_field["name"].other_value) == ("张三", "张叁")
+
+
+def _agreement_for_names(rt, departments, resource_code):
+    """公安局 asks 民政局 for names, 民政局 approves: the names may now be listed."""
+    from govbridge.agreements import usecases as agreements
+    from govbridge.agreements.schemas import AgreementRequestIn
+
+    with rt.context() as ctx:
+        made = agreements.request_agreement(ctx, departments["psb"].officer, AgreementRequestIn(
+            resource_code=resource_code, fields=["id_number", "name"],
+            purpose_kind="legal_basis", purpose_text="户籍信息核对",
+            valid_until=rt.clock().date() + timedelta(days=30)))
+        agreements.decide(ctx, departments["mca"].officer, made.code,
+                          approve_fields=["id_number", "name"], masks={"name": "raw"})
 
 
 def test_duplicated_subjects(rt, city, store, departments, pid, t0):
