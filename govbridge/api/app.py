@@ -81,9 +81,9 @@ def create_app(rt: Runtime) -> FastAPI:
     v1.include_router(figure_routes.router)
     app.include_router(v1)
 
+    from govbridge.web.agreement_pages import router as exchange_pages
     from govbridge.web.case_pages import router as case_pages
     from govbridge.web.catalog_pages import router as catalog_pages
-    from govbridge.web.exchange_pages import router as exchange_pages
     from govbridge.web.quality_pages import router as quality_pages
     from govbridge.web.routes import router as web_router
     from govbridge.web.service_pages import router as service_pages

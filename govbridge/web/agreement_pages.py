@@ -46,9 +46,11 @@ from govbridge.runtime import Ctx
 from govbridge.seals.usecases import ca_certificate_pem
 from govbridge.web import csrf, session
 from govbridge.web.forms import FormError, Problem, message, problems_of
+from govbridge.web.frame import Viewer, web_page
+from govbridge.web.frame import redirect as _redirect
+from govbridge.web.frame import viewer_of as _viewer
 from govbridge.web.i18n import has, t
 from govbridge.web.render import render
-from govbridge.web.routes import Viewer, _redirect, _viewer, web_page
 
 router = APIRouter(include_in_schema=False)
 

@@ -3,7 +3,7 @@ uploads and certificates), the front desk's acceptance screen (综合窗口受�
 approver's tasks with the decision screen (后台审批).
 
 Each handler parses its form, calls the case, service and certificate use cases in one
-`Runtime.context()` and renders a template, as `govbridge.web.routes` does. Pages that
+`Runtime.context()` and renders a template; a form POST goes through `frame.submit`. Pages that
 only show a form check the permission their use case will check; the use cases still
 check on every request. Applicant identifiers are shown masked (`mask_subject`): the
 clerk reads the ID from the card and types it, the page never shows it in full.
@@ -17,7 +17,7 @@ from urllib.parse import quote
 
 from fastapi import APIRouter, File, Form, Request, UploadFile
 from fastapi.responses import Response
-from pydantic import BaseModel, ConfigDict, ValidationError
+from pydantic import BaseModel, ConfigDict
 
 from govbridge.api.deps import runtime
 from govbridge.cases import review
@@ -25,24 +25,19 @@ from govbridge.cases import usecases as cases
 from govbridge.cases.schemas import CaseDetail, DecisionIn
 from govbridge.certificates import usecases as certificates
 from govbridge.certificates.verify import holder_kind_of
-from govbridge.core.errors import Conflict, InvalidInput, NotFound
+from govbridge.core.errors import InvalidInput, NotFound
 from govbridge.core.permissions import Permission
 from govbridge.identity.access import require
 from govbridge.identity.organizations import org_by_code
 from govbridge.runtime import Ctx
 from govbridge.services import usecases as services
 from govbridge.web import csrf, session
-from govbridge.web.case_view import (
-    certificates_of,
-    errors_of,
-    material_rows,
-    org_names,
-)
+from govbridge.web.case_view import CASES, certificates_of, material_rows, org_names
 from govbridge.web.format import mask_subject
 from govbridge.web.forms import FormError, message
+from govbridge.web.frame import Refused, Viewer, redirect, submit, viewer_of, web_page
 from govbridge.web.i18n import t
 from govbridge.web.render import render
-from govbridge.web.routes import Viewer, _redirect, _viewer, web_page
 
 router = APIRouter(include_in_schema=False)
 
@@ -81,7 +76,7 @@ def _case_context(ctx: Ctx, viewer: Viewer, detail: CaseDetail, lang: str) -> di
 def my_cases_page(request: Request) -> Response:
     lang = session.language(request)
     with runtime(request).context() as ctx:
-        viewer = _viewer(ctx, request)
+        viewer = viewer_of(ctx, request)
         listed = cases.my_cases(ctx, viewer.actor)
         items = {i.code: i.name for i in services.list_service_items(ctx, viewer.actor)}
     return render(request, "case_mine.html", lang, viewer=viewer, rows=listed, items=items)
@@ -91,7 +86,7 @@ def _my_case_page(request: Request, lang: str, code: str, *, notice: str | None 
                   errors: list[FormError] | None = None, failed: str | None = None,
                   status: int = 200) -> Response:
     with runtime(request).context() as ctx:
-        viewer = _viewer(ctx, request)
+        viewer = viewer_of(ctx, request)
         require(viewer.actor, Permission.SELF_SERVICE)
         detail = cases.timeline(ctx, viewer.actor, code)
         shown = _case_context(ctx, viewer, detail, lang)
@@ -117,22 +112,23 @@ def my_case_upload(code: str, key: str, request: Request,
                    csrf_token: FormStr = "") -> Response:
     lang = session.language(request)
     name = (file.filename or "") if file is not None else ""
-    try:
-        with runtime(request).context() as ctx:
-            viewer = _viewer(ctx, request)
-            csrf.check(csrf_token, viewer.csrf)
-            # One byte over the limit is enough to know the file is too large.
-            content = file.file.read(MAX_UPLOAD + 1) if file is not None and name else b""
-            if not content or len(content) > MAX_UPLOAD:
-                key_text = ("case.upload.too_large" if content else
-                            "case.upload.empty" if name else "case.upload.required")
-                return _my_case_page(request, lang, code, failed=key, status=422, errors=[
-                    message(lang, key_text, name=name[:200], max=MAX_UPLOAD // 1_048_576)])
-            cases.upload_material(ctx, viewer.actor, code, key, name, content)
-    except (InvalidInput, Conflict, ValidationError) as exc:
-        errors, status = errors_of(lang, exc)
-        return _my_case_page(request, lang, code, errors=errors, failed=key, status=status)
-    return _redirect(f"/my/cases/{code}?notice=uploaded#material-{key}")
+
+    def upload(ctx: Ctx, viewer: Viewer) -> None:
+        # One byte over the limit is enough to know the file is too large.
+        content = file.file.read(MAX_UPLOAD + 1) if file is not None and name else b""
+        if not content or len(content) > MAX_UPLOAD:
+            key_text = ("case.upload.too_large" if content else
+                        "case.upload.empty" if name else "case.upload.required")
+            raise Refused([message(lang, key_text, name=name[:200],
+                                   max=MAX_UPLOAD // 1_048_576)])
+        cases.upload_material(ctx, viewer.actor, code, key, name, content)
+
+    return submit(
+        request, upload, csrf_token=csrf_token, wording=CASES,
+        done=lambda _: redirect(f"/my/cases/{code}?notice=uploaded#material-{key}"),
+        again=lambda errors, status: _my_case_page(request, lang, code, errors=errors,
+                                                   failed=key, status=status),
+    )
 
 
 def _case_certificate(ctx: Ctx, viewer: Viewer, code: str, certificate_id: int) -> None:
@@ -147,7 +143,7 @@ def _case_certificate(ctx: Ctx, viewer: Viewer, code: str, certificate_id: int) 
 @web_page
 def my_case_certificate_pdf(code: str, certificate_id: int, request: Request) -> Response:
     with runtime(request).context() as ctx:
-        viewer = _viewer(ctx, request)
+        viewer = viewer_of(ctx, request)
         _case_certificate(ctx, viewer, code, certificate_id)
         identifier, data = certificates.certificate_pdf(ctx, viewer.actor, certificate_id)
     return Response(data, media_type="application/pdf", headers={
@@ -159,7 +155,7 @@ def my_case_certificate_pdf(code: str, certificate_id: int, request: Request) ->
 @web_page
 def my_case_certificate_json(code: str, certificate_id: int, request: Request) -> Response:
     with runtime(request).context() as ctx:
-        viewer = _viewer(ctx, request)
+        viewer = viewer_of(ctx, request)
         _case_certificate(ctx, viewer, code, certificate_id)
         identifier, token = certificates.certificate_vc(ctx, viewer.actor, certificate_id)
     # The sealed VC as JSON holding its compact JWS: what /verify accepts.
@@ -175,7 +171,7 @@ def material_file(code: str, key: str, request: Request) -> Response:
     """An uploaded material, to the case's applicant and the staff who may read the case
     (the use case decides); always a download, never rendered by the browser."""
     with runtime(request).context() as ctx:
-        viewer = _viewer(ctx, request)
+        viewer = viewer_of(ctx, request)
         row = cases.material_file(ctx, viewer.actor, code, key)
         content, media_type, filename = row.content, row.media_type, row.filename
     return Response(content, media_type=media_type, headers={
@@ -196,7 +192,7 @@ def desk_page(request: Request, tab: str = "submitted") -> Response:
     lang = session.language(request)
     shown = tab if tab in DESK_TABS else "submitted"
     with runtime(request).context() as ctx:
-        viewer = _viewer(ctx, request)
+        viewer = viewer_of(ctx, request)
         require(viewer.actor, Permission.CASE_ACCEPT, organization_id=_desk_org(viewer))
         items = {i.code: i for i in services.list_service_items(ctx, viewer.actor)}
         own = viewer.profile.organization_code
@@ -219,7 +215,7 @@ def _desk_case_page(request: Request, lang: str, code: str, *, notice: str | Non
                     errors: list[FormError] | None = None, form: dict[str, str] | None = None,
                     status: int = 200) -> Response:
     with runtime(request).context() as ctx:
-        viewer = _viewer(ctx, request)
+        viewer = viewer_of(ctx, request)
         detail = cases.timeline(ctx, viewer.actor, code)
         require(viewer.actor, Permission.CASE_ACCEPT,
                 organization_id=_lead_org_id(ctx, viewer, detail.item_code))
@@ -243,21 +239,22 @@ def desk_accept(code: str, request: Request, identity_checked_id: FormStr = "",
                 csrf_token: FormStr = "") -> Response:
     lang = session.language(request)
     typed = identity_checked_id.strip()[:40]
-    try:
-        with runtime(request).context() as ctx:
-            viewer = _viewer(ctx, request)
-            csrf.check(csrf_token, viewer.csrf)
-            if not typed:
-                raise InvalidInput.one("identity_checked_id", "required", None, "required")
-            if len(typed) > 18:
-                raise InvalidInput.one("identity_checked_id", "at most 18 characters", typed,
-                                       "too_long")
-            cases.accept(ctx, viewer.actor, code, typed)
-    except (InvalidInput, Conflict, ValidationError) as exc:
-        errors, status = errors_of(lang, exc)
-        return _desk_case_page(request, lang, code, errors=errors, status=status,
-                               form={"identity_checked_id": typed})
-    return _redirect(f"/desk/cases/{code}?notice=accepted")
+
+    def accept(ctx: Ctx, viewer: Viewer) -> None:
+        if not typed:
+            raise InvalidInput.one("identity_checked_id", "required", None, "required")
+        if len(typed) > 18:
+            raise InvalidInput.one("identity_checked_id", "at most 18 characters", typed,
+                                   "too_long")
+        cases.accept(ctx, viewer.actor, code, typed)
+
+    return submit(
+        request, accept, csrf_token=csrf_token, wording=CASES,
+        done=lambda _: redirect(f"/desk/cases/{code}?notice=accepted"),
+        again=lambda errors, status: _desk_case_page(
+            request, lang, code, errors=errors, status=status,
+            form={"identity_checked_id": typed}),
+    )
 
 
 @router.post("/desk/cases/{code}/not-accept")
@@ -266,16 +263,13 @@ def desk_not_accept(code: str, request: Request, reason: FormStr = "",
                     csrf_token: FormStr = "") -> Response:
     lang = session.language(request)
     text = reason.strip()[:TEXT_MAX]
-    try:
-        with runtime(request).context() as ctx:
-            viewer = _viewer(ctx, request)
-            csrf.check(csrf_token, viewer.csrf)
-            cases.not_accept(ctx, viewer.actor, code, text)
-    except (InvalidInput, Conflict, ValidationError) as exc:
-        errors, status = errors_of(lang, exc)
-        return _desk_case_page(request, lang, code, errors=errors, status=status,
-                               form={"reason": text})
-    return _redirect(f"/desk/cases/{code}?notice=not_accepted")
+    return submit(
+        request, lambda ctx, viewer: cases.not_accept(ctx, viewer.actor, code, text),
+        csrf_token=csrf_token, wording=CASES,
+        done=lambda _: redirect(f"/desk/cases/{code}?notice=not_accepted"),
+        again=lambda errors, status: _desk_case_page(request, lang, code, errors=errors,
+                                                     status=status, form={"reason": text}),
+    )
 
 
 # --- back office: tasks -----------------------------------------------------------------------
@@ -286,7 +280,7 @@ def desk_not_accept(code: str, request: Request, reason: FormStr = "",
 def tasks_page(request: Request, done: str = "") -> Response:
     lang = session.language(request)
     with runtime(request).context() as ctx:
-        viewer = _viewer(ctx, request)
+        viewer = viewer_of(ctx, request)
         listed = cases.my_tasks(ctx, viewer.actor)
         items = {i.code: i.name for i in services.list_service_items(ctx, viewer.actor)}
     notice = t(lang, "case.task.notice.done", code=done[:40]) if done else None
@@ -314,7 +308,7 @@ def _task_page(request: Request, lang: str, code: str, task_id: str, *,
     approver's own agreement (masked by the exchange, ledgered, in the applicant's log),
     so it runs only when the approver asks for it (a POST), never on a plain visit."""
     with runtime(request).context() as ctx:
-        viewer = _viewer(ctx, request)
+        viewer = viewer_of(ctx, request)
         if show_shared:  # a recorded read: only from the page's own form
             csrf.check(csrf_token, viewer.csrf)
         require(viewer.actor, Permission.CASE_DECIDE, organization_id=viewer.actor.organization_id)
@@ -363,16 +357,14 @@ def task_claim(code: str, request: Request, task_id: FormStr = "", action: FormS
     """Take the task on (领办) or give it back to the department."""
     lang = session.language(request)
     done = "released" if action == "release" else "claimed"
-    try:
-        with runtime(request).context() as ctx:
-            viewer = _viewer(ctx, request)
-            csrf.check(csrf_token, viewer.csrf)
-            step = review.release_task if done == "released" else review.claim_task
-            step(ctx, viewer.actor, code, task_id[:64])
-    except (InvalidInput, Conflict, ValidationError) as exc:
-        errors, status = errors_of(lang, exc)
-        return _task_page(request, lang, code, task_id[:64], errors=errors, status=status)
-    return _redirect(f"/tasks/{code}?task_id={quote(task_id[:64])}&notice={done}")
+    step = review.release_task if done == "released" else review.claim_task
+    return submit(
+        request, lambda ctx, viewer: step(ctx, viewer.actor, code, task_id[:64]),
+        csrf_token=csrf_token, wording=CASES,
+        done=lambda _: redirect(f"/tasks/{code}?task_id={quote(task_id[:64])}&notice={done}"),
+        again=lambda errors, status: _task_page(request, lang, code, task_id[:64],
+                                                errors=errors, status=status),
+    )
 
 
 @router.post("/tasks/{code}")
@@ -381,16 +373,16 @@ def task_decide(code: str, request: Request, posted: Annotated[DecisionForm, For
     lang = session.language(request)
     form = {"decision": posted.decision, "opinion": posted.opinion[:TEXT_MAX],
             "materials": posted.materials[:50]}
-    try:
-        with runtime(request).context() as ctx:
-            viewer = _viewer(ctx, request)
-            csrf.check(posted.csrf_token, viewer.csrf)
-            data = DecisionIn(task_id=posted.task_id[:64], decision=posted.decision,
-                              opinion=posted.opinion.strip()[:TEXT_MAX],
-                              materials=[m for m in posted.materials if m][:50])
-            cases.decide(ctx, viewer.actor, code, data)
-    except (InvalidInput, Conflict, ValidationError) as exc:
-        errors, status = errors_of(lang, exc)
-        return _task_page(request, lang, code, posted.task_id[:64], errors=errors, form=form,
-                          status=status)
-    return _redirect(f"/tasks?done={code}")
+
+    def decide(ctx: Ctx, viewer: Viewer) -> None:
+        data = DecisionIn(task_id=posted.task_id[:64], decision=posted.decision,
+                          opinion=posted.opinion.strip()[:TEXT_MAX],
+                          materials=[m for m in posted.materials if m][:50])
+        cases.decide(ctx, viewer.actor, code, data)
+
+    return submit(
+        request, decide, csrf_token=posted.csrf_token, wording=CASES,
+        done=lambda _: redirect(f"/tasks?done={code}"),
+        again=lambda errors, status: _task_page(request, lang, code, posted.task_id[:64],
+                                                errors=errors, form=form, status=status),
+    )

@@ -1,5 +1,5 @@
-"""Shared presentation of the one-stop service pages (办事、办件): form errors naming the
-field and value, department names, and how a case's materials and steps are shown.
+"""Shared presentation of the one-stop service pages (办事、办件): the wording of form errors
+(the field and value), department names, and how a case's materials and steps are shown.
 
 Nothing here decides anything: statuses, steps and permissions come from the case and
 service use cases; this module only turns them into labelled rows for the templates.
@@ -10,13 +10,11 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from pydantic import ValidationError
-
 from govbridge.cases.schemas import CaseDetail, MaterialOut
-from govbridge.core.errors import Conflict, DomainError, InvalidInput
+from govbridge.core.errors import DomainError
 from govbridge.identity.organizations import org_by_code
 from govbridge.runtime import Ctx
-from govbridge.web.forms import FormError, Problem, message, problems_of
+from govbridge.web.forms import FormError, Wording, message
 from govbridge.web.i18n import has, t
 
 _ITEM = re.compile(r"^(\w+)\.(\d+)(?:\.(\w+))?")
@@ -24,43 +22,31 @@ _ITEM = re.compile(r"^(\w+)\.(\d+)(?:\.(\w+))?")
 SHARED_KINDS = ("certificate", "dataset")
 
 
-def describe(lang: str, problems: list[Problem]) -> list[FormError]:
-    """Form errors naming the field (row number for a material) and the value sent."""
-    out = []
-    for p in problems:
-        field = p.field or ""
-        base, sub = field, ""
-        row = _ITEM.match(field)
-        if row:
-            base, sub = row.group(1), row.group(3) or ""
-        label = t(lang, f"case.field.{base}") if has(lang, f"case.field.{base}") else (
-            field or None)
-        if field.startswith("form."):  # a value of the application form, e.g. its name
-            label = t(lang, "case.field.form", path=field.removeprefix("form."))
-        if row and label:
-            label = t(lang, "case.field.row", label=label, n=int(row.group(2)) + 1)
-            if sub:
-                sub_label = t(lang, f"case.field.{sub}") if has(lang, f"case.field.{sub}") else sub
-                label = f"{label} · {sub_label}"
-        for key in (f"case.problem.{base}.{p.code}", f"case.problem.{p.code}"):
-            if has(lang, key):
-                text = t(lang, key, **{**p.params, "value": p.value or ""})
-                break
-        else:
-            text = p.reason
-        if p.value not in (None, "") and p.code != "conflict":
-            text += t(lang, "case.problem.value", value=p.value)
-        out.append(FormError(field or None, label, text))
-    return out
+def _case_name(lang: str, prefix: str, field: str) -> tuple[str, str | None]:
+    """A material's row (`materials.2.name`) by its number, a form value by its path."""
+    base, sub = field, ""
+    row = _ITEM.match(field)
+    if row:
+        base, sub = row.group(1), row.group(3) or ""
+    label = t(lang, f"case.field.{base}") if has(lang, f"case.field.{base}") else (
+        field or None)
+    if field.startswith("form."):  # a value of the application form, e.g. its name
+        label = t(lang, "case.field.form", path=field.removeprefix("form."))
+    if row and label:
+        label = t(lang, "case.field.row", label=label, n=int(row.group(2)) + 1)
+        if sub:
+            sub_label = t(lang, f"case.field.{sub}") if has(lang, f"case.field.{sub}") else sub
+            label = f"{label} · {sub_label}"
+    return base, label
 
 
-def errors_of(lang: str, exc: Exception) -> tuple[list[FormError], int]:
-    """The form errors and status of a refused submission (other errors go to `web_page`)."""
-    if isinstance(exc, (InvalidInput, Conflict, ValidationError)):
-        return describe(lang, problems_of(exc)), 409 if isinstance(exc, Conflict) else 422
-    if isinstance(exc, DomainError):
-        return [message(lang, "case.refused", detail=exc.detail)], exc.status
-    raise exc
+def _case_refusal(lang: str, exc: DomainError) -> tuple[list[FormError], int]:
+    return [message(lang, "case.refused", detail=exc.detail)], exc.status
+
+
+# The one-stop pages' errors: the field (row number for a material) and the value sent.
+CASES = Wording(prefix="case.", name=_case_name, shows_value=lambda p: p.code != "conflict",
+                refusal=_case_refusal)
 
 
 def org_names(ctx: Ctx, codes: list[str | None], lang: str) -> dict[str, str]:

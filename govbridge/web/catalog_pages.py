@@ -23,7 +23,7 @@ from urllib.parse import urlencode
 
 from fastapi import APIRouter, File, Form, Request, UploadFile
 from fastapi.responses import Response
-from pydantic import BaseModel, ConfigDict, ValidationError
+from pydantic import BaseModel, ConfigDict
 
 from govbridge.api.deps import runtime
 from govbridge.catalog import search as catalog_search
@@ -44,11 +44,11 @@ from govbridge.identity.access import require
 from govbridge.quality import usecases as quality
 from govbridge.runtime import Ctx
 from govbridge.standards.usecases import list_elements
-from govbridge.web import csrf, session
-from govbridge.web.forms import FormError, Problem, problems_of
+from govbridge.web import forms, session
+from govbridge.web.forms import FormError, Problem, Wording
+from govbridge.web.frame import Viewer, redirect, submit, viewer_of, web_page
 from govbridge.web.i18n import has, t
 from govbridge.web.render import render
-from govbridge.web.routes import Viewer, _redirect, _viewer, web_page
 
 router = APIRouter(include_in_schema=False)
 
@@ -83,15 +83,14 @@ _SPLIT = re.compile(r"[,，、;；\s]+")
 # --- errors of catalog forms ------------------------------------------------------------------
 
 
-def describe(lang: str, problems: list[Problem], rows: list[int] | None = None) -> list[FormError]:
-    """Form errors naming the field (and the wizard row) and the value at fault.
+def wording(rows: list[int] | None = None) -> Wording:
+    """The catalog's form errors: the field (and the wizard row) and the value at fault.
 
     `fields[2].grade` (use case) and `fields.2.grade` (pydantic) both become
     "field 3 · grade"; `rows` maps a submitted field's index to its row in the form.
     """
-    out = []
-    for p in problems:
-        field = p.field or ""
+
+    def name(lang: str, prefix: str, field: str) -> tuple[str, str | None]:
         key, row = field, None
         match = _FIELD_ROW.match(field)
         if match:
@@ -103,22 +102,14 @@ def describe(lang: str, problems: list[Problem], rows: list[int] | None = None) 
             label = t(lang, "catalog.field.row", row=row, label=label or key)
         elif label is None:
             label = field or None
-        for msg_key in (f"catalog.problem.{key}.{p.code}", f"catalog.problem.{p.code}"):
-            if has(lang, msg_key):
-                text = t(lang, msg_key, **{**p.params, "value": p.value or ""})
-                break
-        else:
-            text = p.reason
-        if p.value:
-            text += t(lang, "catalog.problem.value", value=p.value)
-        out.append(FormError(field or None, label, text))
-    return out
+        return key, label
+
+    return Wording(prefix="catalog.", name=name, shows_value=lambda p: True)
 
 
-def _errors_of(
-    lang: str, exc: InvalidInput | Conflict | ValidationError, rows: list[int] | None = None
-) -> tuple[list[FormError], int]:
-    return describe(lang, problems_of(exc), rows), 409 if isinstance(exc, Conflict) else 422
+def describe(lang: str, problems: list[Problem], rows: list[int] | None = None) -> list[FormError]:
+    """Form errors of the catalog's forms (`forms.describe` in the catalog's wording)."""
+    return forms.describe(lang, problems, wording(rows))
 
 
 # --- search -----------------------------------------------------------------------------------
@@ -168,7 +159,7 @@ def catalog_search_page(
     }
     offset = max(0, offset)
     with runtime(request).context() as ctx:
-        viewer = _viewer(ctx, request)
+        viewer = viewer_of(ctx, request)
         result = catalog_search.search(
             ctx, viewer.actor, q, filters=filters, limit=PAGE_SIZE, offset=offset
         )
@@ -390,7 +381,7 @@ def _wizard_page(
 ) -> Response:
     """The wizard: a new draft, or (`editing` = its resource code) a draft being edited."""
     with runtime(request).context() as ctx:
-        viewer = _viewer(ctx, request)
+        viewer = viewer_of(ctx, request)
         if editing is None:
             # The form is for those who may register their organization's datasets.
             actor = viewer.actor
@@ -428,15 +419,14 @@ def catalog_new_form(request: Request, rows: int = WIZARD_ROWS) -> Response:
 def catalog_new_submit(request: Request, posted: Annotated[WizardForm, Form()]) -> Response:
     lang = session.language(request)
     form, used = _parse(posted)
-    try:
-        with runtime(request).context() as ctx:
-            viewer = _viewer(ctx, request)
-            csrf.check(posted.csrf_token, viewer.csrf)
-            created = usecases.create_dataset(ctx, viewer.actor, _dataset_in(form, used))
-    except (InvalidInput, Conflict, ValidationError) as exc:
-        errors, status = _errors_of(lang, exc, [i + 1 for i in used])
-        return _wizard_page(request, lang, form=form, errors=errors, status=status)
-    return _redirect(f"/catalog/{created.resource_code}?notice=created")
+    return submit(
+        request,
+        lambda ctx, viewer: usecases.create_dataset(ctx, viewer.actor, _dataset_in(form, used)),
+        csrf_token=posted.csrf_token, wording=wording([i + 1 for i in used]),
+        done=lambda created: redirect(f"/catalog/{created.resource_code}?notice=created"),
+        again=lambda errors, status: _wizard_page(request, lang, form=form, errors=errors,
+                                                  status=status),
+    )
 
 
 # --- review queue -----------------------------------------------------------------------------
@@ -453,7 +443,7 @@ def _review_page(
     status: int = 200,
 ) -> Response:
     with runtime(request).context() as ctx:
-        viewer = _viewer(ctx, request)
+        viewer = viewer_of(ctx, request)
         queue = usecases.review_queue(ctx, viewer.actor)
     rows = [(d, next((v for v in d.versions if v.version == d.version), None)) for d in queue]
     return render(
@@ -492,20 +482,18 @@ def catalog_review_submit(
     lang = session.language(request)
     comment = comment.strip()[:COMMENT_MAX]
     approve = decision == "approve"
-    try:
-        with runtime(request).context() as ctx:
-            viewer = _viewer(ctx, request)
-            csrf.check(csrf_token, viewer.csrf)
-            reviewed = usecases.review(
-                ctx, viewer.actor, resource_code, approve=approve, comment=comment or None
-            )
-    except (InvalidInput, Conflict) as exc:
-        errors, status = _errors_of(lang, exc)
-        return _review_page(
-            request, lang, errors=errors, failed=resource_code, comment=comment, status=status
-        )
     done = "approved" if approve else "returned"
-    return _redirect(f"/catalog/review?{urlencode({'done': done, 'code': reviewed.resource_code})}")
+    return submit(
+        request,
+        lambda ctx, viewer: usecases.review(ctx, viewer.actor, resource_code, approve=approve,
+                                            comment=comment or None),
+        csrf_token=csrf_token, catch=(InvalidInput, Conflict), wording=wording(),
+        done=lambda reviewed: redirect(
+            f"/catalog/review?{urlencode({'done': done, 'code': reviewed.resource_code})}"),
+        again=lambda errors, status: _review_page(request, lang, errors=errors,
+                                                  failed=resource_code, comment=comment,
+                                                  status=status),
+    )
 
 
 # --- one dataset ------------------------------------------------------------------------------
@@ -535,7 +523,7 @@ def _dataset_page(
     status: int = 200,
 ) -> Response:
     with runtime(request).context() as ctx:
-        viewer = _viewer(ctx, request)
+        viewer = viewer_of(ctx, request)
         dataset = usecases.get_dataset(ctx, viewer.actor, resource_code, version)
         stored = usecases.find_dataset(ctx, dataset.resource_code)
         manages = usecases.can_manage(viewer.actor, stored)
@@ -579,15 +567,13 @@ def _dataset_page(
 @web_page
 def catalog_submit(resource_code: str, request: Request, csrf_token: FormStr = "") -> Response:
     lang = session.language(request)
-    try:
-        with runtime(request).context() as ctx:
-            viewer = _viewer(ctx, request)
-            csrf.check(csrf_token, viewer.csrf)
-            submitted = usecases.submit(ctx, viewer.actor, resource_code)
-    except (InvalidInput, Conflict) as exc:
-        errors, status = _errors_of(lang, exc)
-        return _dataset_page(request, lang, resource_code, errors=errors, status=status)
-    return _redirect(f"/catalog/{submitted.resource_code}?notice=submitted")
+    return submit(
+        request, lambda ctx, viewer: usecases.submit(ctx, viewer.actor, resource_code),
+        csrf_token=csrf_token, catch=(InvalidInput, Conflict), wording=wording(),
+        done=lambda made: redirect(f"/catalog/{made.resource_code}?notice=submitted"),
+        again=lambda errors, status: _dataset_page(request, lang, resource_code, errors=errors,
+                                                   status=status),
+    )
 
 
 @router.post("/catalog/{resource_code:path}/upload")
@@ -603,32 +589,26 @@ def catalog_upload(
     from govbridge.ingest.files import ingest_file  # written beside this page; imported late
 
     lang = session.language(request)
-    try:
-        with runtime(request).context() as ctx:
-            viewer = _viewer(ctx, request)
-            csrf.check(csrf_token, viewer.csrf)
-            if file is None or not file.filename:
-                raise InvalidInput.one("file", "choose a file to upload", None, "required")
-            report = ingest_file(
-                ctx,
-                viewer.actor,
-                resource_code,
-                file.file,
-                file.filename,
-                fmt=_optional(fmt),
-                encoding=_optional(encoding),
-            )
-    except (InvalidInput, Conflict, ValidationError) as exc:
-        errors, status = _errors_of(lang, exc)
-        return _dataset_page(request, lang, resource_code, errors=errors, status=status)
-    return _dataset_page(request, lang, resource_code, report=report)
+
+    def upload(ctx: Ctx, viewer: Viewer) -> Any:
+        if file is None or not file.filename:
+            raise InvalidInput.one("file", "choose a file to upload", None, "required")
+        return ingest_file(ctx, viewer.actor, resource_code, file.file, file.filename,
+                           fmt=_optional(fmt), encoding=_optional(encoding))
+
+    return submit(
+        request, upload, csrf_token=csrf_token, wording=wording(),
+        done=lambda report: _dataset_page(request, lang, resource_code, report=report),
+        again=lambda errors, status: _dataset_page(request, lang, resource_code, errors=errors,
+                                                   status=status),
+    )
 
 
 @router.get("/catalog/{resource_code:path}/edit")
 @web_page
 def catalog_edit_form(resource_code: str, request: Request) -> Response:
     with runtime(request).context() as ctx:
-        viewer = _viewer(ctx, request)
+        viewer = viewer_of(ctx, request)
         # Not visible: 404, as on the dataset page; then update_draft's own gate.
         shown = usecases.get_dataset(ctx, viewer.actor, resource_code)
         stored = usecases.find_dataset(ctx, shown.resource_code)
@@ -643,17 +623,15 @@ def catalog_edit_submit(
 ) -> Response:
     lang = session.language(request)
     form, used = _parse(posted)
-    try:
-        with runtime(request).context() as ctx:
-            viewer = _viewer(ctx, request)
-            csrf.check(posted.csrf_token, viewer.csrf)
-            saved = usecases.update_draft(ctx, viewer.actor, resource_code, _dataset_in(form, used))
-    except (InvalidInput, Conflict, ValidationError) as exc:
-        errors, status = _errors_of(lang, exc, [i + 1 for i in used])
-        return _wizard_page(
-            request, lang, form=form, errors=errors, editing=resource_code, status=status
-        )
-    return _redirect(f"/catalog/{saved.resource_code}?notice=saved")
+    return submit(
+        request,
+        lambda ctx, viewer: usecases.update_draft(ctx, viewer.actor, resource_code,
+                                                  _dataset_in(form, used)),
+        csrf_token=posted.csrf_token, wording=wording([i + 1 for i in used]),
+        done=lambda saved: redirect(f"/catalog/{saved.resource_code}?notice=saved"),
+        again=lambda errors, status: _wizard_page(request, lang, form=form, errors=errors,
+                                                  editing=resource_code, status=status),
+    )
 
 
 @router.get("/catalog/{resource_code:path}")

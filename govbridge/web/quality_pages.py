@@ -16,9 +16,10 @@ from govbridge.api.deps import runtime
 from govbridge.core.errors import DomainError
 from govbridge.quality import usecases as quality
 from govbridge.quality.metrics import DIMENSIONS
-from govbridge.web import csrf, session
+from govbridge.runtime import Ctx
+from govbridge.web import session
+from govbridge.web.frame import Viewer, redirect, submit, viewer_of, web_page
 from govbridge.web.render import render
-from govbridge.web.routes import _redirect, _viewer, web_page
 
 router = APIRouter(include_in_schema=False)
 FormStr = Annotated[str, Form()]
@@ -29,7 +30,7 @@ FormStr = Annotated[str, Form()]
 def quality_table(request: Request, error: str = "") -> Response:
     lang = session.language(request)
     with runtime(request).context() as ctx:
-        viewer = _viewer(ctx, request)
+        viewer = viewer_of(ctx, request)
         rows = quality.bureau_table(ctx, viewer.actor)
     return render(request, "quality.html", lang, viewer=viewer, rows=rows,
                   dimensions=[*DIMENSIONS, "overall"], error=error[:300])
@@ -39,11 +40,11 @@ def quality_table(request: Request, error: str = "") -> Response:
 @web_page
 def quality_run(request: Request, resource_code: FormStr = "",
                 csrf_token: FormStr = "") -> Response:
-    with runtime(request).context() as ctx:
-        viewer = _viewer(ctx, request)
-        csrf.check(csrf_token, viewer.csrf)
+    def run(ctx: Ctx, viewer: Viewer) -> str:
         try:
             quality.run_quality(ctx, viewer.actor, resource_code)
-        except DomainError as exc:
-            return _redirect(f"/quality?error={quote(exc.detail[:300])}")
-    return _redirect(f"/catalog/{resource_code}")
+        except DomainError as exc:  # the failed run is kept: the table says why
+            return f"/quality?error={quote(exc.detail[:300])}"
+        return f"/catalog/{resource_code}"
+
+    return submit(request, run, csrf_token=csrf_token, done=redirect)

@@ -1,49 +1,39 @@
 """The web UI's pages: login (password, TOTP, enrollment), home, and the admin lists.
 
 Every handler parses its form, runs use cases in one `Runtime.context()` and
-renders a template; rules live in the use cases. `web_page` turns the domain's
-errors into pages: no session → the login page, a missing permission → a 403
-page naming it, a bad CSRF token → a 403 page with nothing changed.
+renders a template; rules live in the use cases. The frame every page shares (the
+viewer, the CSRF check, `web_page`, `submit` for a form POST) is `web/frame.py`.
 """
 
 from __future__ import annotations
 
-import functools
 import json
 import logging
-from collections.abc import Callable
-from dataclasses import dataclass
 from typing import Annotated, Any
 
 import segno
 from fastapi import APIRouter, Form, Request
-from fastapi.responses import RedirectResponse, Response
-from pydantic import ValidationError
+from fastapi.responses import Response
 
 from govbridge.api.deps import runtime
 from govbridge.audit.record import list_events
 from govbridge.core.errors import (
     AuthenticationFailed,
-    Conflict,
-    DomainError,
     InvalidInput,
-    NotFound,
-    PermissionDenied,
     SecondFactorRequired,
     Throttled,
 )
 from govbridge.core.password_policy import MIN_LENGTH
 from govbridge.core.permissions import Permission
 from govbridge.identity import auth, clients, organizations, users
-from govbridge.identity.actor import Actor
-from govbridge.identity.profile import Profile, my_profile
 from govbridge.identity.schemas import ClientCreate, LoginResult
 from govbridge.runtime import Ctx
 from govbridge.web import csrf, i18n, session
 from govbridge.web.format import mask_subject
-from govbridge.web.forms import FormError, describe, message, problems_of
+from govbridge.web.forms import FormError, message
+from govbridge.web.frame import Viewer, error_page, redirect, submit, viewer_of, web_page
 from govbridge.web.i18n import t
-from govbridge.web.nav import NavItem, nav_for, pages_for
+from govbridge.web.nav import pages_for
 from govbridge.web.render import render
 
 log = logging.getLogger("govbridge.web")
@@ -54,105 +44,13 @@ LOGIN_NOTICES = {"signed_out": "login.notice.signed_out", "expired": "login.noti
 FormStr = Annotated[str, Form()]
 
 
-@dataclass(frozen=True)
-class Viewer:
-    """The signed-in user as every logged-in page needs them."""
-
-    actor: Actor
-    profile: Profile
-    csrf: str
-    nav: list[NavItem]
-
-    def org_name(self, lang: str) -> str | None:
-        p = self.profile
-        return (p.organization_name_en if lang == "en" else None) or p.organization_name
-
-
-def _viewer(ctx: Ctx, request: Request) -> Viewer:
-    token = session.session_token(request)
-    if token is None:
-        raise AuthenticationFailed("not signed in")
-    actor = auth.actor_for_session(ctx, token)
-    return Viewer(
-        actor, my_profile(ctx, actor), auth.session_csrf(ctx, token), nav_for(actor.permissions)
-    )
-
-
-def _redirect(url: str) -> RedirectResponse:
-    return RedirectResponse(url, status_code=303)
-
-
-def _error_page(request: Request, lang: str, status: int, title: str, text: str) -> Response:
-    """An error page, inside the signed-in frame (menu, logout) when there is a session."""
-    viewer = None
-    if session.session_token(request) is not None:
-        try:
-            with runtime(request).context() as ctx:
-                viewer = _viewer(ctx, request)
-        except Exception:  # noqa: BLE001 - the error page renders whatever state the session is in
-            viewer = None
-    return render(request, "error.html", lang, status=status, title=title, text=text, viewer=viewer)
-
-
 def not_found_page(request: Request) -> Response:
     """The page a person gets for a URL that does not exist (the API keeps JSON problems)."""
     lang = session.language(request)
-    return _error_page(
+    return error_page(
         request, lang, 404, t(lang, "error.404.title"),
         t(lang, "error.404.text", detail=request.url.path),
     )
-
-
-def web_page(handler: Callable[..., Response]) -> Callable[..., Response]:
-    """Render the domain's errors as pages instead of the API's JSON problems."""
-
-    @functools.wraps(handler)
-    def wrapper(**kwargs: Any) -> Response:
-        request: Request = kwargs["request"]
-        lang = session.language(request)
-        try:
-            return handler(**kwargs)
-        except csrf.CsrfRejected:
-            return _error_page(
-                request, lang, 403, t(lang, "error.csrf.title"), t(lang, "error.csrf.text")
-            )
-        except SecondFactorRequired:
-            # Password accepted, code still due: back to the code form (which sends a
-            # user without an authenticator on to enrollment).
-            return _redirect("/login/totp")
-        except AuthenticationFailed:
-            had_session = session.session_token(request) is not None
-            response = _redirect("/login?notice=expired" if had_session else "/login")
-            if had_session:
-                session.clear_session(response, request, runtime(request).settings)
-            return response
-        except PermissionDenied as exc:
-            key = f"perm.{exc.permission}"
-            label = t(lang, key) if i18n.has(lang, key) else exc.permission
-            return _error_page(
-                request,
-                lang,
-                403,
-                t(lang, "error.403.title"),
-                t(lang, "error.403.text", label=label, permission=exc.permission),
-            )
-        except NotFound as exc:
-            return _error_page(
-                request,
-                lang,
-                404,
-                t(lang, "error.404.title"),
-                t(lang, "error.404.text", detail=exc.detail),
-            )
-        except DomainError as exc:
-            return _error_page(request, lang, exc.status, t(lang, "error.400.title"), exc.detail)
-        except Exception:
-            log.exception("unhandled error on %s %s", request.method, request.url.path)
-            return _error_page(
-                request, lang, 500, t(lang, "error.500.title"), t(lang, "error.500.text")
-            )
-
-    return wrapper
 
 
 # --- language -------------------------------------------------------------------------------
@@ -161,7 +59,7 @@ def web_page(handler: Callable[..., Response]) -> Callable[..., Response]:
 @router.get("/lang/{code}")
 def switch_language(code: str, request: Request, next: str | None = None) -> Response:
     lang = i18n.normalize(code) or i18n.DEFAULT_LANG
-    response = _redirect(session.safe_next(next))
+    response = redirect(session.safe_next(next))
     session.set_language(response, request, runtime(request).settings, lang)
     return response
 
@@ -211,7 +109,7 @@ def login_form(request: Request, notice: str | None = None) -> Response:
     lang = session.language(request)
     with runtime(request).context() as ctx:
         if _signed_in(ctx, request):
-            return _redirect("/")
+            return redirect("/")
     key = LOGIN_NOTICES.get(notice or "")
     return _login_page(request, lang, notice=t(lang, key) if key else None)
 
@@ -248,7 +146,7 @@ def login_submit(
     except Throttled as exc:
         return _throttled(request, lang, exc, username)
     target = {"none": "/", "verify": "/login/totp", "enroll": "/login/enroll"}
-    response = _redirect(target[result.second_factor])
+    response = redirect(target[result.second_factor])
     session.set_session(response, request, rt.settings, result.session_token)
     return response
 
@@ -266,7 +164,7 @@ def _throttled(request: Request, lang: str, exc: Throttled, username: str = "") 
 
 def _renewed(request: Request, result: LoginResult) -> Response:
     """The second factor is done: on to the home page with the new session's cookie."""
-    response = _redirect("/")
+    response = redirect("/")
     session.set_session(response, request, runtime(request).settings, result.session_token)
     return response
 
@@ -285,7 +183,7 @@ def totp_form(request: Request) -> Response:
     lang = session.language(request)
     with runtime(request).context() as ctx:
         if _signed_in(ctx, request):
-            return _redirect("/")
+            return redirect("/")
         _token, token_csrf = _pending_csrf(ctx, request)
     return render(request, "totp.html", lang, csrf_token=token_csrf)
 
@@ -303,7 +201,7 @@ def totp_submit(request: Request, totp_code: FormStr = "", csrf_token: FormStr =
                 ctx, token, totp_code[:16],
                 client_address=session.client_address(request, rt.settings))
     except SecondFactorRequired:
-        return _redirect("/login/enroll")
+        return redirect("/login/enroll")
     except Throttled as exc:
         return _throttled(request, lang, exc)
     except InvalidInput as exc:
@@ -331,7 +229,7 @@ def enroll_form(request: Request, error: str | None = None) -> Response:
             token, token_csrf = _pending_csrf(ctx, request)
             secret, uri = auth.begin_enrollment(ctx, token)
     except InvalidInput:  # already enrolled: this login proves a code instead
-        return _redirect("/login/totp")
+        return redirect("/login/totp")
     qr = segno.make(uri, error="m").svg_data_uri(scale=5, border=2)
     errors = [message(lang, "enroll.error.wrong")] if error == "wrong" else []
     response = render(
@@ -363,7 +261,7 @@ def enroll_submit(request: Request, totp_code: FormStr = "", csrf_token: FormStr
         return _throttled(request, session.language(request), exc)
     except InvalidInput:
         # The pending seed cannot be shown again, so a fresh one is offered.
-        return _redirect("/login/enroll?error=wrong")
+        return redirect("/login/enroll?error=wrong")
     return _renewed(request, result)
 
 
@@ -375,7 +273,7 @@ def logout(request: Request, csrf_token: FormStr = "") -> Response:
         token, token_csrf = _pending_csrf(ctx, request)
         csrf.check(csrf_token, token_csrf)
         auth.logout(ctx, token)
-    response = _redirect("/login?notice=signed_out")
+    response = redirect("/login?notice=signed_out")
     session.clear_session(response, request, rt.settings)
     return response
 
@@ -388,7 +286,7 @@ def logout(request: Request, csrf_token: FormStr = "") -> Response:
 def home(request: Request) -> Response:
     lang = session.language(request)
     with runtime(request).context() as ctx:
-        viewer = _viewer(ctx, request)
+        viewer = viewer_of(ctx, request)
     p = viewer.profile
     return render(
         request,
@@ -406,7 +304,7 @@ def home(request: Request) -> Response:
 def organizations_page(request: Request) -> Response:
     lang = session.language(request)
     with runtime(request).context() as ctx:
-        viewer = _viewer(ctx, request)
+        viewer = viewer_of(ctx, request)
         orgs = organizations.list_organizations(ctx, viewer.actor)
     names = {o.code: (o.name_en if lang == "en" and o.name_en else o.name) for o in orgs}
     return render(request, "organizations.html", lang, viewer=viewer, orgs=orgs, names=names)
@@ -419,7 +317,7 @@ def users_page(request: Request, reveal: bool = False) -> Response:
     applicants' identifiers masked, in full only on `?reveal=1` by the bureau (audited)."""
     lang = session.language(request)
     with runtime(request).context() as ctx:
-        viewer = _viewer(ctx, request)
+        viewer = viewer_of(ctx, request)
         listed = users.list_users(ctx, viewer.actor, reveal=reveal)
     perms = viewer.actor.permissions
     return render(
@@ -434,7 +332,7 @@ def users_page(request: Request, reveal: bool = False) -> Response:
 def audit_page(request: Request) -> Response:
     lang = session.language(request)
     with runtime(request).context() as ctx:
-        viewer = _viewer(ctx, request)
+        viewer = viewer_of(ctx, request)
         events = [
             (e, json.dumps(e.details, ensure_ascii=False, sort_keys=True) if e.details else "")
             for e in list_events(ctx, viewer.actor, limit=AUDIT_LIMIT)
@@ -467,7 +365,7 @@ def _clients_page(
     status: int = 200,
 ) -> Response:
     with runtime(request).context() as ctx:
-        viewer = _viewer(ctx, request)
+        viewer = viewer_of(ctx, request)
         listed = clients.list_clients(ctx, viewer.actor)
         choices = _client_org_choices(ctx, viewer, lang)
     names = dict(choices)
@@ -501,33 +399,28 @@ def clients_create(
     request: Request, organization_code: FormStr = "", name: FormStr = "", csrf_token: FormStr = ""
 ) -> Response:
     lang = session.language(request)
-    try:
-        with runtime(request).context() as ctx:
-            viewer = _viewer(ctx, request)
-            csrf.check(csrf_token, viewer.csrf)
-            created = clients.create_client(
-                ctx, viewer.actor, ClientCreate(organization_code=organization_code, name=name)
-            )
-    except (InvalidInput, Conflict, ValidationError) as exc:
-        status = 409 if isinstance(exc, Conflict) else 422
-        return _clients_page(
-            request,
-            lang,
-            errors=describe(lang, problems_of(exc)),
-            form={"organization_code": organization_code, "name": name},
-            status=status,
-        )
-    return render(request, "client_created.html", lang, viewer=viewer, client=created)
+
+    def create(ctx: Ctx, viewer: Viewer) -> tuple[Viewer, Any]:
+        data = ClientCreate(organization_code=organization_code, name=name)
+        return viewer, clients.create_client(ctx, viewer.actor, data)
+
+    return submit(
+        request, create, csrf_token=csrf_token,
+        done=lambda made: render(request, "client_created.html", lang, viewer=made[0],
+                                 client=made[1]),
+        again=lambda errors, status: _clients_page(
+            request, lang, errors=errors, status=status,
+            form={"organization_code": organization_code, "name": name}),
+    )
 
 
 @router.post("/clients/{key_id}/revoke")
 @web_page
 def clients_revoke(key_id: str, request: Request, csrf_token: FormStr = "") -> Response:
-    with runtime(request).context() as ctx:
-        viewer = _viewer(ctx, request)
-        csrf.check(csrf_token, viewer.csrf)
-        revoked = clients.revoke_client(ctx, viewer.actor, key_id)
-    return _redirect(f"/clients?revoked={revoked.key_id}")
+    return submit(
+        request, lambda ctx, viewer: clients.revoke_client(ctx, viewer.actor, key_id),
+        csrf_token=csrf_token, done=lambda revoked: redirect(f"/clients?revoked={revoked.key_id}"),
+    )
 
 
 # --- own account ----------------------------------------------------------------------------
@@ -542,7 +435,7 @@ def _password_page(
     status: int = 200,
 ) -> Response:
     with runtime(request).context() as ctx:
-        viewer = _viewer(ctx, request)
+        viewer = viewer_of(ctx, request)
     return render(
         request,
         "password.html",
@@ -571,25 +464,22 @@ def password_submit(
     csrf_token: FormStr = "",
 ) -> Response:
     lang = session.language(request)
-    rt = runtime(request)
     mismatch = new_password != confirm_password
-    try:
-        with rt.context() as ctx:
-            viewer = _viewer(ctx, request)
-            csrf.check(csrf_token, viewer.csrf)
-            if not mismatch:
-                users.set_password(
-                    ctx,
-                    viewer.actor,
-                    viewer.profile.username,
-                    new_password,
-                    old_password=old_password,
-                )
-    except InvalidInput as exc:
-        errors = describe(lang, problems_of(exc), count=rt.settings.password_history)
-        return _password_page(request, lang, errors=errors, status=422)
-    if mismatch:
-        return _password_page(
-            request, lang, status=422, errors=[message(lang, "password.mismatch")]
-        )
-    return _password_page(request, lang, done=True)
+
+    def change(ctx: Ctx, viewer: Viewer) -> None:
+        if not mismatch:
+            users.set_password(ctx, viewer.actor, viewer.profile.username, new_password,
+                               old_password=old_password)
+
+    def done(_: None) -> Response:
+        if mismatch:
+            return _password_page(
+                request, lang, status=422, errors=[message(lang, "password.mismatch")]
+            )
+        return _password_page(request, lang, done=True)
+
+    return submit(
+        request, change, csrf_token=csrf_token, done=done, catch=(InvalidInput,),
+        again=lambda errors, status: _password_page(request, lang, errors=errors, status=status),
+        count=runtime(request).settings.password_history,
+    )

@@ -15,13 +15,12 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, File, Form, Request, UploadFile
 from fastapi.responses import Response
-from pydantic import BaseModel, ConfigDict, ValidationError
+from pydantic import BaseModel, ConfigDict
 
 from govbridge.api.deps import runtime
 from govbridge.cases import figures, reports
 from govbridge.cases import usecases as cases
 from govbridge.cases.schemas import CaseSubmitIn
-from govbridge.core.errors import Conflict, InvalidInput
 from govbridge.core.permissions import Permission
 from govbridge.identity import organizations
 from govbridge.identity.access import require
@@ -34,12 +33,12 @@ from govbridge.services.schemas import (
     ServiceItemOut,
     ServiceItemUpdate,
 )
-from govbridge.web import csrf, session
-from govbridge.web.case_view import SHARED_KINDS, errors_of, org_names
+from govbridge.web import session
+from govbridge.web.case_view import CASES, SHARED_KINDS, org_names
 from govbridge.web.forms import FormError, message
+from govbridge.web.frame import Refused, Viewer, redirect, submit, viewer_of, web_page
 from govbridge.web.i18n import t
 from govbridge.web.render import render
-from govbridge.web.routes import Viewer, _redirect, _viewer, web_page
 
 router = APIRouter(include_in_schema=False)
 
@@ -71,7 +70,7 @@ def _names(ctx: Ctx, items: list[ServiceItemOut], lang: str) -> dict[str, str]:
 def services_page(request: Request) -> Response:
     lang = session.language(request)
     with runtime(request).context() as ctx:
-        viewer = _viewer(ctx, request)
+        viewer = viewer_of(ctx, request)
         require(viewer.actor, Permission.SELF_SERVICE)
         items = services.list_service_items(ctx, viewer.actor, "published")
         names = _names(ctx, items, lang)
@@ -112,7 +111,7 @@ def form_values(paths: list[str], values: list[str]) -> dict[str, Any]:
 def _apply_page(request: Request, lang: str, code: str, *, form: dict[str, Any] | None = None,
                 errors: list[FormError] | None = None, status: int = 200) -> Response:
     with runtime(request).context() as ctx:
-        viewer = _viewer(ctx, request)
+        viewer = viewer_of(ctx, request)
         require(viewer.actor, Permission.SELF_SERVICE)
         item = services.get_service_item(ctx, viewer.actor, code)
         names = _names(ctx, [item], lang)
@@ -146,17 +145,19 @@ def apply_submit(code: str, request: Request, posted: Annotated[ApplyForm, Form(
     values = {p: v[:FORM_TEXT_MAX]
               for p, v in zip(posted.form_path, posted.form_value, strict=False) if p}
     form = {"applicant_name": posted.applicant_name[:200], "values": values}
-    try:
-        with runtime(request).context() as ctx:
-            viewer = _viewer(ctx, request)
-            csrf.check(posted.csrf_token, viewer.csrf)
-            made = cases.submit_application(ctx, viewer.actor, CaseSubmitIn(
-                item_code=code[:64], applicant_name=posted.applicant_name.strip()[:201],
-                form=form_values(posted.form_path, posted.form_value)))
-    except (InvalidInput, Conflict, ValidationError) as exc:
-        errors, status = errors_of(lang, exc)
-        return _apply_page(request, lang, code, form=form, errors=errors, status=status)
-    return _redirect(f"/my/cases/{made.code}?notice=submitted")
+
+    def apply(ctx: Ctx, viewer: Viewer) -> Any:
+        return cases.submit_application(ctx, viewer.actor, CaseSubmitIn(
+            item_code=code[:64], applicant_name=posted.applicant_name.strip()[:201],
+            form=form_values(posted.form_path, posted.form_value)))
+
+    return submit(
+        request, apply,
+        csrf_token=posted.csrf_token, wording=CASES,
+        done=lambda made: redirect(f"/my/cases/{made.code}?notice=submitted"),
+        again=lambda errors, status: _apply_page(request, lang, code, form=form, errors=errors,
+                                                 status=status),
+    )
 
 
 # --- bureau: per-item figures ------------------------------------------------------------------
@@ -187,7 +188,7 @@ def _chart(lang: str, f: reports.ItemFigures) -> dict[str, Any]:
 def figures_page(request: Request) -> Response:
     lang = session.language(request)
     with runtime(request).context() as ctx:
-        viewer = _viewer(ctx, request)
+        viewer = viewer_of(ctx, request)
         rows = reports.item_figures(ctx, viewer.actor)
     charts = {f.item_code: _chart(lang, f) for f in rows}
     return render(request, "svc_figures.html", lang, viewer=viewer, rows=rows, charts=charts,
@@ -279,7 +280,7 @@ def _org_choices(ctx: Ctx, viewer: Viewer, lang: str) -> list[tuple[str, str]]:
 def admin_items(request: Request) -> Response:
     lang = session.language(request)
     with runtime(request).context() as ctx:
-        viewer = _viewer(ctx, request)
+        viewer = viewer_of(ctx, request)
         require(viewer.actor, Permission.SERVICE_MANAGE)
         items = services.list_service_items(ctx, viewer.actor)
         names = _names(ctx, items, lang)
@@ -291,7 +292,7 @@ def _item_page(request: Request, lang: str, code: str | None, *,
                notice: str | None = None, bpmn_errors: list[FormError] | None = None,
                status: int = 200) -> Response:
     with runtime(request).context() as ctx:
-        viewer = _viewer(ctx, request)
+        viewer = viewer_of(ctx, request)
         require(viewer.actor, Permission.SERVICE_MANAGE)
         item = services.get_service_item(ctx, viewer.actor, code) if code else None
         versions = services.list_versions(ctx, viewer.actor, code) if code else []
@@ -316,17 +317,17 @@ def admin_item_new(request: Request) -> Response:
 @web_page
 def admin_item_create(request: Request, posted: Annotated[ItemForm, Form()]) -> Response:
     lang = session.language(request)
-    try:
-        with runtime(request).context() as ctx:
-            viewer = _viewer(ctx, request)
-            csrf.check(posted.csrf_token, viewer.csrf)
-            made = services.create_service_item(ctx, viewer.actor, ServiceItemIn(
-                code=posted.code.strip().upper()[:64], **_item_data(posted)))
-    except (InvalidInput, Conflict, ValidationError) as exc:
-        errors, status = errors_of(lang, exc)
-        return _item_page(request, lang, None, form=_posted_form(posted), errors=errors,
-                          status=status)
-    return _redirect(f"/admin/services/{made.code}?notice=created")
+
+    def create(ctx: Ctx, viewer: Viewer) -> ServiceItemOut:
+        return services.create_service_item(ctx, viewer.actor, ServiceItemIn(
+            code=posted.code.strip().upper()[:64], **_item_data(posted)))
+
+    return submit(
+        request, create, csrf_token=posted.csrf_token, wording=CASES,
+        done=lambda made: redirect(f"/admin/services/{made.code}?notice=created"),
+        again=lambda errors, status: _item_page(request, lang, None, form=_posted_form(posted),
+                                                errors=errors, status=status),
+    )
 
 
 ITEM_NOTICES = {"created", "saved", "imported", "draft", "published", "retired"}
@@ -346,17 +347,18 @@ def admin_item(code: str, request: Request, notice: str = "", version: str = "")
 def admin_item_save(code: str, request: Request,
                     posted: Annotated[ItemForm, Form()]) -> Response:
     lang = session.language(request)
-    try:
-        with runtime(request).context() as ctx:
-            viewer = _viewer(ctx, request)
-            csrf.check(posted.csrf_token, viewer.csrf)
-            services.update_service_item(ctx, viewer.actor, code[:64],
-                                         ServiceItemUpdate(**_item_data(posted)))
-    except (InvalidInput, Conflict, ValidationError) as exc:
-        errors, status = errors_of(lang, exc)
-        form = {**_posted_form(posted), "code": code[:64]}
-        return _item_page(request, lang, code[:64], form=form, errors=errors, status=status)
-    return _redirect(f"/admin/services/{code}?notice=saved")
+
+    def save(ctx: Ctx, viewer: Viewer) -> None:
+        services.update_service_item(ctx, viewer.actor, code[:64],
+                                     ServiceItemUpdate(**_item_data(posted)))
+
+    return submit(
+        request, save, csrf_token=posted.csrf_token, wording=CASES,
+        done=lambda _: redirect(f"/admin/services/{code}?notice=saved"),
+        again=lambda errors, status: _item_page(request, lang, code[:64], errors=errors,
+                                                form={**_posted_form(posted), "code": code[:64]},
+                                                status=status),
+    )
 
 
 @router.post("/admin/services/{code}/status")
@@ -364,17 +366,18 @@ def admin_item_save(code: str, request: Request,
 def admin_item_status(code: str, request: Request, status: FormStr = "",
                       csrf_token: FormStr = "") -> Response:
     lang = session.language(request)
-    try:
-        with runtime(request).context() as ctx:
-            viewer = _viewer(ctx, request)
-            csrf.check(csrf_token, viewer.csrf)
-            wanted: ItemStatus | str = status
-            services.update_service_item(ctx, viewer.actor, code[:64],
-                                         ServiceItemUpdate(status=wanted))  # type: ignore[arg-type]
-    except (InvalidInput, Conflict, ValidationError) as exc:
-        errors, code_status = errors_of(lang, exc)
-        return _item_page(request, lang, code[:64], errors=errors, status=code_status)
-    return _redirect(f"/admin/services/{code}?notice={status}")
+
+    def change(ctx: Ctx, viewer: Viewer) -> None:
+        wanted: ItemStatus | str = status
+        services.update_service_item(ctx, viewer.actor, code[:64],
+                                     ServiceItemUpdate(status=wanted))  # type: ignore[arg-type]
+
+    return submit(
+        request, change, csrf_token=csrf_token, wording=CASES,
+        done=lambda _: redirect(f"/admin/services/{code}?notice={status}"),
+        again=lambda errors, code_status: _item_page(request, lang, code[:64], errors=errors,
+                                                     status=code_status),
+    )
 
 
 # The path ends in /upload: a process document may be larger than a form's body limit.
@@ -385,21 +388,22 @@ def admin_item_bpmn(code: str, request: Request,
                     csrf_token: FormStr = "") -> Response:
     lang = session.language(request)
     name = (file.filename or "") if file is not None else ""
-    try:
-        with runtime(request).context() as ctx:
-            viewer = _viewer(ctx, request)
-            csrf.check(csrf_token, viewer.csrf)
-            data = file.file.read(BPMN_MAX + 1) if file is not None and name else b""
-            if not data or len(data) > BPMN_MAX:
-                key = ("svc.bpmn.too_large" if data else
-                       "svc.bpmn.empty" if name else "svc.bpmn.required")
-                return _item_page(request, lang, code[:64], status=422, bpmn_errors=[
-                    message(lang, key, name=name[:200], max=BPMN_MAX // 1_048_576)])
-            made = services.import_bpmn(ctx, viewer.actor, code[:64], data)
-    except (InvalidInput, Conflict, ValidationError) as exc:
-        errors, status = errors_of(lang, exc)
-        return _item_page(request, lang, code[:64], bpmn_errors=errors, status=status)
-    return _redirect(f"/admin/services/{code}?notice=imported&version={made.version}")
+
+    def load(ctx: Ctx, viewer: Viewer) -> Any:
+        data = file.file.read(BPMN_MAX + 1) if file is not None and name else b""
+        if not data or len(data) > BPMN_MAX:
+            key = ("svc.bpmn.too_large" if data else
+                   "svc.bpmn.empty" if name else "svc.bpmn.required")
+            raise Refused([message(lang, key, name=name[:200], max=BPMN_MAX // 1_048_576)])
+        return services.import_bpmn(ctx, viewer.actor, code[:64], data)
+
+    return submit(
+        request, load, csrf_token=csrf_token, wording=CASES,
+        done=lambda made: redirect(
+            f"/admin/services/{code}?notice=imported&version={made.version}"),
+        again=lambda errors, status: _item_page(request, lang, code[:64], bpmn_errors=errors,
+                                                status=status),
+    )
 
 
 # --- bureau: holiday calendar -----------------------------------------------------------------
@@ -409,7 +413,7 @@ def _holidays_page(request: Request, lang: str, *, year: int | None = None,
                    form: dict[str, str] | None = None, errors: list[FormError] | None = None,
                    notice: str | None = None, status: int = 200) -> Response:
     with runtime(request).context() as ctx:
-        viewer = _viewer(ctx, request)
+        viewer = viewer_of(ctx, request)
         require(viewer.actor, Permission.SERVICE_MANAGE)
         shown_year = year or ctx.now().year
         days = services.list_holidays(ctx, viewer.actor, shown_year)
@@ -435,16 +439,18 @@ def holidays_set(request: Request, day: FormStr = "", kind: FormStr = "", name: 
                  csrf_token: FormStr = "") -> Response:
     lang = session.language(request)
     form = {"day": day.strip()[:10], "kind": kind, "name": name[:100]}
-    try:
-        with runtime(request).context() as ctx:
-            viewer = _viewer(ctx, request)
-            csrf.check(csrf_token, viewer.csrf)
-            made = services.set_holiday(ctx, viewer.actor, HolidayIn(
-                day=day.strip()[:40], kind=kind, name=name.strip()[:101]))  # type: ignore[arg-type]
-    except (InvalidInput, Conflict, ValidationError) as exc:
-        errors, status = errors_of(lang, exc)
-        return _holidays_page(request, lang, form=form, errors=errors, status=status)
-    return _redirect(f"/admin/holidays?year={made.day.year}&notice=set&day={made.day}")
+
+    def set_day(ctx: Ctx, viewer: Viewer) -> Any:
+        return services.set_holiday(ctx, viewer.actor, HolidayIn(
+            day=day.strip()[:40], kind=kind, name=name.strip()[:101]))  # type: ignore[arg-type]
+
+    return submit(
+        request, set_day, csrf_token=csrf_token, wording=CASES,
+        done=lambda made: redirect(
+            f"/admin/holidays?year={made.day.year}&notice=set&day={made.day}"),
+        again=lambda errors, status: _holidays_page(request, lang, form=form, errors=errors,
+                                                    status=status),
+    )
 
 
 @router.post("/admin/holidays/{day}/remove")
@@ -456,8 +462,8 @@ def holidays_remove(day: str, request: Request, csrf_token: FormStr = "") -> Res
     except ValueError:
         return _holidays_page(request, lang, status=422, errors=[
             message(lang, "svc.hol.bad_day", value=day[:40])])
-    with runtime(request).context() as ctx:
-        viewer = _viewer(ctx, request)
-        csrf.check(csrf_token, viewer.csrf)
-        services.remove_holiday(ctx, viewer.actor, when)
-    return _redirect(f"/admin/holidays?year={when.year}&notice=removed&day={when}")
+    return submit(
+        request, lambda ctx, viewer: services.remove_holiday(ctx, viewer.actor, when),
+        csrf_token=csrf_token,
+        done=lambda _: redirect(f"/admin/holidays?year={when.year}&notice=removed&day={when}"),
+    )
