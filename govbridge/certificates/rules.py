@@ -57,15 +57,14 @@ def same_name(registered: str, given: str) -> bool:
 
 def registry_problem(registered_name: str | None, given_name: str,
                      holder_kind: str) -> FieldProblem | None:
-    """The holder must be registered, under the name given (which is not echoed: the
-    registered name is personal data the caller may not have)."""
-    if registered_name is None:
+    """The holder must be registered under the name given. An ID that is not registered
+    and a name that is not the registered one get the same answer, word for word: two
+    answers would tell which guessed ID numbers exist (the security review found the one
+    real ID among 32 candidates that way). The registered name is never echoed."""
+    if registered_name is None or not same_name(registered_name, given_name):
         where = "companies" if holder_kind == "enterprise" else "persons"
-        return FieldProblem("holder_id", f"not in the registry of {where}", None,
-                            "not_registered")
-    if not same_name(registered_name, given_name):
-        return FieldProblem("holder_name", "does not match the name registered for this holder",
-                            None, "name_mismatch")
+        return FieldProblem("holder", f"no holder in the registry of {where} has this ID "
+                            "and this name", None, "not_registered_as_named")
     return None
 
 

@@ -68,7 +68,7 @@ def test_api_issue_read_download_revoke(rt, client, officer_headers, second_head
     assert client.post("/api/v1/certificates", json=body).status_code == 401
     unregistered = client.post("/api/v1/certificates", json=body, headers=officer_headers)
     assert unregistered.status_code == 422
-    assert unregistered.json()["errors"][0]["code"] == "not_registered"
+    assert unregistered.json()["errors"][0]["code"] == "not_registered_as_named"
     register(rt, company_code(3), "苏州测试3有限公司")
     cert = _issue(client, body, officer_headers, second_headers)
     assert cert["type_name"] == "营业执照" and cert["case_code"] is None

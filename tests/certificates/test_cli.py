@@ -64,7 +64,8 @@ def test_issue_refuses_free_text_types_and_unregistered_holders(gb, provider, li
               "--holder", company_code(9), "--holder-name", "苏州某餐饮有限公司")
     assert free.exit_code == 1 and "certificate_type" in free.output
     unknown = _request(gb, provider)  # not in the registry of companies
-    assert unknown.exit_code == 1 and "not in the registry" in " ".join(unknown.output.split())
+    assert unknown.exit_code == 1 and "no holder in the registry" in " ".join(
+        unknown.output.split())
 
 
 def test_issue_list_export_verify_revoke(gb, issue, provider, tmp_path):
