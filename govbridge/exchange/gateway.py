@@ -8,9 +8,13 @@ volume holds; the provider seals the canonical payload; the access is appended t
 the ledger with the subjects it concerns and the hash of the sealed payload; the
 receipt carries the entry, its inclusion proof and a signed tree head.
 
-When the provider runs its own node (前置机, `govbridge.nodes`), reading, masking and
-sealing happen there instead: the hub sends the plan over mutual TLS and checks the
-node's sealed answer before recording it (`govbridge.nodes.client`).
+The use case's flow is here: `plan` (read and decide), `produce` (rows, masks, seal),
+`record` (count, ledger, flags, receipt). What a plan holds and the pure steps of
+producing (masking rows, naming subjects) are in `exchange.plan`, shared with the
+nodes. When the provider runs its own node (前置机, `govbridge.nodes`), reading, masking
+and sealing happen there instead: the hub sends the plan over mutual TLS and checks the
+node's sealed answer before recording it (`govbridge.nodes.client`). On SQLite, `record`
+queues for this process's writer lock first (`storage.writer_lock`).
 
 All of it is one transaction: a call that fails anywhere leaves no ledger entry,
 no usage count and no response, so nothing is ever half recorded.
@@ -29,10 +33,8 @@ from __future__ import annotations
 
 import base64
 import hashlib
-import hmac
 import uuid
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
 
@@ -55,15 +57,32 @@ from govbridge.core.errors import (
 from govbridge.core.permissions import Permission
 from govbridge.exchange import admission, case_binding, transparency
 from govbridge.exchange.models import AccessFlag, ExchangeUsage
+from govbridge.exchange.plan import (
+    AgreementRef,
+    DatasetRef,
+    OrgRef,
+    Plan,
+    PlanFacts,
+    SealedAnswer,
+    mask_key,
+    mask_rows,
+    subjects_of,
+)
 from govbridge.exchange.schemas import ExchangeResponse, PurposeIn, QueryIn, Receipt
 from govbridge.identity.access import require
 from govbridge.identity.actor import Actor
 from govbridge.identity.models import Organization
+from govbridge.ingest import live as live_sources
+from govbridge.ingest.live_models import LiveSource
 from govbridge.ingest.models import DatasetRecord
 from govbridge.ledger import checkpoints, commitments, log
 from govbridge.ledger.models import LedgerSubjectKey
+from govbridge.nodes import client
+from govbridge.nodes.models import Node
 from govbridge.runtime import Ctx
 from govbridge.seals import jcs
+from govbridge.seals import usecases as seals
+from govbridge.seals.models import SealKey
 from govbridge.seals.signers import Signer
 from govbridge.seals.usecases import (
     PURPOSE_LEDGER,
@@ -98,11 +117,6 @@ class LimitExceeded(DomainError):
 def purpose_of(data: PurposeIn) -> Purpose:
     return Purpose(kind=data.kind, code=(data.code or "").strip() or None,
                    text=(data.text or "").strip() or None)
-
-
-def mask_key(secret: bytes, consumer_code: str) -> bytes:
-    """Per consumer: a consumer can link its own pseudonyms, never another's."""
-    return hmac.new(secret, b"govbridge:mask:" + consumer_code.encode(), hashlib.sha256).digest()
 
 
 def _counted(counted: log.CompanionStatement, minute: str, day: str) -> tuple[int, int]:
@@ -176,8 +190,6 @@ def _by_subjects() -> Select[Any]:
 
 def _read(ctx: Ctx, ds: DatasetRef, query: QueryIn, live: bool | None) -> list[dict[str, Any]]:
     if live is None:
-        from govbridge.ingest.live_models import LiveSource
-
         live = ctx.db.scalar(select(LiveSource.id).where(LiveSource.dataset_id == ds.id)) \
             is not None
     if not live:
@@ -185,10 +197,10 @@ def _read(ctx: Ctx, ds: DatasetRef, query: QueryIn, live: bool | None) -> list[d
     if not query.subject_ids:
         raise InvalidInput.one("filter", "this dataset is read live from its provider's own "
                                "system, by subject IDs only", None, "live_source")
-    from govbridge.ingest.live import read_live
-
+    # live_sources.read_live is looked up per call: tests watch it
     with admission.outside():  # the provider's system answers; no work of ours meanwhile
-        return read_live(ctx, READER, ds.resource_code, query.subject_ids).rows[: query.limit]
+        answered = live_sources.read_live(ctx, READER, ds.resource_code, query.subject_ids)
+    return answered.rows[: query.limit]
 
 
 def _check_request(query: QueryIn, fields: Sequence[Mapping[str, Any]]) -> None:
@@ -221,19 +233,6 @@ def _masks(ctx: Ctx, fields: Sequence[Mapping[str, Any]], grants: Mapping[str, s
     return out
 
 
-def _apply(rows: Sequence[Mapping[str, Any]], ops: Mapping[str, masking.Operator | None],
-           key: bytes) -> list[dict[str, Any]]:
-    out = []
-    for row in rows:
-        shown: dict[str, Any] = {}
-        for name, op in ops.items():
-            value = row.get(name)
-            shown[name] = value if op is None or value is None else masking.mask(
-                op, value, hmac_key=key)
-        out.append(shown)
-    return out
-
-
 def _subjects(ds: DatasetRef, rows: Sequence[Mapping[str, Any]], query: QueryIn) -> list[str]:
     return subjects_of(ds.subject_field, rows, query.subject_ids)
 
@@ -244,92 +243,6 @@ def _consumer_id(actor: Actor) -> int:
                                "exchange queries are made for a department")
     require(actor, Permission.EXCHANGE_QUERY, organization_id=actor.organization_id)
     return actor.organization_id
-
-
-# --- what a plan holds -------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class OrgRef:
-    """An organization as a call sees it."""
-
-    id: int
-    code: str
-    name: str
-
-
-@dataclass(frozen=True)
-class DatasetRef:
-    """The dataset as a call sees it: its published version's identity, and its provider."""
-
-    id: int
-    resource_code: str
-    name: str
-    provider: OrgRef
-    subject_field: str | None
-    published_version: int
-
-    @property
-    def provider_id(self) -> int:
-        return self.provider.id
-
-
-@dataclass(frozen=True)
-class AgreementRef:
-    """The agreement that covers the call, with its limits."""
-
-    id: int
-    code: str
-    grants: dict[str, str]
-    rate_per_minute: int
-    daily_volume: int
-
-
-@dataclass(frozen=True)
-class Seen:
-    """What the plan's one read found besides the agreement (None: not read, look it up).
-
-    Read at the start of the call like every check before it; what must hold at the
-    moment of writing (rate, volume) is checked again by `record`.
-    """
-
-    node: bool | None = None  # the provider has an active node
-    live: bool | None = None  # the dataset is read live from the provider's system
-    seal_key: ActiveKey | None = None  # the provider's active seal key
-    ledger_key: ActiveKey | None = None  # the hub's active ledger key
-    day: str = ""  # the day window the figures below are of
-    agreement_rows: int | None = None  # this agreement's rows that day, before the call
-    consumer_rows: int | None = None  # the consumer's rows that day over all its agreements
-    earlier_rows: int | None = None  # the consumer's rows over the days before (volume rule)
-    volume_flagged: bool | None = None  # the volume rule fired for the consumer that day
-    subject_key: commitments.SubjectKey | None = None  # the ledger's current subject key
-    subject_masked: bool = False  # the agreement does not return the subject field raw
-    misses: int = 0  # this agreement's lookups by subject that found nothing today
-
-
-@dataclass(frozen=True)
-class Plan:
-    """What the hub decided about a call before any row is read."""
-
-    consumer: OrgRef
-    dataset: DatasetRef
-    agreement: AgreementRef
-    query: QueryIn
-    masks: dict[str, str]  # field -> "raw" or an operator text, in response order
-    skeleton: dict[str, Any]  # the sealed payload without its rows
-    minute: str = ""  # the rate window the call counts in
-    seen: Seen = field(default_factory=Seen)
-
-
-@dataclass(frozen=True)
-class Produced:
-    """The provider's answer: sealed payload and the subjects its rows are about."""
-
-    sealed: str
-    payload: dict[str, Any]
-    subjects: list[str]
-    # SHA-256 (hex) of the canonical payload, when the producer knows it already.
-    digest: str | None = None
 
 
 # --- the plan's one read -----------------------------------------------------------------------
@@ -345,10 +258,6 @@ def _plan_statement() -> Select[Any]:
     global _PLAN_STATEMENT
     if _PLAN_STATEMENT is not None:
         return _PLAN_STATEMENT
-    from govbridge.ingest.live_models import LiveSource
-    from govbridge.nodes.models import Node
-    from govbridge.seals.models import SealKey
-
     provider = aliased(Organization, name="provider")
     consumer = aliased(Organization, name="consumer")
     seal_key = aliased(SealKey, name="seal_key")
@@ -551,7 +460,7 @@ def plan(ctx: Ctx, actor: Actor, resource_code: str, data: QueryIn) -> Plan:
         "purpose": purpose,
         "fields": [{"name": n, "mask": m} for n, m in masks.items()],
     }
-    seen = Seen(
+    facts = PlanFacts(
         node=first.node_id is not None, live=first.live_id is not None,
         seal_key=_key(first.seal_id, first.seal_kid, first.seal_not_after),
         ledger_key=_key(first.ledger_id, first.ledger_kid, first.ledger_not_after),
@@ -562,34 +471,17 @@ def plan(ctx: Ctx, actor: Actor, resource_code: str, data: QueryIn) -> Plan:
                                             first.subject_key_enc)
                      if first.subject_epoch is not None else None),
         subject_masked=subject_masked, misses=misses)
-    return Plan(consumer, ds, agreement, data, masks, skeleton, minute, seen)
+    return Plan(consumer, ds, agreement, data, masks, skeleton, minute, facts)
 
 
-def mask_rows(rows: Sequence[Mapping[str, Any]], masks: Mapping[str, str],
-              key: bytes) -> list[dict[str, Any]]:
-    """Rows with exactly the planned fields, each raw or masked as the plan says. Pure."""
-    ops = {n: None if m == masking.RAW else masking.parse_operator(m) for n, m in masks.items()}
-    return _apply(rows, ops, key)
-
-
-def subjects_of(subject_field: str | None, rows: Sequence[Mapping[str, Any]],
-                subject_ids: Sequence[str] | None) -> list[str]:
-    """Whom the answer is about: the subjects asked for, or those of the (raw) rows. Pure."""
-    if subject_ids:
-        return list(dict.fromkeys(s.strip() for s in subject_ids))
-    return list(dict.fromkeys(str(r[subject_field]) for r in rows
-                              if subject_field and r.get(subject_field)))
-
-
-def produce_local(ctx: Ctx, plan: Plan) -> Produced:
+def produce_local(ctx: Ctx, plan: Plan) -> SealedAnswer:
     """Read, mask and seal here (embedded demo, or a dataset stored on the hub)."""
-    rows = _read(ctx, plan.dataset, plan.query, plan.seen.live)
+    rows = _read(ctx, plan.dataset, plan.query, plan.facts.live)
     payload = {**plan.skeleton, "rows": mask_rows(
         rows, plan.masks, mask_key(ctx.settings.secret_key, plan.consumer.code))}
-    from govbridge.seals import usecases as seals  # looked up per call: tests replace seal_for
-
-    sealed = seals.seal_for(ctx, plan.dataset.provider_id, payload, key=plan.seen.seal_key)
-    return Produced(sealed, payload, _subjects(plan.dataset, rows, plan.query),
+    # seals.seal_for is looked up per call: tests replace it
+    sealed = seals.seal_for(ctx, plan.dataset.provider_id, payload, key=plan.facts.seal_key)
+    return SealedAnswer(sealed, payload, _subjects(plan.dataset, rows, plan.query),
                     _sealed_digest(sealed))
 
 
@@ -603,25 +495,23 @@ def _sealed_digest(sealed: str) -> str | None:
     return hashlib.sha256(base64.urlsafe_b64decode(body + "=" * (-len(body) % 4))).hexdigest()
 
 
-def produce(ctx: Ctx, plan: Plan) -> Produced:
+def produce(ctx: Ctx, plan: Plan) -> SealedAnswer:
     """Where the provider has its own node (前置机), the node answers; otherwise the hub.
 
     A node that cannot be reached raises `NodeUnavailable` (503, `retry_after`) before
     anything is recorded, so the whole call rolls back, rate counter included.
     """
-    if plan.seen.node is False:
+    if plan.facts.node is False:
         return produce_local(ctx, plan)
-    from govbridge.nodes import client
-
     node = client.node_of(ctx, plan.dataset.provider_id)
     if node is None:
         return produce_local(ctx, plan)
     return client.produce_remote(ctx, plan, node)
 
 
-def record(ctx: Ctx, actor: Actor, plan: Plan, produced: Produced) -> ExchangeResponse:
+def record(ctx: Ctx, actor: Actor, plan: Plan, answer: SealedAnswer) -> ExchangeResponse:
     """Check the daily volume, ledger the access, and hand back data, seal and receipt."""
-    payload = produced.payload
+    payload = answer.payload
     rows = len(payload["rows"])
     now = ctx.now()
     _minute, day, _retry = _windows(now)
@@ -631,7 +521,7 @@ def record(ctx: Ctx, actor: Actor, plan: Plan, produced: Produced) -> ExchangeRe
     # transaction, entry included, rolls back.
     counted = log.CompanionStatement(_COUNT, {"agreement": plan.agreement.id,
                                               "minute": plan.minute, "day": day, "rows": rows})
-    digest = produced.digest or hashlib.sha256(jcs.canonical(payload)).hexdigest()
+    digest = answer.digest or hashlib.sha256(jcs.canonical(payload)).hexdigest()
     receipt = log.append(ctx, QUERY_KIND, {
         "query_id": payload["query_id"],
         "caller": actor.label,
@@ -644,28 +534,28 @@ def record(ctx: Ctx, actor: Actor, plan: Plan, produced: Produced) -> ExchangeRe
         "agreement": plan.agreement.code,
         "rows": rows,
         "response_sha256": digest,
-    }, subjects=produced.subjects, companion=counted, subject_key=plan.seen.subject_key)
+    }, subjects=answer.subjects, companion=counted, subject_key=plan.facts.subject_key)
     calls, used = _counted(counted, plan.minute, day)
     _check_rate(plan.agreement, calls, now)
     if used > plan.agreement.daily_volume:
         raise LimitExceeded(f"agreement {plan.agreement.code} allows "
                             f"{plan.agreement.daily_volume} rows a day", "daily_volume", 3600)
-    seen = plan.seen
-    if seen.subject_masked and plan.query.subject_ids and rows == 0:
+    facts = plan.facts
+    if facts.subject_masked and plan.query.subject_ids and rows == 0:
         _count_miss(ctx, plan, receipt.leaf_index, day)
-    known = seen.day == day and seen.consumer_rows is not None
+    known = facts.day == day and facts.consumer_rows is not None
     transparency.flag_access(
         ctx, leaf_index=receipt.leaf_index, consumer_org_id=plan.consumer.id,
-        subjects=produced.subjects, rows=rows,
+        subjects=answer.subjects, rows=rows,
         # The consumer's rows today: its other agreements' as the plan read them, and this
         # agreement's as just counted.
-        today_rows=((seen.consumer_rows or 0) - (seen.agreement_rows or 0) + used
+        today_rows=((facts.consumer_rows or 0) - (facts.agreement_rows or 0) + used
                     if known else None),
-        earlier_rows=seen.earlier_rows if known else None,
-        volume_flagged=seen.volume_flagged if known else None)
-    signer = (active_signer(ctx, seen.ledger_key, PURPOSE_LEDGER, None)
-              if seen.ledger_key is not None else None)
-    return ExchangeResponse(sealed=produced.sealed, data=payload,
+        earlier_rows=facts.earlier_rows if known else None,
+        volume_flagged=facts.volume_flagged if known else None)
+    signer = (active_signer(ctx, facts.ledger_key, PURPOSE_LEDGER, None)
+              if facts.ledger_key is not None else None)
+    return ExchangeResponse(sealed=answer.sealed, data=payload,
                             receipt=receipt_of(ctx, receipt, signer))
 
 
@@ -697,9 +587,7 @@ def query(ctx: Ctx, actor: Actor, resource_code: str, data: QueryIn) -> Exchange
 
 def receipt_of(ctx: Ctx, receipt: log.Receipt, signer: Signer | None = None) -> Receipt:
     """A ledger receipt with its signed tree head and the ledger key's certificate."""
-    from govbridge.seals.usecases import ledger_certificate_pem
-
     head = checkpoints.sign_tree_head(ctx, receipt.tree_size, receipt.root, signer)
     doc = receipt.as_document()
     return Receipt(entry=receipt.entry, tree_head=head.as_dict(),
-                   ledger_certificate=ledger_certificate_pem(ctx, head.key_id), **doc)
+                   ledger_certificate=seals.ledger_certificate_pem(ctx, head.key_id), **doc)

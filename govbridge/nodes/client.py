@@ -25,9 +25,15 @@ from sqlalchemy import select
 
 from govbridge.core.errors import DomainError
 from govbridge.exchange import admission
+from govbridge.exchange.plan import Plan, SealedAnswer, mask_key, subjects_of
+from govbridge.identity.models import Organization
 from govbridge.nodes import protocol, tls
 from govbridge.nodes.models import Node
+from govbridge.nodes.usecases import ensure_hub_client, hub_client_paths
 from govbridge.runtime import Ctx
+from govbridge.seals.jws import SealInvalid
+from govbridge.seals.models import SealKey
+from govbridge.seals.usecases import ca_certificate_pem, verify_sealed
 
 CONNECT_TIMEOUT = 2.0
 READ_TIMEOUT = 5.0
@@ -78,8 +84,6 @@ class NodeRef:
 
 def node_of(ctx: Ctx, organization_id: int) -> NodeRef | None:
     """The active node of a provider, if it has one."""
-    from govbridge.identity.models import Organization
-
     row = ctx.db.execute(select(Node, Organization.code).join(
         Organization, Organization.id == Node.organization_id).where(
         Node.organization_id == organization_id, Node.status == "active")).first()
@@ -94,9 +98,6 @@ _contexts: dict[tuple[str, float, str], ssl.SSLContext] = {}
 
 def hub_ssl_context(ctx: Ctx) -> ssl.SSLContext:
     """Client context with the hub's certificate, trusting the platform CA only (cached)."""
-    from govbridge.nodes.usecases import ensure_hub_client, hub_client_paths
-    from govbridge.seals.usecases import ca_certificate_pem
-
     cert, key = hub_client_paths(ctx)
     if not cert.exists():
         ensure_hub_client(ctx)
@@ -155,10 +156,8 @@ def _detail_of(resp: httpx.Response) -> str:
     return f": {detail[:200]}" if isinstance(detail, str) and detail else ""
 
 
-def produce_remote(ctx: Ctx, plan: Any, node: NodeRef) -> Any:
+def produce_remote(ctx: Ctx, plan: Plan, node: NodeRef) -> SealedAnswer:
     """Ask the provider's node for the rows of `plan`; check and return its sealed answer."""
-    from govbridge.exchange.gateway import Produced, mask_key
-
     query = plan.query
     request = protocol.ProduceIn(
         skeleton=plan.skeleton, resource_code=plan.dataset.resource_code,
@@ -171,15 +170,11 @@ def produce_remote(ctx: Ctx, plan: Any, node: NodeRef) -> Any:
         detail = doc.get("detail") if isinstance(doc, dict) else None
         raise NodeAnswerInvalid(node.organization_code, f"it refused ({status}): {detail}")
     sealed, payload, subjects = check_answer(ctx, plan, doc)
-    return Produced(sealed, payload, subjects)
+    return SealedAnswer(sealed, payload, subjects)
 
 
-def check_answer(ctx: Ctx, plan: Any, doc: Any) -> tuple[str, dict[str, Any], list[str]]:
+def check_answer(ctx: Ctx, plan: Plan, doc: Any) -> tuple[str, dict[str, Any], list[str]]:
     """Verify a node's answer to `plan`: seal by the provider, payload = skeleton + rows."""
-    from govbridge.exchange.gateway import subjects_of
-    from govbridge.seals.jws import SealInvalid
-    from govbridge.seals.models import SealKey
-    from govbridge.seals.usecases import verify_sealed
 
     provider = plan.dataset.provider
     if not isinstance(doc, dict) or not isinstance(doc.get("sealed"), str):

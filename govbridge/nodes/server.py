@@ -36,7 +36,7 @@ from fastapi import FastAPI, HTTPException, Request
 from fastapi.responses import JSONResponse
 from uvicorn.protocols.http.h11_impl import H11Protocol
 
-from govbridge.exchange.gateway import mask_rows, subjects_of
+from govbridge.exchange.plan import mask_rows, subjects_of
 from govbridge.ingest.live import SourceFailed, SourceUnavailable
 from govbridge.nodes import live, store, tls
 from govbridge.nodes.config import (

@@ -20,6 +20,7 @@ from govbridge.core.errors import Conflict
 from govbridge.exchange import gateway
 from govbridge.exchange.admission import Admission
 from govbridge.exchange.models import ExchangeUsage
+from govbridge.exchange.plan import mask_rows
 from govbridge.exchange.schemas import QueryIn
 from govbridge.exchange.verify import verify_response
 from govbridge.identity.actor import Actor
@@ -285,7 +286,7 @@ def test_the_hub_accepts_the_skeleton_plus_rows_sealed_by_the_provider(rt, city,
     directory, _port = node_a
     plan = _plan(rt, city)
     signer = load_seal_signer(directory, load_config(directory).seal_kid)
-    rows = gateway.mask_rows([_row(1), _row(3)], plan.masks, b"k" * 32)
+    rows = mask_rows([_row(1), _row(3)], plan.masks, b"k" * 32)
     _answer(rt, plan, seal_json(signer, {**plan.skeleton, "rows": rows}))
 
 
@@ -295,7 +296,7 @@ def test_the_hub_refuses_a_payload_the_node_altered(rt, city, node_a, change):
     directory, _port = node_a
     plan = _plan(rt, city)
     signer = load_seal_signer(directory, load_config(directory).seal_kid)
-    rows = gateway.mask_rows([_row(1), _row(3)], plan.masks, b"k" * 32)
+    rows = mask_rows([_row(1), _row(3)], plan.masks, b"k" * 32)
     payload = {**plan.skeleton, "rows": rows}
     if change == "skeleton":
         payload["purpose"] = {"kind": "legal_basis", "text": "另一个用途"}
@@ -304,7 +305,7 @@ def test_the_hub_refuses_a_payload_the_node_altered(rt, city, node_a, change):
     elif change == "extra_field":
         rows[0]["phone"] = "13800000000"
     elif change == "other_subject":
-        rows[1] = gateway.mask_rows([_row(4)], plan.masks, b"k" * 32)[0]
+        rows[1] = mask_rows([_row(4)], plan.masks, b"k" * 32)[0]
     elif change == "too_many":
         payload["rows"] = rows * 60
     with pytest.raises(client.NodeAnswerInvalid):
@@ -313,7 +314,7 @@ def test_the_hub_refuses_a_payload_the_node_altered(rt, city, node_a, change):
 
 def test_the_hub_refuses_a_payload_sealed_by_another_department(rt, city, node_a):
     plan = _plan(rt, city)
-    rows = gateway.mask_rows([_row(1), _row(3)], plan.masks, b"k" * 32)
+    rows = mask_rows([_row(1), _row(3)], plan.masks, b"k" * 32)
     with rt.context() as ctx:
         other = org_by_code(ctx, city.b_code).id
         sealed = seal_for(ctx, other, {**plan.skeleton, "rows": rows})
