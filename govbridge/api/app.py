@@ -81,9 +81,12 @@ def create_app(rt: Runtime) -> FastAPI:
     v1.include_router(figure_routes.router)
     app.include_router(v1)
 
-    from govbridge.web.agreement_pages import router as exchange_pages
+    from govbridge.web.access_pages import router as access_pages
+    from govbridge.web.agreement_pages import router as agreement_pages
     from govbridge.web.case_pages import router as case_pages
     from govbridge.web.catalog_pages import router as catalog_pages
+    from govbridge.web.console_pages import router as console_pages
+    from govbridge.web.ledger_pages import router as ledger_pages
     from govbridge.web.quality_pages import router as quality_pages
     from govbridge.web.routes import router as web_router
     from govbridge.web.service_pages import router as service_pages
@@ -91,7 +94,10 @@ def create_app(rt: Runtime) -> FastAPI:
 
     app.include_router(web_router)
     app.include_router(catalog_pages)
-    app.include_router(exchange_pages)
+    app.include_router(agreement_pages)
+    app.include_router(console_pages)
+    app.include_router(ledger_pages)
+    app.include_router(access_pages)
     app.include_router(quality_pages)
     app.include_router(verify_pages)
     app.include_router(service_pages)

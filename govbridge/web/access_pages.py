@@ -1,0 +1,95 @@
+"""Who read whose data: the citizen's own access log (each exchange that named them, with
+the opening of the ledger's commitment to their ID) and the auditor's flags of unusual
+access, reviewed as confirmed or dismissed.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Annotated
+from urllib.parse import urlencode
+
+from fastapi import APIRouter, Form, Request
+from fastapi.responses import Response
+
+from govbridge.api.deps import runtime
+from govbridge.core.errors import Conflict, InvalidInput
+from govbridge.exchange import transparency
+from govbridge.web import session
+from govbridge.web.exchange_view import EXCHANGE
+from govbridge.web.forms import FormError
+from govbridge.web.frame import redirect, submit, viewer_of, web_page
+from govbridge.web.i18n import t
+from govbridge.web.render import render
+
+router = APIRouter(include_in_schema=False)
+
+FormStr = Annotated[str, Form()]
+FLAG_STATUSES = ("open", "confirmed", "dismissed")
+NOTE_MAX = 2000
+
+
+# --- the citizen's access log -----------------------------------------------------------------
+
+
+@router.get("/me/accesses")
+@web_page
+def my_accesses_page(request: Request) -> Response:
+    lang = session.language(request)
+    with runtime(request).context() as ctx:
+        viewer = viewer_of(ctx, request)
+        listed = transparency.my_accesses(ctx, viewer.actor)
+    rows = [(a, json.dumps(a.proof, indent=2)) for a in listed]
+    return render(request, "my_accesses.html", lang, viewer=viewer, rows=rows)
+
+
+# --- the auditor's flags ----------------------------------------------------------------------
+
+
+def _flags_page(
+    request: Request,
+    lang: str,
+    status_shown: str,
+    *,
+    errors: list[FormError] | None = None,
+    failed: int | None = None,
+    note: str = "",
+    notice: str | None = None,
+    status: int = 200,
+) -> Response:
+    with runtime(request).context() as ctx:
+        viewer = viewer_of(ctx, request)
+        flags = transparency.list_flags(ctx, viewer.actor, status=status_shown)
+    return render(
+        request, "audit_flags.html", lang, status=status, viewer=viewer, flags=flags,
+        shown=status_shown, statuses=FLAG_STATUSES, errors=errors or [], failed=failed,
+        note=note, notice=notice,
+    )
+
+
+@router.get("/audit/flags")
+@web_page
+def flags_page(request: Request, status: str = "open", done: str = "", flag: str = "") -> Response:
+    lang = session.language(request)
+    notice = None
+    if done in ("confirmed", "dismissed") and flag.isdigit():
+        notice = t(lang, f"xchg.flags.done.{done}", id=flag)
+    return _flags_page(request, lang, status if status in FLAG_STATUSES else "open",
+                       notice=notice)
+
+
+@router.post("/audit/flags/{flag_id}/review")
+@web_page
+def flag_review(flag_id: int, request: Request, verdict: FormStr = "", note: FormStr = "",
+                csrf_token: FormStr = "") -> Response:
+    lang = session.language(request)
+    note = note.strip()[:NOTE_MAX]
+    return submit(
+        request,
+        lambda ctx, viewer: transparency.review_flag(ctx, viewer.actor, flag_id, verdict,  # type: ignore[arg-type]
+                                                     note),
+        csrf_token=csrf_token, catch=(InvalidInput, Conflict), wording=EXCHANGE,
+        done=lambda _: redirect(f"/audit/flags?{urlencode({'done': verdict, 'flag': flag_id})}"),
+        again=lambda errors, status: _flags_page(request, lang, "open", errors=errors,
+                                                 failed=flag_id, note=note, status=status),
+    )
