@@ -44,6 +44,7 @@ from govbridge.identity.access import require
 from govbridge.identity.actor import Actor
 from govbridge.identity.models import Organization
 from govbridge.identity.organizations import org_by_code
+from govbridge.identity.users import mask_subject_id
 from govbridge.ledger import log
 from govbridge.runtime import Ctx
 from govbridge.services import usecases as services
@@ -117,22 +118,26 @@ def _overdue(ctx: Ctx, case: Case) -> bool:
             == "overdue")
 
 
-def _out(ctx: Ctx, case: Case) -> CaseOut:
+def _out(ctx: Ctx, case: Case, *, masked: bool = False) -> CaseOut:
+    """The case as a caller sees it; `masked`: the applicant's ID shows its first 6 and
+    last 4 characters (a reader who does not handle the case: auditor, bureau)."""
     return CaseOut(code=case.code, item_code=case.item_code, item_version=case.item_version,
-                   applicant_id=case.applicant_id, applicant_name=case.applicant_name,
+                   applicant_id=(mask_subject_id(case.applicant_id) if masked
+                                 else case.applicant_id),
+                   applicant_name=case.applicant_name,
                    state=case.state, submitted_at=case.submitted_at,
                    accepted_at=case.accepted_at, completed_at=case.completed_at,
                    promised_due=case.promised_due, reason=case.reason,
                    overdue=_overdue(ctx, case), suspended_at=case.suspended_at)
 
 
-def _detail(ctx: Ctx, case: Case) -> CaseDetail:
+def _detail(ctx: Ctx, case: Case, *, masked: bool = False) -> CaseDetail:
     materials = _materials(ctx, case)
     run = _run(case) if case.state == "in_progress" else None
     events = ctx.db.scalars(select(CaseEvent).where(CaseEvent.case_id == case.id)
                             .order_by(CaseEvent.id))
     return CaseDetail(
-        **_out(ctx, case).model_dump(),
+        **_out(ctx, case, masked=masked).model_dump(),
         materials=[MaterialOut(key=m.key, name=m.name, kind=m.kind, required=m.required,
                                status=m.status, source=m.source, detail=m.detail)
                    for m in materials],
@@ -142,7 +147,9 @@ def _detail(ctx: Ctx, case: Case) -> CaseDetail:
                        for t in (run.ready_tasks() if run else [])],
         events=[EventOut(at=e.at, actor=e.actor, kind=e.kind, detail=e.detail) for e in events],
         certificates=[CaseCertificateOut(id=c.id, identifier=c.identifier,
-                                         type_name=c.type_name, holder_id=c.holder_id,
+                                         type_name=c.type_name,
+                                         holder_id=(mask_subject_id(c.holder_id) if masked
+                                                    else c.holder_id),
                                          holder_name=c.holder_name, status=c.status,
                                          issued_at=c.created_at)
                       for c in issuance.case_certificates(ctx, case)],
@@ -175,6 +182,14 @@ def _may_read(ctx: Ctx, actor: Actor, case: Case) -> bool:
         return False
     return bool({Permission.CASE_ACCEPT_OWN_ORG, Permission.CASE_DECIDE_OWN_ORG,
                  Permission.CASE_ACCEPT, Permission.CASE_DECIDE} & actor.permissions)
+
+
+def _handles(ctx: Ctx, actor: Actor, case: Case) -> bool:
+    """The applicant, or staff of a department of the case's item: they see its subject's
+    ID whole; other readers (auditor, bureau) see it masked (least privilege)."""
+    if actor.subject_id and actor.subject_id == case.applicant_id:
+        return True
+    return actor.organization_id is not None and actor.organization_id in _item_orgs(ctx, case)
 
 
 def _start_work_if_complete(ctx: Ctx, case: Case, actor: Actor | str) -> None:
@@ -291,9 +306,7 @@ def material_file(ctx: Ctx, actor: Actor, code: str, key: str) -> CaseFile:
     item's departments (the same people who may read the case)."""
     case = find_case(ctx, code)
     if not _may_read(ctx, actor, case):
-        if Permission.SELF_SERVICE in actor.permissions:
-            raise NotFound("case", code)
-        raise PermissionDenied(Permission.CASE_READ.value)
+        raise NotFound("case", code)  # a case one may not read is not confirmed to exist
     row = ctx.db.scalar(select(CaseFile).where(CaseFile.case_id == case.id,
                                                CaseFile.material_key == key)
                         .order_by(CaseFile.id.desc()).limit(1))
@@ -314,10 +327,8 @@ def timeline(ctx: Ctx, actor: Actor, code: str) -> CaseDetail:
     the current steps with the departments holding them, and every timestamped event."""
     case = find_case(ctx, code)
     if not _may_read(ctx, actor, case):
-        if Permission.SELF_SERVICE in actor.permissions:
-            raise NotFound("case", code)
-        raise PermissionDenied(Permission.CASE_READ.value)
-    return _detail(ctx, case)
+        raise NotFound("case", code)  # a case one may not read is not confirmed to exist
+    return _detail(ctx, case, masked=not _handles(ctx, actor, case))
 
 
 # ---- front desk ------------------------------------------------------------------------
@@ -421,7 +432,8 @@ def list_cases(ctx: Ctx, actor: Actor, state: str | None = None) -> list[CaseOut
     query = select(Case).order_by(Case.id)
     if state:
         query = query.where(Case.state == state)
-    return [_out(ctx, c) for c in ctx.db.scalars(query) if _may_read(ctx, actor, c)]
+    return [_out(ctx, c, masked=not _handles(ctx, actor, c))
+            for c in ctx.db.scalars(query) if _may_read(ctx, actor, c)]
 
 
 # ---- back office -----------------------------------------------------------------------
@@ -515,7 +527,8 @@ def overdue_cases(ctx: Ctx, actor: Actor) -> list[CaseOut]:
     require(actor, Permission.CASE_READ)
     rows = ctx.db.scalars(select(Case).where(Case.state.in_(OPEN_STATES))
                           .order_by(Case.promised_due, Case.id))
-    return [_out(ctx, c) for c in rows if _overdue(ctx, c)]
+    return [_out(ctx, c, masked=not _handles(ctx, actor, c)) for c in rows
+            if _overdue(ctx, c)]
 
 
 def tick(ctx: Ctx, now: datetime | None = None) -> TickReport:

@@ -64,8 +64,12 @@ def test_cases_over_http(client, login, world, issue_licence, agree):
     assert got.headers["content-type"] == "application/pdf"
     assert got.headers["x-content-type-options"] == "nosniff"
     outsider = login("approver-edu", Role.APPROVER, "edu")
-    assert client.get(f"/api/v1/cases/{code}/materials/articles/file",
-                      headers=outsider).status_code == 403
+    # a case one may not read answers as one that does not exist (security review, D7)
+    hidden = client.get(f"/api/v1/cases/{code}/materials/articles/file", headers=outsider)
+    missing = client.get("/api/v1/cases/BJ00000000NOSUCH/materials/articles/file",
+                         headers=outsider)
+    assert hidden.status_code == missing.status_code == 404
+    assert client.get(f"/api/v1/cases/{code}", headers=outsider).status_code == 404
 
     tasks = client.get("/api/v1/cases/tasks", headers=amr).json()
     assert [t["case_code"] for t in tasks] == [code]
@@ -111,3 +115,32 @@ def test_case_commands(rt, settings, world, ready):
     assert written.exit_code == 0, written.output
     assert out.read_bytes() == tiny_pdf()
     assert gb("case", "file", ready, "application", "--out", str(out)).exit_code == 1
+
+
+def test_readers_who_do_not_handle_a_case_see_its_applicant_masked(rt, client, login, world,
+                                                                   make_user):
+    """The auditor reads every case, but only those handling one (its departments' staff,
+    the applicant) see the applicant's ID whole (security review)."""
+    import pyotp
+
+    applicant = login("ent-two", Role.APPLICANT, subject_id=APPLICANT_ID)
+    code = client.post("/api/v1/cases", headers=applicant, json={
+        "item_code": world.item, "applicant_name": "苏州测试1有限公司",
+        "form": {"application": {"name": "新公司"}}}).json()["code"]
+    clerk = login("clerk-amr2", Role.CLERK, "amr")
+    assert client.get(f"/api/v1/cases/{code}", headers=clerk).json()["applicant_id"] \
+        == APPLICANT_ID
+    secret = pyotp.random_base32(32)
+    make_user("auditor-1", [Role.AUDITOR], org=world.codes["edu"], totp_secret=secret)
+    resp = client.post("/api/v1/sessions", json={
+        "username": "auditor-1", "password": PASSWORD,
+        "totp_code": pyotp.TOTP(secret).at(rt.clock())})
+    assert resp.status_code == 200, resp.text
+    token = resp.json()["session_token"]
+    auditor = {"Authorization": f"Bearer {token}"}
+    masked = APPLICANT_ID[:6] + "*" * (len(APPLICANT_ID) - 10) + APPLICANT_ID[-4:]
+    listed = client.get("/api/v1/cases", headers=auditor).json()
+    assert [c["applicant_id"] for c in listed if c["code"] == code] == [masked]
+    detail = client.get(f"/api/v1/cases/{code}", headers=auditor)
+    assert detail.status_code == 200 and detail.json()["applicant_id"] == masked
+    assert APPLICANT_ID not in detail.text and APPLICANT_ID not in json.dumps(listed)
