@@ -16,7 +16,7 @@ from govbridge.cases.usecases import (
     ready_task,
     view_through_case,
 )
-from govbridge.core.errors import Conflict, DomainError, PermissionDenied
+from govbridge.core.errors import Conflict, DomainError, NotFound, PermissionDenied
 from govbridge.core.permissions import Permission
 from govbridge.identity.actor import Actor
 from govbridge.runtime import Ctx
@@ -62,8 +62,7 @@ def shared_data(ctx: Ctx, actor: Actor, code: str) -> list[SharedView]:
     case = find_case(ctx, code)
     org = actor.organization_id
     if org is None or org not in _item_orgs(ctx, case):
-        raise PermissionDenied(Permission.CASE_DECIDE.value,
-                               "only the departments of the case's service item")
+        raise NotFound("case", code)  # not confirmed to one who may not know of it
     if not {Permission.CASE_DECIDE, Permission.CASE_DECIDE_OWN_ORG, Permission.CASE_ACCEPT,
             Permission.CASE_ACCEPT_OWN_ORG} & actor.permissions:
         raise PermissionDenied(Permission.CASE_DECIDE.value)

@@ -9,7 +9,7 @@ from case_helpers import APPLICANT_ID, staff, tiny_pdf
 from govbridge.cases import review
 from govbridge.cases import usecases as cases
 from govbridge.cases.schemas import DecisionIn
-from govbridge.core.errors import Conflict, PermissionDenied
+from govbridge.core.errors import Conflict, NotFound, PermissionDenied
 from govbridge.core.permissions import Role
 from govbridge.exchange.transparency import my_accesses
 
@@ -89,7 +89,10 @@ def test_each_department_sees_shared_data_through_its_own_agreement(rt, world, i
 
 
 def test_outsiders_and_applicants_see_no_shared_data(rt, world, in_progress):
+    # Not even that the case exists: the same answer as for a case that does not
+    # (security review, D7).
     outsider = staff(Role.APPROVER, world.orgs["edu"], "approver.edu")
     for who in (outsider, world.applicant):
-        with rt.context() as ctx, pytest.raises(PermissionDenied):
-            review.shared_data(ctx, who, in_progress)
+        for code in (in_progress, "BJ00000000NOSUCH"):
+            with rt.context() as ctx, pytest.raises(NotFound):
+                review.shared_data(ctx, who, code)
