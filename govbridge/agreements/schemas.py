@@ -10,6 +10,10 @@ from pydantic import BaseModel, ConfigDict, Field
 PurposeKind = Literal["service_item", "legal_basis"]
 
 
+# The longest reason a provider or a revoker writes (the forms cut at this length).
+REASON_MAX = 2000
+
+
 class AgreementRequestIn(BaseModel):
     """A consumer department's request for fields of a published dataset."""
 
@@ -45,13 +49,14 @@ class DecisionIn(BaseModel):
     masks: dict[str, str] | None = Field(
         default=None, description='per field: "raw" or a masking operator'
     )
-    reason: str | None = Field(default=None, max_length=2000, description="required to refuse")
+    reason: str | None = Field(default=None, max_length=REASON_MAX,
+                               description="required to refuse")
 
 
 class RevokeIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    reason: str = Field(min_length=1, max_length=2000)
+    reason: str = Field(min_length=1, max_length=REASON_MAX)
 
 
 class AgreementOut(BaseModel):

@@ -8,6 +8,7 @@ like a revocation it takes effect on the next call through `active_agreement_for
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date
 from typing import Any, Literal
 
@@ -16,7 +17,12 @@ from sqlalchemy import Select, and_, func, or_, select
 from govbridge.agreements import policy
 from govbridge.agreements.models import Agreement
 from govbridge.agreements.policy import Purpose, Terms
-from govbridge.agreements.schemas import AgreementOut, AgreementRequestIn, OverdueOut
+from govbridge.agreements.schemas import (
+    AgreementOut,
+    AgreementRequestIn,
+    DecisionIn,
+    OverdueOut,
+)
 from govbridge.agreements.workdays import Calendar, add_working_days
 from govbridge.audit.record import record
 from govbridge.catalog.models import Dataset
@@ -167,6 +173,50 @@ def _grants(ctx: Ctx, ds: Dataset, fields: list[str],
 def _can(actor: Actor, permission: Permission, org_id: int | None) -> bool:
     return allows(actor.permissions, permission, actor_org_id=actor.organization_id,
                   target_org_id=org_id)
+
+
+# ---- who may do what (the use cases check these; pages ask them to offer their forms) ---
+
+
+def can_decide(actor: Actor, agr: Agreement) -> bool:
+    """The provider's deciders may answer a request (while it awaits a decision)."""
+    return _can(actor, Permission.AGREEMENT_DECIDE, agr.dataset.provider_id)
+
+
+def can_revoke(actor: Actor, agr: Agreement) -> bool:
+    """The consumer (who may request for its organization), the provider (who may decide
+    for its organization) and the data bureau (catalog review authority) may revoke."""
+    return (
+        _can(actor, Permission.AGREEMENT_REQUEST, agr.consumer_org_id)
+        or can_decide(actor, agr)
+        or Permission.CATALOG_REVIEW in actor.permissions
+    )
+
+
+def can_query(actor: Actor, agr: Agreement) -> bool:
+    """The consumer's querying officers may query through a granted agreement."""
+    return _can(actor, Permission.EXCHANGE_QUERY, agr.consumer_org_id)
+
+
+@dataclass(frozen=True)
+class Allowed:
+    """What the actor may do with one agreement now, its state considered."""
+
+    revoke: bool
+    query: bool
+    decide: bool
+
+
+def allowed(ctx: Ctx, actor: Actor, code: str) -> Allowed:
+    """The answers of the predicates for one agreement in its present state (a page offers
+    only these forms; the use cases still check on every request)."""
+    agr = find_agreement(ctx, code)
+    state = _state(ctx, agr)
+    return Allowed(
+        revoke=state in policy.REVOCABLE and can_revoke(actor, agr),
+        query=state in policy.GRANTED and can_query(actor, agr),
+        decide=state == policy.REQUESTED and can_decide(actor, agr),
+    )
 
 
 def _require_visible(actor: Actor, agr: Agreement) -> None:
@@ -333,6 +383,16 @@ def decide(
     return to_out(ctx, agr)
 
 
+def answer(ctx: Ctx, actor: Actor, code: str, data: DecisionIn) -> AgreementOut:
+    """The provider's answer as the API and the inbox post it: refuse with the reason
+    (fields or masks sent along are refused), or approve the fields given (None: every
+    requested field) with their masks."""
+    if data.decision == "refuse":
+        return decide(ctx, actor, code, approve_fields=data.fields, masks=data.masks,
+                      refuse_reason=data.reason or "")
+    return decide(ctx, actor, code, approve_fields=data.fields, masks=data.masks)
+
+
 # ---- revoke ----------------------------------------------------------------------------
 
 
@@ -343,11 +403,7 @@ def revoke(ctx: Ctx, actor: Actor, code: str, reason: str) -> AgreementOut:
     may decide for its organization) and the data bureau (catalog review authority).
     """
     agr = find_agreement(ctx, code)
-    if not (
-        _can(actor, Permission.AGREEMENT_REQUEST, agr.consumer_org_id)
-        or _can(actor, Permission.AGREEMENT_DECIDE, agr.dataset.provider_id)
-        or Permission.CATALOG_REVIEW in actor.permissions
-    ):
+    if not can_revoke(actor, agr):
         raise PermissionDenied(
             Permission.AGREEMENT_DECIDE.value,
             "only the consumer, the provider or the data bureau may revoke an agreement",

@@ -21,7 +21,7 @@ from pydantic import BaseModel, ConfigDict
 
 from govbridge.agreements import policy
 from govbridge.agreements import usecases as agreements
-from govbridge.agreements.schemas import AgreementOut, AgreementRequestIn
+from govbridge.agreements.schemas import REASON_MAX, AgreementOut, AgreementRequestIn, DecisionIn
 from govbridge.api.deps import runtime
 from govbridge.catalog import search as catalog_search
 from govbridge.catalog import usecases as catalog
@@ -46,7 +46,6 @@ INBOX_DONE = {"approved", "partially_approved", "refused"}
 # Masks a provider may pick per field (the use case checks every one; "" = by the rule).
 MASK_CHOICES = ("raw", "redact", "surname", "year", "district", "hash", "null",
                 "keep:6:4", "keep:3:4", "keep:1:1")
-TEXT_MAX = 2000
 DEFAULT_VALIDITY_DAYS = 365
 
 
@@ -283,19 +282,18 @@ class DecisionForm(BaseModel):
 def agreement_decide(request: Request, posted: Annotated[DecisionForm, Form()]) -> Response:
     lang = session.language(request)
     masks = {f: m.strip() for f, m in zip(posted.field, posted.mask, strict=False) if m.strip()}
-    reason = posted.reason.strip()[:TEXT_MAX]
-    chosen = None if posted.decision == "approve_all" else posted.approve
-    if chosen is not None and posted.decision != "refuse":
-        masks = {f: m for f, m in masks.items() if f in chosen}
-
-    def decide(ctx: Ctx, viewer: Viewer) -> AgreementOut:
-        if posted.decision == "refuse":
-            return agreements.decide(ctx, viewer.actor, posted.code, refuse_reason=reason)
-        return agreements.decide(ctx, viewer.actor, posted.code, approve_fields=chosen,
-                                 masks=masks or None)
+    reason = posted.reason.strip()[:REASON_MAX]
+    if posted.decision == "refuse":
+        answer = DecisionIn(decision="refuse", reason=reason)
+    else:  # approve the fields ticked with their masks, or every requested field
+        chosen = None if posted.decision == "approve_all" else posted.approve
+        if chosen is not None:
+            masks = {f: m for f, m in masks.items() if f in chosen}
+        answer = DecisionIn(decision="approve", fields=chosen, masks=masks or None)
 
     return submit(
-        request, decide, csrf_token=posted.csrf_token, catch=(InvalidInput, Conflict),
+        request, lambda ctx, viewer: agreements.answer(ctx, viewer.actor, posted.code, answer),
+        csrf_token=posted.csrf_token, catch=(InvalidInput, Conflict),
         wording=EXCHANGE,
         done=lambda decided: redirect(
             f"/agreements/inbox?{urlencode({'done': decided.state, 'code': decided.code})}"),
@@ -321,21 +319,12 @@ def _agreement_page(
     with runtime(request).context() as ctx:
         viewer = viewer_of(ctx, request)
         agr = agreements.get_agreement(ctx, viewer.actor, code)
-    mine = viewer.profile.organization_code
-    is_consumer = mine == agr.consumer_code
-    is_provider = mine == agr.provider_code
+        allowed = agreements.allowed(ctx, viewer.actor, agr.code)
     return render(
         request, "agreement.html", lang, status=status, viewer=viewer, agr=agr,
         grants=[(f, agr.grants.get(f)) for f in agr.fields],
         mask_label=lambda m: mask_label(lang, m),
-        may_revoke=agr.state in policy.REVOCABLE and (
-            (is_consumer and may(viewer, Permission.AGREEMENT_REQUEST))
-            or (is_provider and may(viewer, Permission.AGREEMENT_DECIDE))
-            or Permission.CATALOG_REVIEW in viewer.actor.permissions),
-        may_query=is_consumer and agr.state in policy.GRANTED
-        and may(viewer, Permission.EXCHANGE_QUERY),
-        may_decide=is_provider and agr.state == policy.REQUESTED
-        and may(viewer, Permission.AGREEMENT_DECIDE),
+        may_revoke=allowed.revoke, may_query=allowed.query, may_decide=allowed.decide,
         errors=errors or [], notice=notice, reason=reason,
     )
 
@@ -345,7 +334,7 @@ def _agreement_page(
 def agreement_revoke(code: str, request: Request, reason: FormStr = "",
                      csrf_token: FormStr = "") -> Response:
     lang = session.language(request)
-    reason = reason.strip()[:TEXT_MAX]
+    reason = reason.strip()[:REASON_MAX]
     return submit(
         request, lambda ctx, viewer: agreements.revoke(ctx, viewer.actor, code, reason),
         csrf_token=csrf_token, catch=(InvalidInput, Conflict), wording=EXCHANGE,

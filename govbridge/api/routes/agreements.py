@@ -51,10 +51,7 @@ def get_agreement(code: str, request: Request) -> AgreementOut:
              summary="The provider approves (all or some fields) or refuses with a reason")
 def decide(code: str, body: DecisionIn, request: Request) -> AgreementOut:
     with acting(request) as (ctx, actor):
-        if body.decision == "refuse":
-            return usecases.decide(ctx, actor, code, approve_fields=body.fields,
-                                   masks=body.masks, refuse_reason=body.reason or "")
-        return usecases.decide(ctx, actor, code, approve_fields=body.fields, masks=body.masks)
+        return usecases.answer(ctx, actor, code, body)
 
 
 @router.post("/{code}/revoke", response_model=AgreementOut,
