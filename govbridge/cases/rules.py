@@ -27,6 +27,12 @@ MaterialStatus = Literal["fetched", "missing", "uploaded", "rejected"]
 SATISFIED: frozenset[str] = frozenset({"fetched", "uploaded"})
 
 
+def awaits_acceptance(state: str) -> bool:
+    """Whether the front desk may accept (or not accept) a case in `state`: only a new
+    application; a case returned for correction is not accepted again."""
+    return state == "submitted"
+
+
 def check_transition(current: str, target: str) -> None:
     """Raise Conflict unless `current → target` is a step of the state machine."""
     if target not in TRANSITIONS.get(current, frozenset()):

@@ -17,6 +17,10 @@ class CaseSubmitIn(BaseModel):
     form: dict[str, Any] = Field(default_factory=dict, description="form materials by key")
 
 
+# The longest reason or opinion a person writes on a case (the forms cut at this length).
+TEXT_MAX = 1000
+
+
 class AcceptIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
     identity_checked_id: str = Field(min_length=1, max_length=18,
@@ -25,14 +29,14 @@ class AcceptIn(BaseModel):
 
 class NotAcceptIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    reason: str = Field(min_length=2, max_length=1000)
+    reason: str = Field(min_length=2, max_length=TEXT_MAX)
 
 
 class DecisionIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
     task_id: str = Field(min_length=1, max_length=64)
     decision: Literal["approve", "return", "refuse"]
-    opinion: str = Field(default="", max_length=1000)
+    opinion: str = Field(default="", max_length=TEXT_MAX)
     materials: list[str] = Field(default_factory=list, max_length=50,
                                  description="on return: the materials to supply again")
 

@@ -384,7 +384,7 @@ def accept(ctx: Ctx, actor: Actor, code: str, identity_checked_id: str) -> CaseD
     case = find_case(ctx, code, lock=True)
     item = services.find_item(ctx, case.item_code)
     require(actor, Permission.CASE_ACCEPT, organization_id=item.lead_org_id)
-    if case.state != "submitted":  # (a case returned for correction is not accepted again)
+    if not rules.awaits_acceptance(case.state):
         raise Conflict(f"case {case.code} is {case.state}, not submitted", "state", case.state)
     if identity_checked_id.strip().upper() != case.applicant_id:
         raise InvalidInput.one("identity_checked_id",

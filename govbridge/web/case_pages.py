@@ -22,7 +22,8 @@ from pydantic import BaseModel, ConfigDict
 from govbridge.api.deps import runtime
 from govbridge.cases import review
 from govbridge.cases import usecases as cases
-from govbridge.cases.schemas import CaseDetail, DecisionIn
+from govbridge.cases.rules import awaits_acceptance
+from govbridge.cases.schemas import TEXT_MAX, CaseDetail, DecisionIn
 from govbridge.certificates import usecases as certificates
 from govbridge.certificates.verify import holder_kind_of
 from govbridge.core.errors import InvalidInput, NotFound
@@ -46,7 +47,6 @@ MAX_UPLOAD = cases.MAX_UPLOAD
 CASE_NOTICES = {"submitted", "uploaded"}
 DESK_TABS = ("submitted", "accepted", "in_progress")
 DECISIONS = ("approve", "return", "refuse")
-TEXT_MAX = 1000
 
 
 def masked(subject_id: str) -> str:
@@ -221,7 +221,8 @@ def _desk_case_page(request: Request, lang: str, code: str, *, notice: str | Non
                 organization_id=_lead_org_id(ctx, viewer, detail.item_code))
         shown = _case_context(ctx, viewer, detail, lang)
     return render(request, "case_desk_one.html", lang, status=status, viewer=viewer,
-                  notice=notice, errors=errors or [], form=form or {}, **shown)
+                  notice=notice, errors=errors or [], form=form or {},
+                  may_accept=awaits_acceptance(detail.state), **shown)
 
 
 @router.get("/desk/cases/{code}")

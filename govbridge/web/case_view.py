@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from govbridge.cases.rules import awaits_acceptance
 from govbridge.cases.schemas import CaseDetail, MaterialOut
 from govbridge.core.errors import DomainError
 from govbridge.identity.organizations import org_by_code
@@ -107,7 +108,7 @@ def material_rows(detail: CaseDetail) -> list[MaterialRow]:
     material before acceptance (the front desk requests it by sharing first)."""
     rows = []
     for m in detail.materials:
-        waiting_for_sharing = detail.state == "submitted" and m.kind in SHARED_KINDS
+        waiting_for_sharing = awaits_acceptance(detail.state) and m.kind in SHARED_KINDS
         open_case = detail.state not in ("not_accepted", "completed", "refused")
         rows.append(MaterialRow(m, material_status(m),
                                 open_case and m.status in ("missing", "rejected")
