@@ -55,7 +55,7 @@ from govbridge.core.errors import (
     PermissionDenied,
 )
 from govbridge.core.permissions import Permission
-from govbridge.exchange import admission, case_binding, transparency
+from govbridge.exchange import admission, case_binding, misses, transparency
 from govbridge.exchange.models import AccessFlag, ExchangeUsage
 from govbridge.exchange.plan import (
     AgreementRef,
@@ -307,7 +307,10 @@ def _plan_statement() -> Select[Any]:
                                         AccessFlag.rule == "volume",
                                         AccessFlag.day == bindparam("flag_day"))
             .limit(1).scalar_subquery().label("volume_flag"),
-            own(ExchangeUsage.calls, "misses").label("misses"),
+            # the consumer's lookups by subject that found nothing today, all agreements
+            (select(func.sum(usage.calls)).join(other, other.id == usage.agreement_id)
+             .where(other.consumer_org_id == consumer_id,
+                    usage.window == bindparam("misses")).scalar_subquery()).label("misses"),
             subject_key(LedgerSubjectKey.epoch).label("subject_epoch"),
             subject_key(LedgerSubjectKey.key_enc).label("subject_key_enc"),
         )
@@ -357,11 +360,6 @@ def _check_filter(ctx: Ctx, fields: Sequence[Mapping[str, Any]], grants: Mapping
                             for n in hidden])
 
 
-def _miss_window(day: str) -> str:
-    """The usage window counting an agreement's lookups by subject that found nothing."""
-    return "x" + day[1:]
-
-
 def _subject_masked(ctx: Ctx, fields: Sequence[Mapping[str, Any]], grants: Mapping[str, str],
                     subject_field: str | None) -> bool:
     """Whether the agreement keeps the subject field from the consumer (masked or withheld):
@@ -373,28 +371,28 @@ def _subject_masked(ctx: Ctx, fields: Sequence[Mapping[str, Any]], grants: Mappi
     return _masks(ctx, fields, grants, [subject_field])[subject_field] is not None
 
 
-def _check_guessing(ctx: Ctx, agreement: AgreementRef, data: QueryIn, misses: int) -> None:
-    """Lookups by subject when the agreement masks the subject field: each call can test one
-    ID at most, and an agreement whose lookups keep finding nothing is stopped for the day.
+def _check_guessing(ctx: Ctx, data: QueryIn, misses_today: int, subject_masked: bool) -> None:
+    """Lookups by subject must not serve to test guessed ID numbers (`exchange.misses`).
 
     A masked ID (`320505********9255`) and a birth year leave about 32 IDs that pass the
-    check character; with several IDs a call, five halving calls found the real one. One a
-    call, it takes up to 32 calls; the `subject_misses` flag fires at the third empty
-    lookup of the day and the tenth stops the agreement's lookups until tomorrow, so a
-    search is both slow and seen. A service-item read is bound to its case's applicant
-    (`case_binding`), so it cannot be used to guess at all.
+    check character; with several IDs a call, five halving calls found the real one. So
+    under an agreement that masks the subject field a call names one subject; the
+    `subject_misses` flag fires at the consumer's third lookup of the day that finds
+    nothing, and from the tenth its lookups by subject wait for tomorrow — over all its
+    agreements, and counting the service-item reads refused for naming someone other than
+    their case's applicant — so a search is both slow and seen.
     """
-    if data.purpose.kind == "service_item":
+    if not data.subject_ids:
         return
-    if len(data.subject_ids or []) > 1:
+    if subject_masked and data.purpose.kind != "service_item" and len(data.subject_ids) > 1:
         raise InvalidInput.one("subject_ids", "this agreement does not return the subject "
                                "field unmasked: look up one subject a call", None,
                                "one_subject")
     limit = ctx.settings.exchange_subject_miss_limit
-    if misses >= limit:
-        raise LimitExceeded(f"agreement {agreement.code}: {misses} lookups by subject found "
-                            "nothing today; lookups by subject resume tomorrow",
-                            "subject_misses", _seconds_to_midnight(ctx.now()))
+    if misses_today >= limit:
+        raise LimitExceeded(f"{misses_today} lookups by subject found nothing today; "
+                            "lookups by subject resume tomorrow", "subject_misses",
+                            _seconds_to_midnight(ctx.now()))
 
 
 def _seconds_to_midnight(now: datetime) -> int:
@@ -412,7 +410,7 @@ def plan(ctx: Ctx, actor: Actor, resource_code: str, data: QueryIn) -> Plan:
     ctx.db.flush()  # what this transaction added so far is read too (a session would autoflush)
     rows = ctx.db.connection().execute(_plan_statement(), {
         "code": resource_code.strip(), "consumer": consumer_id, "minute": minute, "day": day,
-        "since": since, "flag_day": day[1:], "misses": _miss_window(day)}).all()
+        "since": since, "flag_day": day[1:], "misses": misses.window(day)}).all()
     if not rows:
         raise NotFound("dataset", resource_code)
     first = rows[0]
@@ -441,12 +439,16 @@ def plan(ctx: Ctx, actor: Actor, resource_code: str, data: QueryIn) -> Plan:
     ops = _masks(ctx, fields, agreement.grants, wanted)
     _check_filter(ctx, fields, agreement.grants, data.filter)
     purpose = data.purpose.model_dump(exclude_none=True)
-    case_binding.check(ctx, purpose, consumer_id=consumer_id, subject_ids=data.subject_ids,
-                       filtered=bool(data.filter))
     subject_masked = _subject_masked(ctx, fields, agreement.grants, first.subject_field)
-    misses = int(row.misses or 0)
-    if subject_masked and data.subject_ids:
-        _check_guessing(ctx, agreement, data, misses)
+    misses_today = int(first.misses or 0)
+    _check_guessing(ctx, data, misses_today, subject_masked)
+    try:
+        case_binding.check(ctx, purpose, consumer_id=consumer_id,
+                           subject_ids=data.subject_ids, filtered=bool(data.filter))
+    except case_binding.PurposeNotBound as refused:
+        if refused.reason == "subject_not_in_case":  # else a guessed applicant is confirmed
+            misses.count_after_refusal(ctx, agreement.id, day)
+        raise
     masks = {n: masking.grant_text(op) for n, op in ops.items()}
     skeleton = {
         "query_id": str(uuid.uuid4()),
@@ -470,7 +472,7 @@ def plan(ctx: Ctx, actor: Actor, resource_code: str, data: QueryIn) -> Plan:
         subject_key=(commitments.unseal_key(ctx.settings.secret_key, int(first.subject_epoch),
                                             first.subject_key_enc)
                      if first.subject_epoch is not None else None),
-        subject_masked=subject_masked, misses=misses)
+        subject_masked=subject_masked, misses=misses_today)
     return Plan(consumer, ds, agreement, data, masks, skeleton, minute, facts)
 
 
@@ -559,24 +561,17 @@ def record(ctx: Ctx, actor: Actor, plan: Plan, answer: SealedAnswer) -> Exchange
                             receipt=receipt_of(ctx, receipt, signer))
 
 
-_COUNT_MISS = text(
-    'INSERT INTO exchange_usage (agreement_id, "window", calls, rows) '
-    "VALUES (:agreement, :window, 1, 0) "
-    'ON CONFLICT (agreement_id, "window") DO UPDATE SET calls = exchange_usage.calls + 1 '
-    "RETURNING calls")
-
-
 def _count_miss(ctx: Ctx, plan: Plan, leaf_index: int, day: str) -> None:
     """A lookup by subject that found nothing, under an agreement masking the subject field:
-    counted for the day, and flagged for the auditors once it keeps happening."""
-    misses = int(ctx.db.connection().execute(_COUNT_MISS, {
-        "agreement": plan.agreement.id, "window": _miss_window(day)}).scalar_one())
-    if misses == ctx.settings.exchange_subject_miss_flag:
+    counted for the day, and flagged for the auditors once the consumer keeps missing."""
+    misses.count(ctx, plan.agreement.id, day)
+    today = plan.facts.misses + 1 if plan.facts.day == day else None
+    if today == ctx.settings.exchange_subject_miss_flag:
         transparency.flag_rule(ctx, leaf_index=leaf_index, consumer_org_id=plan.consumer.id,
                                rule="subject_misses",
-                               detail=f"{misses} lookups by subject under agreement "
-                               f"{plan.agreement.code} found nothing today; the agreement "
-                               "masks the subject field (guessing IDs?)")
+                               detail=f"{today} lookups by subject found nothing today (the "
+                               f"latest under agreement {plan.agreement.code}, which masks "
+                               "the subject field): guessing ID numbers?")
 
 
 def query(ctx: Ctx, actor: Actor, resource_code: str, data: QueryIn) -> ExchangeResponse:

@@ -80,7 +80,7 @@ class PlanFacts:
     volume_flagged: bool | None = None  # the volume rule fired for the consumer that day
     subject_key: SubjectKey | None = None  # the ledger's current subject key
     subject_masked: bool = False  # the agreement does not return the subject field raw
-    misses: int = 0  # this agreement's lookups by subject that found nothing today
+    misses: int = 0  # the consumer's lookups by subject that found nothing today
 
 
 @dataclass(frozen=True)

@@ -376,3 +376,38 @@ def test_a_masked_subject_id_is_in_no_answer_receipt_entry_index_flag_or_log(
     seen = "\n".join([answer.model_dump_json(), _ledger_text(rt), export, flags, refusal,
                       *(r.getMessage() for r in caplog.records)])
     assert [i for i in ids if i in seen] == []
+
+
+def test_a_fresh_agreement_does_not_reset_the_misses(rt, consumer, population, agreed):
+    """The review's D5: after ten misses the consumer asked for a new agreement (granted at
+    once, the dataset being unconditional) and went on guessing. Misses are the consumer's."""
+    for n in range(10):
+        _ask(rt, consumer, population, subject_ids=[citizen(n, district="320506")])
+    with rt.context() as ctx:
+        fresh = agreements.request_agreement(ctx, consumer.officer, AgreementRequestIn(
+            resource_code=population, fields=["id_number", "name"],
+            purpose_kind="legal_basis", purpose_text="《统计法》第七条",
+            valid_until=CLOCK.date() + timedelta(days=30)))
+    assert fresh.state == "approved"
+    with pytest.raises(LimitExceeded) as stopped:
+        _ask(rt, consumer, population, subject_ids=[citizen(1)],
+             purpose={"kind": "legal_basis", "text": "《统计法》第七条"})
+    assert stopped.value.limit == "subject_misses"
+
+
+def test_reads_refused_for_naming_someone_else_than_the_cases_applicant_count_as_misses(
+        rt, consumer, population, item):
+    """The review's D4: with a case code of its item, an officer tried candidate IDs until
+    one was not refused. Each refusal counts (though the refused call rolls back), so the
+    search stops at the limit like any other."""
+    _case(rt, "C-1", citizen(1))
+    for n in range(2, 12):
+        with pytest.raises(PurposeNotBound):
+            _for_case(rt, consumer, population, "C-1", subject_ids=[citizen(n)])
+    with rt.context() as ctx:
+        counted = ctx.db.scalar(select(func.sum(ExchangeUsage.calls)).where(
+            ExchangeUsage.window == "x20261130"))
+    assert counted == 10
+    with pytest.raises(LimitExceeded):  # even the right one: the search is over for today
+        _for_case(rt, consumer, population, "C-1", subject_ids=[citizen(1)])
+    assert _reads(rt) == 0
