@@ -21,6 +21,10 @@ agreement stores per field in its grants, see `govbridge.standards.spec.MASK`):
   pseudonym per key that links records without showing the value.
 - `null`: `None`.
 
+An answer is more than its fields one by one: a citizen ID kept `6:4` beside a birth
+date in clear is the whole ID again, so the gateway sends such an ID as a `hash`
+pseudonym (`beside_birth_dates`).
+
 `None` stays `None` under every operator. Integers are masked as their decimal text;
 `date`/`datetime` values as their ISO text. No operator ever returns the full value
 unchanged (a district-level address falls back to its city, a city alone is redacted).
@@ -32,6 +36,7 @@ import base64
 import hashlib
 import hmac
 import re
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime
 
@@ -289,6 +294,21 @@ def field_mask(
     if grade == "important":
         return default or Redact()
     return None
+
+
+def beside_birth_dates(ops: Mapping[str, Operator | None], id_fields: Collection[str],
+                       birth_fields: Collection[str]) -> dict[str, Operator | None]:
+    """The operators of one answer, where citizen IDs partly kept would be whole again.
+
+    `keep:6:4` hides exactly an 18-digit ID's birth date (positions 7-14); returned beside a
+    birth date in clear, the two give the whole ID back (the check character is computed).
+    So when any birth date goes out raw, an ID field masked by `keep` goes out as a
+    pseudonym (`hash`) instead, which still links a person's rows. Other operators stay.
+    """
+    if not any(name in ops and ops[name] is None for name in birth_fields):
+        return dict(ops)
+    return {name: Hash() if name in id_fields and isinstance(op, Keep) else op
+            for name, op in ops.items()}
 
 
 def grant_text(op: Operator | None) -> str:

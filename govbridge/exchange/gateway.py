@@ -91,6 +91,7 @@ from govbridge.seals.usecases import (
     active_signer,
     newest_active_key_id,
 )
+from govbridge.standards.builtin import BUILTIN_ELEMENTS
 from govbridge.standards.usecases import spec_of
 from govbridge.storage.writer_lock import hold_sqlite_writer
 
@@ -371,6 +372,12 @@ def _subject_masked(ctx: Ctx, fields: Sequence[Mapping[str, Any]], grants: Mappi
     return _masks(ctx, fields, grants, [subject_field])[subject_field] is not None
 
 
+# Builtin elements (standards.builtin) whose values are citizen IDs, and birth dates.
+_CITIZEN_ID_ELEMENTS = frozenset(e.code for e in BUILTIN_ELEMENTS if e.validator == "citizen_id")
+_BIRTH_DATE_ELEMENTS = frozenset(e.code for e in BUILTIN_ELEMENTS
+                                 if e.name_en == "Date of birth")
+
+
 def _check_guessing(ctx: Ctx, data: QueryIn, misses_today: int, subject_masked: bool) -> None:
     """Lookups by subject must not serve to test guessed ID numbers (`exchange.misses`).
 
@@ -436,7 +443,10 @@ def plan(ctx: Ctx, actor: Actor, resource_code: str, data: QueryIn) -> Plan:
     ds = DatasetRef(first.dataset_id, first.resource_code, first.name, provider,
                     first.subject_field, int(first.published_version))
     wanted = list(data.fields or [f["name"] for f in fields if f["name"] in agreement.grants])
-    ops = _masks(ctx, fields, agreement.grants, wanted)
+    ops = masking.beside_birth_dates(
+        _masks(ctx, fields, agreement.grants, wanted),
+        {f["name"] for f in fields if f.get("element") in _CITIZEN_ID_ELEMENTS},
+        {f["name"] for f in fields if f.get("element") in _BIRTH_DATE_ELEMENTS})
     _check_filter(ctx, fields, agreement.grants, data.filter)
     purpose = data.purpose.model_dump(exclude_none=True)
     subject_masked = _subject_masked(ctx, fields, agreement.grants, first.subject_field)

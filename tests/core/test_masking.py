@@ -313,3 +313,14 @@ def test_grant_text_and_resolve():
     assert resolve_grant("important", "keep:6:4", None) == "keep:6:4"
     assert resolve_grant("general-2", "keep:6:4", None) == "raw"
     assert resolve_grant("core", None, "raw") == "redact"
+
+
+def test_an_id_kept_beside_a_birth_date_in_clear_becomes_a_pseudonym():
+    from govbridge.core.masking import Hash, Keep, Year, beside_birth_dates
+
+    ops = {"id": Keep(6, 4), "guardian_id": Keep(6, 4), "born": None, "name": None}
+    shown = beside_birth_dates(ops, {"id", "guardian_id"}, {"born"})
+    assert shown == {"id": Hash(), "guardian_id": Hash(), "born": None, "name": None}
+    masked_birth = {**ops, "born": Year()}
+    assert beside_birth_dates(masked_birth, {"id", "guardian_id"}, {"born"}) == masked_birth
+    assert beside_birth_dates({"id": Keep(6, 4)}, {"id"}, {"born"}) == {"id": Keep(6, 4)}

@@ -411,3 +411,43 @@ def test_reads_refused_for_naming_someone_else_than_the_cases_applicant_count_as
     with pytest.raises(LimitExceeded):  # even the right one: the search is over for today
         _for_case(rt, consumer, population, "C-1", subject_ids=[citizen(1)])
     assert _reads(rt) == 0
+
+
+def test_an_id_kept_6_4_beside_a_birth_date_in_clear_goes_out_as_a_pseudonym(
+        rt, consumer, provider, publish, elements):
+    """The review's D6: keep:6:4 hides exactly the birth date; an agreement that also
+    returns 出生日期 unmasked gave the whole ID back. Then the ID is a pseudonym."""
+    rt.clock = lambda: CLOCK
+    code = publish({
+        "name": "新生儿信息", "abstract": "出生登记。", "share_type": "conditional",
+        "share_condition": "办理出生一件事", "subject_type": "person",
+        "subject_field": "id_number", "keywords": ["出生"],
+        "fields": [
+            {"name": "id_number", "title": "公民身份号码", "element": elements["citizen_id"],
+             "required": True, "grade": "important"},
+            {"name": "birth_date", "title": "出生日期", "element": "DE0005",
+             "grade": "general-3"},
+        ]}).resource_code
+    person = citizen(3)
+    born = f"{person[6:10]}-{person[10:12]}-{person[12:14]}"
+    with rt.context() as ctx:
+        assert ingest_rows(ctx, provider["officer"], code, [
+            {"id_number": person, "birth_date": born}], source="rest").accepted == 1
+        made = agreements.request_agreement(ctx, consumer.officer, AgreementRequestIn(
+            resource_code=code, fields=["id_number", "birth_date"], purpose_kind="legal_basis",
+            purpose_text=LEGAL["text"], valid_until=CLOCK.date() + timedelta(days=30)))
+        agreements.decide(ctx, provider["officer"], made.code, approve_fields=[
+            "id_number", "birth_date"], masks={"id_number": "keep:6:4", "birth_date": "raw"})
+    [row] = _ask(rt, consumer, code, subject_ids=[person]).data["rows"]
+    assert row["birth_date"] == born
+    assert row["id_number"].startswith("h:") and person[-4:] not in row["id_number"]
+    # the birth date masked (year) as usual: the ID keeps its keep:6:4
+    with rt.context() as ctx:
+        other = agreements.request_agreement(ctx, consumer.officer, AgreementRequestIn(
+            resource_code=code, fields=["id_number", "birth_date"], purpose_kind="legal_basis",
+            purpose_text="《统计法》第七条", valid_until=CLOCK.date() + timedelta(days=30)))
+        agreements.decide(ctx, provider["officer"], other.code, approve_fields=[
+            "id_number", "birth_date"], masks={"id_number": "keep:6:4", "birth_date": "year"})
+    [row] = _ask(rt, consumer, code, subject_ids=[person],
+                 purpose={"kind": "legal_basis", "text": "《统计法》第七条"}).data["rows"]
+    assert row["birth_date"] == born[:4] and row["id_number"] == person[:6] + "*" * 8 + person[-4:]
