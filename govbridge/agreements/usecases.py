@@ -220,11 +220,13 @@ def allowed(ctx: Ctx, actor: Actor, code: str) -> Allowed:
 
 
 def _require_visible(actor: Actor, agr: Agreement) -> None:
+    """The parties and the bureau read an agreement; to anyone else it does not exist (a
+    403 would confirm the code)."""
     if _can(actor, Permission.AGREEMENT_READ, agr.consumer_org_id) or _can(
         actor, Permission.AGREEMENT_READ, agr.dataset.provider_id
     ):
         return
-    raise PermissionDenied(Permission.AGREEMENT_READ.value)
+    raise NotFound("agreement", agr.code)
 
 
 # ---- request ---------------------------------------------------------------------------

@@ -354,7 +354,7 @@ def test_get_is_for_the_parties_and_the_bureau(rt, consumer, provider, request_i
         for actor in (consumer["officer"], provider["officer"], auditor):
             got = agreements.get_agreement(ctx, actor, code.lower())
             assert got.code == code and got.provider_code == provider["code"]
-        with pytest.raises(PermissionDenied):
+        with pytest.raises(NotFound):  # as for a code that does not exist (review, D7)
             agreements.get_agreement(ctx, outsider, code)
 
 
