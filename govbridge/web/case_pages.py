@@ -32,11 +32,19 @@ from govbridge.identity.access import require
 from govbridge.identity.organizations import org_by_code
 from govbridge.runtime import Ctx
 from govbridge.services import usecases as services
-from govbridge.web import csrf, session
+from govbridge.web import session
 from govbridge.web.case_view import CASES, certificates_of, material_rows, org_names
 from govbridge.web.format import mask_subject
 from govbridge.web.forms import FormError, message
-from govbridge.web.frame import Refused, Viewer, redirect, submit, viewer_of, web_page
+from govbridge.web.frame import (
+    Refused,
+    Viewer,
+    checked_viewer,
+    redirect,
+    submit,
+    viewer_of,
+    web_page,
+)
 from govbridge.web.i18n import t
 from govbridge.web.render import render
 
@@ -309,9 +317,9 @@ def _task_page(request: Request, lang: str, code: str, task_id: str, *,
     approver's own agreement (masked by the exchange, ledgered, in the applicant's log),
     so it runs only when the approver asks for it (a POST), never on a plain visit."""
     with runtime(request).context() as ctx:
-        viewer = viewer_of(ctx, request)
-        if show_shared:  # a recorded read: only from the page's own form
-            csrf.check(csrf_token, viewer.csrf)
+        # The shared data is a recorded read: only from the page's own form.
+        viewer = (checked_viewer(ctx, request, csrf_token) if show_shared
+                  else viewer_of(ctx, request))
         require(viewer.actor, Permission.CASE_DECIDE, organization_id=viewer.actor.organization_id)
         detail = cases.timeline(ctx, viewer.actor, code)
         step = next((s for s in detail.current_steps if s.task_id == task_id), None)
