@@ -44,7 +44,9 @@ def elements(rt) -> dict[str, str]:
         "citizen_id": element("citizen_id"),
         "credit_code": element("credit_code"),
         "name": element(None, category="person", data_type="string"),
-        "date": element(None, data_type="date"),
+        # 成立日期 (an enterprise's date), not the first date element (出生日期): a birth date in
+        # clear beside a kept ID number makes the gateway pseudonymise the ID.
+        "date": element(None, category="enterprise", data_type="date"),
         "mobile": element("mobile"),
     }
 

@@ -5,26 +5,9 @@ from __future__ import annotations
 
 import json
 
-import pytest
-from typer.testing import CliRunner
-
-from govbridge.cli.main import app
 from support import ORG_CODES, PASSWORD
 
-runner = CliRunner()
 CITIZEN = "320505199001019251"
-
-
-@pytest.fixture
-def gb(rt, settings):
-    env = {"GOVBRIDGE_HOME": str(settings.home), "GOVBRIDGE_DATABASE_URL": settings.database_url,
-           "COLUMNS": "200"}
-
-    def run(*args: str, input: str | None = None):
-        return runner.invoke(app, list(args), env=env, input=input)
-
-    assert run("init").exit_code == 0
-    return run
 
 
 def test_user_list_masks_until_revealed_and_the_reveal_is_audited(gb, rt):

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 
 import pyotp
 import pytest
@@ -14,13 +14,6 @@ from support import PASSWORD
 
 SECRET = pyotp.random_base32(32)
 HERE = "192.0.2.10"
-
-
-@pytest.fixture
-def clock(rt):
-    now = [datetime(2026, 11, 23, 9, 0, tzinfo=UTC)]
-    rt.clock = lambda: now[0]
-    return now
 
 
 def _login(rt, username, password=PASSWORD, code=None):

@@ -6,7 +6,7 @@ name exists: unknown names, wrong passwords and throttled attempts look alike.
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 
 import pyotp
 import pytest
@@ -21,13 +21,6 @@ SECRET = pyotp.random_base32(32)
 WRONG = "Wrong-Password-123"
 ATTACKER = "203.0.113.9"
 HOME = "198.51.100.7"
-
-
-@pytest.fixture
-def clock(rt):
-    now = [datetime(2026, 11, 23, 9, 0, tzinfo=UTC)]
-    rt.clock = lambda: now[0]
-    return now
 
 
 def login(rt, username, password=PASSWORD, code=None, address=HOME):

@@ -7,8 +7,6 @@ API keys they made; the token is renewed when the second factor succeeds.
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
-
 import pyotp
 import pytest
 from sqlalchemy import select
@@ -24,13 +22,6 @@ from support import PASSWORD
 SECRET = pyotp.random_base32(32)
 NEW_PASSWORD = "Quiet-Lantern-River-2026"
 HOME = "198.51.100.7"
-
-
-@pytest.fixture
-def clock(rt):
-    now = [datetime(2026, 11, 23, 9, 0, tzinfo=UTC)]
-    rt.clock = lambda: now[0]
-    return now
 
 
 def login(rt, username, password=PASSWORD, code=None):
