@@ -765,6 +765,12 @@ ZH: dict[str, str] = {
     "xchg.access.agreement": "共享协议",
     "xchg.access.proof": "存证证明（第 {leaf} 条记录）",
     "xchg.access.proof_hint": "可在“存证账本”页面或使用 govbridge ledger verify-proof 核验此证明。",
+    "xchg.access.commitment_hint": "账本记录不含您的身份证号，只含下面的承诺值：对“承诺前缀、"
+                                   "开启值、您的号码”做 SHA-256 即得该值，"
+                                   "可据此核对记录确实与您有关。",
+    "xchg.access.commitment": "记录中代表您的承诺值",
+    "xchg.access.opening": "开启值",
+    "xchg.access.entry": "账本记录原文",
     "xchg.flags.title": "异常访问",
     "xchg.flags.intro": (
         "系统按规则标记的异常访问（数据量突增、非工作时间批量查询）。请核实后确认或排除。"
@@ -1640,6 +1646,12 @@ EN: dict[str, str] = {
     "xchg.access.agreement": "Agreement",
     "xchg.access.proof": "Ledger proof (entry {leaf})",
     "xchg.access.proof_hint": "Check it on the Ledger page or with govbridge ledger verify-proof.",
+    "xchg.access.commitment_hint": "The ledger entry holds no ID number, only the commitment "
+                                   "below: SHA-256 of the commitment prefix, the opening and "
+                                   "your number gives it, so you can check the entry is yours.",
+    "xchg.access.commitment": "Your commitment in the entry",
+    "xchg.access.opening": "Opening",
+    "xchg.access.entry": "The ledger entry as hashed",
     "xchg.flags.title": "Unusual access",
     "xchg.flags.intro": (
         "Access flagged by the rules (a sudden jump in volume, bulk queries outside working "

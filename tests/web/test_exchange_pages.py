@@ -23,7 +23,7 @@ from govbridge.exchange.verify import verify_response
 from govbridge.identity.actor import Actor
 from govbridge.identity.organizations import org_by_code
 from govbridge.ingest.pipeline import ingest_rows
-from govbridge.ledger import log
+from govbridge.ledger import commitments, log
 from govbridge.seals.usecases import ca_certificate_pem
 from govbridge.web.format import when_cst
 from ingest_helpers import company_code, licence_row
@@ -306,6 +306,12 @@ def test_request_approve_partially_query_and_the_citizen_sees_it(rt, web, world,
     assert PURPOSE in text and "法律依据" in text
     assert "苏州市大数据管理局" in text and "企业营业执照信息" in text
     assert "北京时间" in text and "<details" in log_page.text and "leafIdx" in text
+    # Fields by their titles, not keys; the commitment naming the enterprise and its opening
+    tags = re.search(r'data-testid="access-fields">(.*?)</ul>', log_page.text, re.S)
+    assert tags and "统一社会信用代码" in tags.group(1) and "credit_code" not in tags.group(1)
+    shown = re.search(r'data-testid="access-commitment">.*?<dd class="mono">(.*?)</dd>.*?'
+                      r'<dd class="mono">(.*?)</dd>', log_page.text, re.S)
+    assert shown and commitments.check_opening(shown.group(1), subject, shown.group(2))
     with rt.context() as ctx:
         at = log.entry(ctx, leaf).created_at
     assert when_cst(at)[:13] in text  # the hour as read in China Standard Time
