@@ -4,7 +4,8 @@ credentials at all is answered 401 here, before its body is read, parsed or vali
 Whether the credentials are good is decided by `deps.authenticate` in the route's own
 transaction (and first of all by the problem handlers when the body is bad), so this
 check costs no database work. The public operations are listed in `deps.PUBLIC`. A path
-no route serves is left to the router (404), as for any caller.
+no route serves, or a method no route of the path takes, is left to the router (404, or
+405 with `Allow`), as for any caller: there is no operation there to protect.
 """
 
 from __future__ import annotations
@@ -24,7 +25,8 @@ class CallerGate:
         self.router = router
 
     def _routed(self, scope: dict[str, Any]) -> bool:
-        return any(route.matches(dict(scope))[0] is not Match.NONE
+        """Whether some route serves this method at this path (a full match)."""
+        return any(route.matches(dict(scope))[0] is Match.FULL
                    for route in self.router.routes)
 
     async def __call__(self, scope: dict[str, Any], receive: Any, send: Any) -> None:

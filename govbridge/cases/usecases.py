@@ -187,8 +187,8 @@ def _may_read(ctx: Ctx, actor: Actor, case: Case) -> bool:
 def _handles(ctx: Ctx, actor: Actor, case: Case) -> bool:
     """The applicant, or staff of a department of the case's item: they see its subject's
     ID whole; other readers (auditor, bureau) see it masked (least privilege)."""
-    if actor.subject_id and actor.subject_id == case.applicant_id:
-        return True
+    if actor.kind == "operator" or (actor.subject_id and actor.subject_id == case.applicant_id):
+        return True  # the local operator holds the database and its keys anyway
     return actor.organization_id is not None and actor.organization_id in _item_orgs(ctx, case)
 
 
