@@ -45,6 +45,12 @@ def effective_state(state: str, valid_until: date, today: date) -> str:
     return state
 
 
+def in_force(state: str, valid_from: date, valid_until: date, today: date) -> bool:
+    """Whether an agreement lets its consumer read today, for whatever purpose it names:
+    granted, begun and not expired (the state and period checks of `check`)."""
+    return effective_state(state, valid_until, today) in GRANTED and valid_from <= today
+
+
 def is_overdue(state: str, answer_due: date | None, today: date) -> bool:
     """A request still unanswered after its answer deadline."""
     return state == REQUESTED and answer_due is not None and answer_due < today

@@ -28,6 +28,7 @@ from sqlalchemy.orm import aliased
 from govbridge.audit.record import record
 from govbridge.catalog.models import Dataset
 from govbridge.catalog.usecases import find_dataset, published_fields
+from govbridge.core import masking
 from govbridge.core.errors import InvalidInput, PermissionDenied
 from govbridge.core.permissions import Permission
 from govbridge.identity.access import require
@@ -624,9 +625,8 @@ def _raw_grants(ctx: Ctx, consumer_org_id: int, dataset_id: int) -> set[str]:
                    Agreement.grants)
             .where(Agreement.consumer_org_id == consumer_org_id,
                    Agreement.dataset_id == dataset_id)):
-        if state in policy.GRANTED and (valid_from is None or valid_from <= day) \
-                and (valid_until is None or day <= valid_until):
-            shown |= {f for f, g in (grants or {}).items() if g == "raw"}
+        if policy.in_force(state, valid_from, valid_until, day):
+            shown |= {f for f, g in (grants or {}).items() if g == masking.RAW}
     return shown
 
 

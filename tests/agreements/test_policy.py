@@ -15,6 +15,7 @@ from govbridge.agreements.policy import (
     check,
     choose,
     effective_state,
+    in_force,
     is_overdue,
     local_date,
     purpose_matches,
@@ -60,6 +61,18 @@ def test_local_date_is_china_standard_time():
 )
 def test_effective_state(state, until, expected):
     assert effective_state(state, until, TODAY) == expected
+
+
+@pytest.mark.parametrize(("state", "start", "until", "expected"), [
+    ("approved", date(2026, 11, 1), date(2026, 11, 30), True),  # the last valid day
+    ("partially_approved", date(2026, 11, 30), date(2026, 12, 31), True),  # the first
+    ("approved", date(2026, 12, 1), date(2026, 12, 31), False),  # not begun
+    ("approved", date(2026, 11, 1), date(2026, 11, 29), False),  # expired
+    ("requested", date(2026, 11, 1), date(2026, 12, 31), False),
+    ("revoked", date(2026, 11, 1), date(2026, 12, 31), False),
+])
+def test_in_force(state, start, until, expected):
+    assert in_force(state, start, until, TODAY) is expected
 
 
 def test_is_overdue():
