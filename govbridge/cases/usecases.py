@@ -167,29 +167,40 @@ def _own_case(actor: Actor, case: Case) -> None:
         raise NotFound("case", case.code)  # another applicant's case is not disclosed
 
 
-def _item_orgs(ctx: Ctx, case: Case) -> set[int]:
+ItemOrgs = dict[str, set[int]]  # item code -> its departments, read once per call
+
+
+def _item_orgs(ctx: Ctx, case: Case, known: ItemOrgs | None = None) -> set[int]:
+    """The departments of the case's item (lead and participating); `known` keeps them for
+    the other cases and checks of the same call."""
+    if known is not None and case.item_code in known:
+        return known[case.item_code]
     item = services.find_item(ctx, case.item_code)
-    return {item.lead_org_id, *(item.participating_org_ids or [])}
+    orgs = {item.lead_org_id, *(item.participating_org_ids or [])}
+    if known is not None:
+        known[case.item_code] = orgs
+    return orgs
 
 
-def _may_read(ctx: Ctx, actor: Actor, case: Case) -> bool:
+def _may_read(ctx: Ctx, actor: Actor, case: Case, known: ItemOrgs | None = None) -> bool:
     if Permission.CASE_READ in actor.permissions:
         return True
     if actor.subject_id and actor.subject_id == case.applicant_id:
         return Permission.SELF_SERVICE in actor.permissions
     org = actor.organization_id
-    if org is None or org not in _item_orgs(ctx, case):
+    if org is None or org not in _item_orgs(ctx, case, known):
         return False
     return bool({Permission.CASE_ACCEPT_OWN_ORG, Permission.CASE_DECIDE_OWN_ORG,
                  Permission.CASE_ACCEPT, Permission.CASE_DECIDE} & actor.permissions)
 
 
-def _handles(ctx: Ctx, actor: Actor, case: Case) -> bool:
+def _handles(ctx: Ctx, actor: Actor, case: Case, known: ItemOrgs | None = None) -> bool:
     """The applicant, or staff of a department of the case's item: they see its subject's
     ID whole; other readers (auditor, bureau) see it masked (least privilege)."""
     if actor.kind == "operator" or (actor.subject_id and actor.subject_id == case.applicant_id):
         return True  # the local operator holds the database and its keys anyway
-    return actor.organization_id is not None and actor.organization_id in _item_orgs(ctx, case)
+    return (actor.organization_id is not None
+            and actor.organization_id in _item_orgs(ctx, case, known))
 
 
 def _start_work_if_complete(ctx: Ctx, case: Case, actor: Actor | str) -> None:
@@ -326,9 +337,10 @@ def timeline(ctx: Ctx, actor: Actor, code: str) -> CaseDetail:
     """The case as its applicant or the staff concerned see it: materials, what is missing,
     the current steps with the departments holding them, and every timestamped event."""
     case = find_case(ctx, code)
-    if not _may_read(ctx, actor, case):
+    known: ItemOrgs = {}
+    if not _may_read(ctx, actor, case, known):
         raise NotFound("case", code)  # a case one may not read is not confirmed to exist
-    return _detail(ctx, case, masked=not _handles(ctx, actor, case))
+    return _detail(ctx, case, masked=not _handles(ctx, actor, case, known))
 
 
 # ---- front desk ------------------------------------------------------------------------
@@ -432,8 +444,9 @@ def list_cases(ctx: Ctx, actor: Actor, state: str | None = None) -> list[CaseOut
     query = select(Case).order_by(Case.id)
     if state:
         query = query.where(Case.state == state)
-    return [_out(ctx, c, masked=not _handles(ctx, actor, c))
-            for c in ctx.db.scalars(query) if _may_read(ctx, actor, c)]
+    known: ItemOrgs = {}
+    return [_out(ctx, c, masked=not _handles(ctx, actor, c, known))
+            for c in ctx.db.scalars(query) if _may_read(ctx, actor, c, known)]
 
 
 # ---- back office -----------------------------------------------------------------------
@@ -527,7 +540,8 @@ def overdue_cases(ctx: Ctx, actor: Actor) -> list[CaseOut]:
     require(actor, Permission.CASE_READ)
     rows = ctx.db.scalars(select(Case).where(Case.state.in_(OPEN_STATES))
                           .order_by(Case.promised_due, Case.id))
-    return [_out(ctx, c, masked=not _handles(ctx, actor, c)) for c in rows
+    known: ItemOrgs = {}
+    return [_out(ctx, c, masked=not _handles(ctx, actor, c, known)) for c in rows
             if _overdue(ctx, c)]
 
 
