@@ -18,7 +18,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 
 from sqlalchemy import select
 
@@ -58,12 +58,6 @@ class CaseFacts:
     subjects: frozenset[str]  # the applicant and the holders of the case's certificates
 
 
-def _utc(at: datetime | None) -> datetime | None:
-    if at is None:
-        return None
-    return at if at.tzinfo is not None else at.replace(tzinfo=UTC)
-
-
 def binding_problem(case: CaseFacts | None, *, case_code: str, item_code: str,
                     consumer_id: int, subject_ids: Sequence[str] | None,
                     filtered: bool, now: datetime) -> PurposeNotBound | None:
@@ -76,7 +70,7 @@ def binding_problem(case: CaseFacts | None, *, case_code: str, item_code: str,
     if case.item_code != item_code:
         return PurposeNotBound("wrong_item", f"case {case.code} is not a case of service "
                                f"item {item_code}")
-    closed = _utc(case.closed_at)
+    closed = case.closed_at  # aware: read through storage.base.UTCDateTime
     if case.state not in OPEN_STATES and (closed is None or now - closed > CLOSED_WINDOW):
         return PurposeNotBound("case_closed", f"case {case.code} is {case.state}; a closed "
                                f"case explains reads for {CLOSED_WINDOW.days} days")
