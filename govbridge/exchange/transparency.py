@@ -132,11 +132,11 @@ def _names(ctx: Ctx, entries: Sequence[dict[str, Any]]) -> _Names:
 
 
 def _accesses(ctx: Ctx, subject_id: str, limit: int, before: int | None) -> list[AccessOut]:
+    keys = commitments.all_keys(ctx)
     rows = log.entries_of_subject(ctx, subject_id, kinds=[QUERY_KIND], limit=limit,
-                                  before=before)
+                                  before=before, keys=keys)
     parsed = [json.loads(r.entry) for r in rows]
     names = _names(ctx, parsed)
-    keys = commitments.all_keys(ctx)
     flagged = set(ctx.db.scalars(select(AccessFlag.leaf_index).where(
         AccessFlag.leaf_index.in_([r.leaf_index for r in rows])))) if rows else set()
     size = log.tree_state(ctx)[0]

@@ -225,10 +225,11 @@ def all_keys(ctx: Ctx) -> list[SubjectKey]:
     return [unseal_key(ctx.settings.secret_key, int(r.epoch), r.key_enc) for r in rows]
 
 
-def lookup_values(ctx: Ctx, subject_id: str) -> list[str]:
-    """What the subject index may hold for this subject: its index key under every epoch,
-    and the raw ID for entries appended before commitments existed."""
-    return [k.index(subject_id) for k in all_keys(ctx)] + [subject_id.strip()]
+def lookup_values(keys: Sequence[SubjectKey], subject_id: str) -> list[str]:
+    """What the subject index may hold for this subject: its index key under every epoch
+    (`keys`, from `all_keys`), and the raw ID for entries appended before commitments
+    existed. Pure."""
+    return [k.index(subject_id) for k in keys] + [subject_id.strip()]
 
 
 def my_commitment(ctx_keys: Sequence[SubjectKey], entry: Mapping[str, object],

@@ -520,11 +520,15 @@ def entry(ctx: Ctx, leaf_index: int) -> LedgerEntry:
 
 
 def entries_of_subject(ctx: Ctx, subject_id: str, *, kinds: Sequence[str] | None = None,
-                       limit: int = 200, before: int | None = None) -> list[LedgerEntry]:
+                       limit: int = 200, before: int | None = None,
+                       keys: Sequence[commitments.SubjectKey] | None = None,
+                       ) -> list[LedgerEntry]:
     """Entries concerning one person or enterprise, newest first (internal: no actor);
-    found by the subject's commitment under every epoch of the subject key."""
+    found by the subject's index key under every epoch of the subject key (`keys`, read
+    here unless the caller has them already)."""
+    every = keys if keys is not None else commitments.all_keys(ctx)
     found = (select(LedgerSubject.leaf_index)
-             .where(LedgerSubject.commitment.in_(commitments.lookup_values(ctx, subject_id))))
+             .where(LedgerSubject.commitment.in_(commitments.lookup_values(every, subject_id))))
     stmt = select(LedgerEntry).where(LedgerEntry.leaf_index.in_(found))
     if kinds:
         stmt = stmt.where(LedgerEntry.kind.in_(kinds))
