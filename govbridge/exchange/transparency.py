@@ -237,15 +237,15 @@ def flag_access(ctx: Ctx, *, leaf_index: int, consumer_org_id: int, subjects: li
                 AccessFlag.day == day)) is None:
             found.append(volume)
     for flag in found:
-        ctx.db.add(AccessFlag(leaf_index=leaf_index, consumer_org_id=consumer_org_id,
-                              rule=flag.rule, day=day, detail=flag.detail, status="open",
-                              created_at=now))
+        flag_rule(ctx, leaf_index=leaf_index, consumer_org_id=consumer_org_id, rule=flag.rule,
+                  detail=flag.detail)
     return [f.rule for f in found]
 
 
 def flag_rule(ctx: Ctx, *, leaf_index: int, consumer_org_id: int, rule: str,
               detail: str) -> None:
-    """Keep one flag a caller's own rule raised about a recorded access (internal)."""
+    """Keep one flag a rule raised about a recorded access, dated the local day (internal:
+    the rules of `anomaly` here, and the gateway's own `subject_misses`)."""
     now = ctx.now()
     ctx.db.add(AccessFlag(leaf_index=leaf_index, consumer_org_id=consumer_org_id, rule=rule,
                           day=f"{now.astimezone(anomaly.LOCAL_TZ):%Y%m%d}", detail=detail,
