@@ -3,15 +3,20 @@
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Literal
+from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
+
+from govbridge.core.inputs import NO_CONTROLS
 
 PurposeKind = Literal["service_item", "legal_basis"]
 
 
-# The longest reason a provider or a revoker writes (the forms cut at this length).
+# The longest reason a provider or a revoker writes (the forms cut at this length; the use
+# cases check it for every edge, see `core.inputs.checked`).
 REASON_MAX = 2000
+# The most fields one request names or one decision approves or masks.
+FIELDS_MAX = 300
 
 
 class AgreementRequestIn(BaseModel):
@@ -23,13 +28,13 @@ class AgreementRequestIn(BaseModel):
     consumer_code: str | None = Field(
         default=None, description="requesting organization; default: your organization"
     )
-    fields: list[str] = Field(min_length=1, max_length=300)
+    fields: list[str] = Field(min_length=1, max_length=FIELDS_MAX)
     purpose_kind: PurposeKind
     purpose_code: str | None = Field(
         default=None, max_length=64, description="the service item's code (service_item only)"
     )
-    purpose_text: str = Field(
-        min_length=2, max_length=2000, description="the service item or legal basis in words"
+    purpose_text: Annotated[str, Field(min_length=2, max_length=2000), NO_CONTROLS] = Field(
+        description="the service item or legal basis in words"
     )
     valid_from: date | None = Field(default=None, description="default: today")
     valid_until: date
@@ -44,19 +49,20 @@ class DecisionIn(BaseModel):
 
     decision: Literal["approve", "refuse"]
     fields: list[str] | None = Field(
-        default=None, description="fields approved; default: every requested field"
+        default=None, max_length=FIELDS_MAX,
+        description="fields approved; default: every requested field"
     )
     masks: dict[str, str] | None = Field(
-        default=None, description='per field: "raw" or a masking operator'
+        default=None, max_length=FIELDS_MAX, description='per field: "raw" or a masking operator'
     )
-    reason: str | None = Field(default=None, max_length=REASON_MAX,
-                               description="required to refuse")
+    reason: Annotated[str, Field(max_length=REASON_MAX), NO_CONTROLS] | None = Field(
+        default=None, description="required to refuse")
 
 
 class RevokeIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    reason: str = Field(min_length=1, max_length=REASON_MAX)
+    reason: Annotated[str, Field(min_length=1, max_length=REASON_MAX), NO_CONTROLS]
 
 
 class AgreementOut(BaseModel):

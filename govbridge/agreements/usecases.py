@@ -22,12 +22,14 @@ from govbridge.agreements.schemas import (
     AgreementRequestIn,
     DecisionIn,
     OverdueOut,
+    RevokeIn,
 )
 from govbridge.agreements.workdays import Calendar, add_working_days
 from govbridge.audit.record import record
 from govbridge.catalog.models import Dataset
 from govbridge.catalog.usecases import find_dataset, published_fields
 from govbridge.core.errors import Conflict, FieldProblem, InvalidInput, NotFound, PermissionDenied
+from govbridge.core.inputs import checked
 from govbridge.core.masking import RAW, parse_operator, resolve_grant
 from govbridge.core.permissions import Permission, allows
 from govbridge.identity.access import require
@@ -278,6 +280,7 @@ def request_agreement(ctx: Ctx, actor: Actor, data: AgreementRequestIn) -> Agree
     """
     if not {Permission.AGREEMENT_REQUEST, Permission.AGREEMENT_REQUEST_OWN_ORG} & actor.permissions:
         raise PermissionDenied(Permission.AGREEMENT_REQUEST.value)
+    data = checked(AgreementRequestIn, data)
     consumer = _consumer(ctx, actor, data.consumer_code)
     require(actor, Permission.AGREEMENT_REQUEST, organization_id=consumer.id)
     ds = find_dataset(ctx, data.resource_code)
@@ -352,6 +355,8 @@ def decide(
     if agr.state != policy.REQUESTED:
         raise Conflict(f"agreement {agr.code} is {_state(ctx, agr)}, not awaiting a decision",
                        "state", _state(ctx, agr))
+    checked(DecisionIn, {"decision": "approve" if refuse_reason is None else "refuse",
+                         "fields": approve_fields, "masks": masks, "reason": refuse_reason})
     now = ctx.now()
     if refuse_reason is not None:
         if approve_fields is not None or masks:
@@ -415,6 +420,7 @@ def revoke(ctx: Ctx, actor: Actor, code: str, reason: str) -> AgreementOut:
         raise Conflict(f"agreement {agr.code} is {state} and cannot be revoked", "state", state)
     if not (reason or "").strip():
         raise InvalidInput.one("reason", "say why the agreement is revoked", None, "required")
+    checked(RevokeIn, {"reason": reason})
     agr.state = policy.REVOKED
     agr.revoked_at, agr.revoked_by, agr.revoked_reason = ctx.now(), actor.label, reason.strip()
     _ledger(ctx, "agreement.revoked", agr, actor.label, reason=agr.revoked_reason)

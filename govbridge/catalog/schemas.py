@@ -3,15 +3,22 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Literal
+from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
+
+from govbridge.core.inputs import NO_CONTROLS
 
 ShareType = Literal["unconditional", "conditional", "none"]
 ShareMethod = Literal["api", "file", "db_sync"]
 Frequency = Literal["realtime", "daily", "weekly", "monthly", "quarterly", "yearly", "irregular"]
 SubjectType = Literal["person", "enterprise", "none"]
 Format = Literal["database", "spreadsheet", "file", "api", "stream"]
+
+# The longest review comment and retirement reason (the use cases check them for every
+# edge, see `core.inputs.checked`).
+COMMENT_MAX = 2000
+REASON_MAX = 2000
 
 
 class FieldIn(BaseModel):
@@ -130,3 +137,27 @@ class SearchResult(BaseModel):
     facets: dict[str, dict[str, int]]
     provider_names: dict[str, str] = Field(
         default_factory=dict, description="name of each provider code in the facets")
+
+
+class ReviewIn(BaseModel):
+    """The data bureau's review: publish, or return with a comment."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    approve: bool
+    comment: Annotated[str, Field(max_length=COMMENT_MAX), NO_CONTROLS] | None = Field(
+        default=None, description="required to return")
+
+
+class RetireIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    reason: Annotated[str, Field(min_length=1, max_length=REASON_MAX), NO_CONTROLS]
+
+
+class VersionIn(BaseModel):
+    """A schema change of a published dataset: its fields in the new version."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    fields: list[FieldIn] = Field(min_length=1, max_length=300)

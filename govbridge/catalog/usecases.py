@@ -10,8 +10,18 @@ from govbridge.audit.record import record
 from govbridge.catalog import index
 from govbridge.catalog.models import Dataset, DatasetVersion
 from govbridge.catalog.rules import BoundField, check_entry, derived_grade
-from govbridge.catalog.schemas import DatasetIn, DatasetOut, FieldIn, FieldOut, VersionOut
+from govbridge.catalog.schemas import (
+    DatasetIn,
+    DatasetOut,
+    FieldIn,
+    FieldOut,
+    RetireIn,
+    ReviewIn,
+    VersionIn,
+    VersionOut,
+)
 from govbridge.core.errors import Conflict, FieldProblem, InvalidInput, NotFound, PermissionDenied
+from govbridge.core.inputs import checked
 from govbridge.core.permissions import Permission, allows
 from govbridge.identity.access import require
 from govbridge.identity.actor import Actor
@@ -186,6 +196,7 @@ def create_dataset(ctx: Ctx, actor: Actor, data: DatasetIn) -> DatasetOut:
     """A new catalog entry in draft, version 1; its resource code is assigned here."""
     provider = _provider(ctx, actor, data.provider_code)
     require(actor, Permission.DATASET_MANAGE, organization_id=provider.id)
+    data = checked(DatasetIn, data)
     fields, grade = _validated(ctx, data)
     taken = ctx.db.scalar(
         select(Dataset.id).where(
@@ -221,6 +232,7 @@ def create_dataset(ctx: Ctx, actor: Actor, data: DatasetIn) -> DatasetOut:
 def update_draft(ctx: Ctx, actor: Actor, resource_code: str, data: DatasetIn) -> DatasetOut:
     ds = find_dataset(ctx, resource_code)
     require(actor, Permission.DATASET_MANAGE, organization_id=ds.provider_id)
+    data = checked(DatasetIn, data)
     version = latest_version(ds)
     if version.status not in EDITABLE:
         raise Conflict(
@@ -253,6 +265,7 @@ def propose_version(
             "status",
             latest.status,
         )
+    fields = checked(VersionIn, {"fields": fields}).fields
     data = DatasetIn.model_validate(
         {**_metadata_of(ds), "fields": [f.model_dump() for f in fields]}
     )
@@ -323,6 +336,7 @@ def review(
         )
     if not approve and not (comment or "").strip():
         raise InvalidInput.one("comment", "say why the entry is returned", None, "required")
+    checked(ReviewIn, {"approve": approve, "comment": comment})
     now = ctx.now()
     version.reviewed_at = now
     version.reviewed_by = actor.label
@@ -362,6 +376,7 @@ def retire(ctx: Ctx, actor: Actor, resource_code: str, reason: str) -> DatasetOu
     require(actor, Permission.DATASET_MANAGE, organization_id=ds.provider_id)
     if not reason.strip():
         raise InvalidInput.one("reason", "say why the dataset is retired", None, "required")
+    checked(RetireIn, {"reason": reason})
     ds.status = "retired"
     ds.updated_at = ctx.now()
     index.drop(ctx, ds)

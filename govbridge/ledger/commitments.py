@@ -54,10 +54,12 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from govbridge.audit.record import record
 from govbridge.core.errors import InvalidInput
+from govbridge.core.inputs import checked
 from govbridge.core.permissions import Permission
 from govbridge.identity.access import require
 from govbridge.identity.actor import Actor
 from govbridge.ledger.models import LedgerSubjectKey
+from govbridge.ledger.schemas import SubjectKeyRotateIn
 from govbridge.runtime import Ctx
 from govbridge.security.at_rest import seal, unseal
 
@@ -273,8 +275,7 @@ def rotate_subject_key(ctx: Ctx, actor: Actor, reason: str) -> SubjectKeyOut:
     reason = (reason or "").strip()
     if not reason:
         raise InvalidInput.one("reason", "say why the key is rotated", None, "required")
-    if len(reason) > 500:
-        raise InvalidInput.one("reason", "at most 500 characters", None, "max_length")
+    checked(SubjectKeyRotateIn, {"reason": reason})
     current = ctx.db.scalar(select(func.max(LedgerSubjectKey.epoch)))
     if current is None:
         current_key(ctx)

@@ -1,13 +1,17 @@
-"""Typed results of the seal use cases. None of them carries private key material."""
+"""Typed inputs and results of the seal use cases. No result carries private key material."""
 
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Literal
+from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from govbridge.core.inputs import NO_CONTROLS
+
 KeyAlgorithm = Literal["Ed25519", "P-256", "SM2"]
+# The longest revocation reason (the use case checks it for every edge).
+REVOKE_REASON_MAX = 500
 
 
 class SealOut(BaseModel):
@@ -55,4 +59,4 @@ class SealRotateIn(BaseModel):
 
 class SealRevokeIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    reason: str = Field(min_length=1, max_length=500)
+    reason: Annotated[str, Field(min_length=1, max_length=REVOKE_REASON_MAX), NO_CONTROLS]

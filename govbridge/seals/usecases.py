@@ -29,6 +29,7 @@ from sqlalchemy import ColumnElement, Engine, ScalarSelect, func, select
 
 from govbridge.audit.record import record
 from govbridge.core.errors import Conflict, InvalidInput, NotFound
+from govbridge.core.inputs import checked
 from govbridge.core.permissions import Permission
 from govbridge.identity.access import require
 from govbridge.identity.actor import Actor
@@ -38,7 +39,7 @@ from govbridge.runtime import Ctx
 from govbridge.seals import certs
 from govbridge.seals.jws import SealInvalid, VerifiedSeal, seal_json, verify_json, x5c_header
 from govbridge.seals.models import SealAuthority, SealKey
-from govbridge.seals.schemas import CaOut, SealOut
+from govbridge.seals.schemas import CaOut, SealIssueIn, SealOut, SealRevokeIn, SealRotateIn
 from govbridge.seals.signers import (
     KEY_ALGORITHMS,
     SM2,
@@ -328,6 +329,8 @@ def issue_seal(
     org = referenced_organization(ctx, org_code, "organization_code")
     require(actor, Permission.SEAL_MANAGE, organization_id=org.id)
     _check_algorithm(algorithm)
+    checked(SealIssueIn, {"organization_code": org_code, "algorithm": algorithm,
+                          "validity_days": validity_days})
     org = _lock_org(ctx, org.id)
     current = _active(ctx, PURPOSE_SEAL, org.id)
     if current is not None:
@@ -436,6 +439,8 @@ def rotate_seal(
     """A new active seal key; the previous one is retired (verifies until it expires)."""
     org = referenced_organization(ctx, org_code, "organization_code")
     require(actor, Permission.SEAL_MANAGE, organization_id=org.id)
+    checked(SealRotateIn, {"organization_code": org_code, "algorithm": algorithm,
+                           "validity_days": validity_days})
     org = _lock_org(ctx, org.id)
     current = _active(ctx, PURPOSE_SEAL, org.id)
     chosen = _check_algorithm(algorithm or (current.algorithm if current else "Ed25519"))
@@ -470,10 +475,11 @@ def revoke_seal(ctx: Ctx, actor: Actor, kid: str, reason: str) -> SealOut:
     why = (reason or "").strip()
     if not why:
         raise InvalidInput.one("reason", "say why the seal is revoked", reason, "required")
+    checked(SealRevokeIn, {"reason": reason})
     if row.status != "revoked":
         row.status = "revoked"
         row.revoked_at = ctx.now()
-        row.revoke_reason = why[:500]
+        row.revoke_reason = why
         record(ctx, actor, "seal.revoke", "seal_key", row.kid, {"reason": row.revoke_reason})
         ctx.emit("seals.seal.revoked", {"kid": row.kid})
     return _to_out(row, _org_of(ctx, row))

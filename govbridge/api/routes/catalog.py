@@ -5,30 +5,20 @@ from __future__ import annotations
 from typing import Literal
 
 from fastapi import APIRouter, Request, Response
-from pydantic import BaseModel, ConfigDict, Field
 
 from govbridge.api import bodies
 from govbridge.api.deps import acting
 from govbridge.catalog import dcat, search, usecases
-from govbridge.catalog.schemas import DatasetIn, DatasetOut, FieldIn, SearchResult
+from govbridge.catalog.schemas import (
+    DatasetIn,
+    DatasetOut,
+    RetireIn,
+    ReviewIn,
+    SearchResult,
+    VersionIn,
+)
 
 router = APIRouter(prefix="/catalog", tags=["catalog"])
-
-
-class ReviewIn(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-    approve: bool
-    comment: str | None = Field(default=None, max_length=2000)
-
-
-class RetireIn(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-    reason: str = Field(min_length=1, max_length=2000)
-
-
-class VersionIn(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-    fields: list[FieldIn] = Field(min_length=1, max_length=300)
 
 
 @router.get("/search", response_model=SearchResult, summary="Search published datasets")
