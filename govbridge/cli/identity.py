@@ -7,6 +7,7 @@ import sys
 import typer
 
 from govbridge.cli.common import JsonOpt, emit, err, fail, out, use_case
+from govbridge.core.inputs import checked
 from govbridge.core.permissions import Role
 from govbridge.identity import clients, organizations, totp, users
 from govbridge.identity.schemas import ClientCreate, OrganizationCreate, UserCreate
@@ -37,10 +38,10 @@ def org_create(
     if level not in ("province", "city", "district"):
         raise fail(f"--level: must be province, city or district (value {level!r})", 2)
     with use_case() as (ctx, actor):
-        created = organizations.create_organization(ctx, actor, OrganizationCreate(
-            code=code, name=name, name_en=name_en, level=level,  # type: ignore[arg-type]
-            vertically_managed=vertically_managed, division_code=division_code,
-            parent_code=parent))
+        created = organizations.create_organization(ctx, actor, checked(OrganizationCreate, {
+            "code": code, "name": name, "name_en": name_en, "level": level,
+            "vertically_managed": vertically_managed, "division_code": division_code,
+            "parent_code": parent}))
     emit(created, as_json, ORG_COLUMNS)
 
 
@@ -81,9 +82,9 @@ def user_create(
     password = _read_password(password_stdin)
     secret = totp.new_secret() if enroll_totp else None
     with use_case() as (ctx, actor):
-        created = users.create_user(ctx, actor, UserCreate(
-            username=username, display_name=name, password=password, roles=role,
-            organization_code=org, subject_id=subject_id), totp_secret=secret)
+        created = users.create_user(ctx, actor, checked(UserCreate, {
+            "username": username, "display_name": name, "password": password, "roles": role,
+            "organization_code": org, "subject_id": subject_id}), totp_secret=secret)
     emit(created, as_json, USER_COLUMNS)
     if secret:
         err.print(f"TOTP secret (shown once): {secret}\n"
@@ -141,8 +142,8 @@ def client_create(
 ) -> None:
     """Create a system client; its API key is printed once and never again."""
     with use_case() as (ctx, actor):
-        created = clients.create_client(ctx, actor, ClientCreate(organization_code=org,
-                                                                 name=name))
+        created = clients.create_client(ctx, actor, checked(ClientCreate, {
+            "organization_code": org, "name": name}))
     if as_json:
         emit(created, True)
         return

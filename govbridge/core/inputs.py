@@ -27,6 +27,10 @@ M = TypeVar("M", bound=BaseModel)
 
 # The longest value an error message echoes back (a refused 1 MB value is not repeated).
 ECHO_MAX = 80
+# Fields whose value an error never repeats.
+WITHHELD = frozenset(
+    {"password", "new_password", "old_password", "totp_code", "api_key", "secret", "token"}
+)
 _ALLOWED_CONTROLS = frozenset("\t\n\r")
 
 
@@ -54,13 +58,16 @@ def _shown(value: object) -> str | None:
 
 def problems_of(exc: ValidationError) -> list[FieldProblem]:
     """Each broken rule of a pydantic error as one `FieldProblem` (field path, pydantic's
-    message, its error type as the code, the value shortened)."""
+    message, its error type as the code, the value shortened; a secret's value withheld)."""
     problems = []
     for err in exc.errors():
-        field = ".".join(str(p) for p in err.get("loc", ())) or "input"
+        loc = tuple(str(p) for p in err.get("loc", ()))
+        field = ".".join(loc) or "input"
         msg = str(err.get("msg", "invalid")).removeprefix("Value error, ")
-        problems.append(FieldProblem(field=field, reason=msg, value=_shown(err.get("input")),
-                                     code=str(err.get("type", "invalid"))))
+        secret = bool(loc) and loc[-1] in WITHHELD
+        problems.append(FieldProblem(
+            field=field, reason=msg, value=None if secret else _shown(err.get("input")),
+            code=str(err.get("type", "invalid"))))
     return problems
 
 

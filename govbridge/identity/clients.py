@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 
 from govbridge.audit.record import record
 from govbridge.core.errors import AuthenticationFailed, Conflict, NotFound
+from govbridge.core.inputs import checked
 from govbridge.core.permissions import Permission
 from govbridge.identity.access import require
 from govbridge.identity.actor import Actor
@@ -51,6 +52,7 @@ def to_out(client: ApiClient) -> ClientOut:
 def create_client(ctx: Ctx, actor: Actor, data: ClientCreate) -> ClientCreated:
     org = referenced_organization(ctx, data.organization_code, "organization_code")
     require(actor, Permission.CLIENT_MANAGE, organization_id=org.id)
+    data = checked(ClientCreate, data)
     name = data.name.strip()
     taken = ctx.db.scalar(
         select(ApiClient.id).where(ApiClient.organization_id == org.id, ApiClient.name == name)

@@ -7,6 +7,7 @@ from sqlalchemy import select
 from govbridge.audit.record import record
 from govbridge.core.errors import Conflict, InvalidInput, NotFound
 from govbridge.core.identifiers import validate_credit_code, validate_division_code
+from govbridge.core.inputs import checked
 from govbridge.core.permissions import Permission
 from govbridge.identity.access import require
 from govbridge.identity.actor import Actor
@@ -45,6 +46,7 @@ def referenced_organization(ctx: Ctx, code: str, field: str) -> Organization:
 
 def create_organization(ctx: Ctx, actor: Actor, data: OrganizationCreate) -> OrganizationOut:
     require(actor, Permission.ORG_MANAGE)
+    data = checked(OrganizationCreate, data)
     code = validate_credit_code(data.code, field="code")
     division = (
         validate_division_code(data.division_code, field="division_code")

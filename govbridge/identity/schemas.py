@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Literal
+from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from govbridge.core.inputs import NO_CONTROLS
 from govbridge.core.permissions import Role
 
 Level = Literal["province", "city", "district"]
@@ -20,8 +21,8 @@ class OrganizationCreate(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     code: str = Field(description="统一社会信用代码 (GB 32100), 18 characters")
-    name: str = Field(min_length=2, max_length=200)
-    name_en: str | None = Field(default=None, max_length=200)
+    name: Annotated[str, Field(min_length=2, max_length=200), NO_CONTROLS]
+    name_en: Annotated[str, Field(max_length=200), NO_CONTROLS] | None = None
     level: Level
     vertically_managed: bool = False
     division_code: str | None = None
@@ -44,7 +45,7 @@ class UserCreate(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     username: str = Field(min_length=3, max_length=64)
-    display_name: str = Field(min_length=1, max_length=100)
+    display_name: Annotated[str, Field(min_length=1, max_length=100), NO_CONTROLS]
     password: str = Field(repr=False)
     roles: list[Role] = Field(min_length=1)
     organization_code: str | None = None
@@ -73,7 +74,7 @@ class ClientCreate(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     organization_code: str
-    name: str = Field(min_length=2, max_length=100)
+    name: Annotated[str, Field(min_length=2, max_length=100), NO_CONTROLS]
 
 
 class ClientOut(BaseModel):

@@ -18,6 +18,7 @@ from sqlalchemy import select, update
 from govbridge.audit.record import record
 from govbridge.core.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 from govbridge.core.identifiers import validate_citizen_id, validate_credit_code
+from govbridge.core.inputs import checked
 from govbridge.core.password_policy import check_password
 from govbridge.core.permissions import ROLES_REQUIRING_TOTP, STAFF_ROLES, Permission, Role
 from govbridge.identity import passwords, totp
@@ -89,6 +90,7 @@ def create_user(
     `totp_secret` pre-enrolls the second factor (used by the demo loader and
     by `user create --enroll-totp`, which shows it once).
     """
+    data = checked(UserCreate, data)
     username = data.username.strip().lower()
     if not USERNAME.match(username):
         raise InvalidInput.one(

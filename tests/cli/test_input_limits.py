@@ -181,3 +181,32 @@ def test_subject_key_rotation_reason_limits(gb, rt):
     with rt.context() as ctx:
         assert ctx.db.scalar(select(func.count()).select_from(LedgerSubjectKey)) == epochs
     assert _stored(rt) == before
+
+
+def _count(rt, model) -> int:
+    with rt.context() as ctx:
+        return ctx.db.scalar(select(func.count()).select_from(model)) or 0
+
+
+def test_identity_names_meet_their_schemas(gb, rt):
+    from govbridge.identity.models import ApiClient, Organization, User
+    from support import PASSWORD
+
+    for name, says in [("局", "at least 2 characters"), ("局" * 201, "at most 200 characters"),
+                       ("公安\x00局", "control character U+0000")]:
+        _refused(gb("org", "create", PROVIDER, name), "name", says)
+    assert _count(rt, Organization) == 0
+    assert gb("org", "create", PROVIDER, "苏州市公安局").exit_code == 0
+    for name, says in [("户", "at least 2 characters"), ("户" * 101, "at most 100 characters"),
+                       ("户籍\x1b[2J系统", "control character U+001B")]:
+        _refused(gb("client", "create", "--org", PROVIDER, "--name", name), "name", says)
+    assert _count(rt, ApiClient) == 0
+    users = _count(rt, User)
+    for name, says in [("张" * 101, "at most 100 characters"), ("张\x07三", "U+0007")]:
+        result = gb("user", "create", "zhang.san", "--name", name, "--role", "auditor",
+                    "--password-stdin", input=PASSWORD + "\n")
+        _refused(result, "display_name", says)
+        assert PASSWORD not in result.output
+    _refused(gb("user", "create", "zs", "--name", "张三", "--role", "auditor",
+                "--password-stdin", input=PASSWORD + "\n"), "username", "at least 3")
+    assert _count(rt, User) == users
