@@ -9,6 +9,7 @@ import typer
 
 from govbridge.cli.common import JsonOpt, emit, fail, out, use_case
 from govbridge.services import usecases
+from govbridge.services.bpmn import check_document
 from govbridge.services.schemas import HolidayIn
 
 service_app = typer.Typer(help="Service items (政务服务事项) and their BPMN processes.",
@@ -109,3 +110,61 @@ def holiday_list(year: int | None = typer.Option(None, "--year"), as_json: bool 
     with use_case() as (ctx, actor):
         rows = usecases.list_holidays(ctx, actor, year)
     emit(rows, as_json, ["day", "kind", "name"], title="Calendar")
+
+
+@service_app.command("check-bpmn")
+def service_check_bpmn(
+    files: list[Path] = typer.Argument(..., help="BPMN 2.0 files to check"),
+    as_json: bool = JsonOpt,
+) -> None:
+    """Check BPMN files without storing anything: accepted or not, each problem with its
+    element, id and line, the lanes to map to departments and the number of tasks.
+
+    Exit code 1 when a file is not accepted."""
+    results = []
+    for file in files:
+        try:
+            data = file.read_bytes()
+        except OSError as exc:
+            results.append({"file": str(file), "accepted": False, "problems": [
+                {"element": None, "id": None, "line": None,
+                 "reason": f"cannot read the file: {exc.strerror or exc}"}],
+                "lanes": [], "tasks": 0})
+            continue
+        results.append(check_document(data, str(file)))
+    if as_json:
+        emit(results, True)
+    else:
+        for result in results:
+            verdict = "accepted" if result["accepted"] else "refused"
+            out.print(f"{result['file']}: {verdict}, {result['tasks']} tasks, lanes: "
+                      f"{', '.join(result['lanes']) or '-'}", markup=False)
+            for p in result["problems"]:
+                where = f"{p['element'] or 'document'}" + (f" id={p['id']}" if p["id"] else "")
+                line = f" line {p['line']}" if p["line"] else ""
+                out.print(f"  {where}{line}: {p['reason']}", markup=False)
+    if not all(r["accepted"] for r in results):
+        raise typer.Exit(1)
+
+
+@service_app.command("map-lanes")
+def service_map_lanes(
+    code: str = typer.Argument(..., help="Service item code"),
+    pairs: list[str] = typer.Argument(None, help="LANE=CREDIT_CODE, e.g. "
+                                      '"市场监管=11320500MB1J374274" (LANE= removes a mapping)'),
+    as_json: bool = JsonOpt,
+) -> None:
+    """Map lanes or pools of the item's process to departments; without pairs, show them.
+
+    An unmapped lane blocks publishing; a lane whose name holds the department's credit
+    code needs no mapping."""
+    mapping: dict[str, str | None] = {}
+    for pair in pairs or []:
+        lane, sep, org = pair.rpartition("=")
+        if not sep or not lane.strip():
+            raise fail(f"lanes: {pair!r} is not LANE=CREDIT_CODE")
+        mapping[lane.strip()] = org.strip() or None
+    with use_case() as (ctx, actor):
+        lanes = usecases.map_lanes(ctx, actor, code, mapping)
+    rows = [{"lane": lane, "department": org} for lane, org in lanes.items()]
+    emit(rows, as_json, ["lane", "department"], title="Lanes")

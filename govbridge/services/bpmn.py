@@ -1,41 +1,35 @@
-"""Reading a BPMN 2.0 process drawn in a standard modeler (bpmn.io, Camunda Modeler). Pure: no I/O.
+"""Reading a BPMN 2.0 process drawn in any modeler (bpmn.io, Camunda, Signavio, ARIS,
+Bizagi, Trisotech, Visio add-ins). Pure: no I/O.
 
-The front door of the BPMN import; the pieces are in their own modules: the XML checks
-(`bpmn_checks`), the safe expressions (`bpmn_expressions`), the token game
-(`bpmn_tokens`), the SpiffWorkflow adapter (`bpmn_spiff`) and the file's encoding
-(`bpmn_text`).
+The front door of the BPMN import; the pieces are in their own modules: the file's
+encoding (`bpmn_text`), the XML and graph checks (`bpmn_checks`), the safe expressions
+(`bpmn_expressions`), the token game (`bpmn_tokens`), the runnable form
+(`bpmn_runnable`) and the SpiffWorkflow adapter (`bpmn_spiff`).
 
-`parse_process(xml)` checks a document and returns what the platform needs to know about
-it; `load_spec(xml)` gives SpiffWorkflow's executable spec. Every problem is an
-`InvalidInput` on the field "bpmn" that names the element (tag and id):
+    bytes --bpmn_text--> text --parse_xml--> tree --checks--> refusals | ProcessDef
+                                                  \\--runnable_copy--> SpiffWorkflow spec
 
-- malformed XML: the line and column of the first error (code "malformed");
-- an element outside the supported subset (code "unsupported"), e.g.
-  "bpmn:complexGateway id=Gateway_1 is not supported";
-- a process that can never finish (code "unfinishable"): no end event reachable from
-  the start or from some element, an element with no outgoing flow (a dead end), an
-  element the start can never reach, or a parallel join that can wait forever because
-  its incoming flows are alternatives of an exclusive gateway (found by playing the
-  token game over every choice of every exclusive gateway).
+`parse_process(xml)` returns what the platform keeps of a document (`ProcessDef`) or
+raises `InvalidInput` with its *refusals*: not XML (line and column), not BPMN, a
+DOCTYPE (so no entity is ever expanded, no external one fetched), no process, a graph
+that can never finish. What the engine cannot run correctly as drawn (compensation,
+transactions, complex gateways, ad-hoc sub-processes, scripts, conditions outside the
+safe subset, ...) does not refuse the document: it is a *blocker* kept in
+`ProcessDef.blockers`, and an item cannot be published while its process has one.
+`check_document(bytes, name)` gives both, as the dict `govbridge service check-bpmn`
+prints, and never raises.
 
-Supported: one process (optionally in a pool with lanes), a plain start event, plain end
-events, user tasks, service tasks, exclusive and parallel gateways, sequence flows
-(conditions only after an exclusive gateway), timer boundary events (interrupting or not)
-and timer intermediate catch events (`timeDuration` or `timeDate`), documentation, text
-annotations, and the diagram (BPMNDiagram DI, ignored). Vendor extension elements
-(`bpmn:extensionElements`) are ignored.
+Who does a user task: its lane (a lane drawn in a pool, else the pool, else the process;
+see `bpmn_runnable`). `ProcessDef.lanes` are the lanes of user tasks; the item admin maps
+each to a department (`usecases.map_lanes`), or the lane's name holds the department's
+18-character unified social credit code as a word, e.g. "苏州市市场监督管理局
+11320500MB1J374274", which maps it without asking. Service tasks and plain tasks outside
+any lane are steps of the platform itself and need no department.
 
-Convention — who does a user task: every user task lies in a lane, and the lane's name
-contains the department's 18-character unified social credit code as a separate word,
-e.g. "苏州市市场监督管理局 11320500MB1J374274". Lanes are plain BPMN: every modeler
-draws them and shows their name, and SpiffWorkflow keeps each task's lane in its
-serialised state, so a running case knows the department without the XML. Service tasks
-are steps of the platform itself and need no lane.
-
-Expressions: conditions are a small, safe subset of Python evaluated on the case
-variables (names, constants, comparisons, `and`/`or`/`not`, `in`), e.g.
-`decision == "refuse"`. Timer durations are ISO 8601 (`P5D`, `PT2H`), with or without
-quotes. Nothing in a document is executed as code.
+Conditions are a small, safe subset of Python on the case variables (names, constants,
+comparisons, `and`/`or`/`not`, `in`), e.g. `decision == "refuse"`; the usual dialects'
+wrappers (FEEL `= x`, JUEL `${x}`) are read. Timer durations are ISO 8601 (`P5D`,
+`PT2H`). Nothing in a document is executed as code.
 """
 
 from __future__ import annotations
@@ -45,23 +39,28 @@ from dataclasses import dataclass
 from lxml import etree
 from SpiffWorkflow.bpmn.specs.bpmn_process_spec import BpmnProcessSpec
 
-from govbridge.core.errors import FieldProblem, InvalidInput
+from govbridge.core.errors import InvalidInput
 from govbridge.services.bpmn_checks import (
-    ACTIVITIES,
     BPMN_NS,
-    Graph,
+    FLOW_NODES,
+    PEOPLES_TASKS,
+    TASKS,
+    BpmnProblem,
     check_conditions,
     check_elements,
     check_structure,
     check_timers,
     department_of_lane,
     graph_of,
+    is_collapsed,
     label_of,
-    one_process,
+    local_name,
     parse_xml,
     problem,
 )
+from govbridge.services.bpmn_runnable import runnable_copy, top_processes
 from govbridge.services.bpmn_spiff import spiff_spec
+from govbridge.services.bpmn_text import document_text
 from govbridge.services.bpmn_tokens import token_game
 
 
@@ -69,8 +68,8 @@ from govbridge.services.bpmn_tokens import token_game
 class TaskDef:
     id: str
     name: str
-    kind: str  # "userTask" | "serviceTask"
-    department: str | None  # credit code; None for service tasks
+    kind: str  # "userTask" (a person of the lane's department) | "serviceTask" (the platform)
+    department: str | None  # credit code in the lane's name; None for service tasks
     lane: str | None
 
 
@@ -80,83 +79,147 @@ class ProcessDef:
     name: str
     tasks: tuple[TaskDef, ...]
     timers: tuple[str, ...] = ()
+    blockers: tuple[BpmnProblem, ...] = ()
 
     @property
     def departments(self) -> list[str]:
-        """Credit codes of the departments doing user tasks, in order of first appearance."""
+        """Credit codes named in the lanes of user tasks, in order of first appearance."""
         seen: dict[str, None] = {}
         for t in self.tasks:
             if t.department:
                 seen.setdefault(t.department, None)
         return list(seen)
 
+    @property
+    def lanes(self) -> list[str]:
+        """Lanes holding user tasks, in order of first appearance: each needs a department."""
+        seen: dict[str, None] = {}
+        for t in self.tasks:
+            if t.kind == "userTask" and t.lane:
+                seen.setdefault(t.lane, None)
+        return list(seen)
 
-def _lanes(process: etree._Element) -> dict[str, str]:
+
+def _tasks(original: etree._Element, runnable: etree._Element) -> list[TaskDef]:
+    """Every task of the document, as the runnable copy runs it (who does it, which lane)."""
     lanes: dict[str, str] = {}
-    for ref in process.iter(f"{{{BPMN_NS}}}flowNodeRef"):
-        lane = ref.getparent()
-        if ref.text and lane is not None:
-            lanes[ref.text.strip()] = lane.get("name") or ""
-    return lanes
-
-
-def _tasks(g: Graph, lanes: dict[str, str]) -> tuple[list[TaskDef], list[FieldProblem]]:
+    for ref in runnable.iter(f"{{{BPMN_NS}}}flowNodeRef"):
+        if ref.text:
+            lanes[ref.text.strip()] = (ref.getparent().get("name") or "").strip()
+    names = {el.get("id"): el for el in original.iter() if local_name(el) in TASKS
+             or local_name(el) == "callActivity" or is_collapsed(el)}
     tasks: list[TaskDef] = []
-    problems: list[FieldProblem] = []
-    for node, kind in g.kinds.items():
-        if kind not in ACTIVITIES:
-            continue
-        el = g.elements[node]
-        lane = lanes.get(node)
-        dept = department_of_lane(lane)
-        if kind == "userTask" and dept is None:
-            reason = (f"{label_of(el)} lies in no lane" if lane is None
-                      else f"{label_of(el)} lies in the lane {lane!r}, whose name holds no "
-                      "department's unified social credit code")
+
+    def visit(scope: etree._Element, lane: str | None) -> None:
+        for el in scope:
+            local, ident = local_name(el), el.get("id")
+            if local == "subProcess":
+                visit(el, lanes.get(ident or "", lane))
+            elif local in TASKS and ident in names:
+                own = lanes.get(ident, lane)
+                person = local in PEOPLES_TASKS
+                name = (names[ident].get("name") or ident).strip()
+                tasks.append(TaskDef(ident, name, "userTask" if person else "serviceTask",
+                                     department_of_lane(own) if person else None, own))
+
+    for process in runnable.iter(f"{{{BPMN_NS}}}process"):
+        visit(process, None)
+    return tasks
+
+
+def read_document(root: etree._Element) -> tuple[ProcessDef, etree._Element]:
+    """A parsed document's `ProcessDef` and its runnable copy (with stand-ins for what
+    blocks publishing, see `bpmn_runnable`), or InvalidInput with its refusals."""
+    problems = check_elements(root)
+    processes = root.findall(f"{{{BPMN_NS}}}process")
+    if not processes:
+        raise InvalidInput(problem("the document holds no bpmn:process", "unsupported", root))
+    held = {p.get("id") for p in processes}
+    timers: list[str] = []
+    graphs = []
+    for scope in root.iter(f"{{{BPMN_NS}}}process", f"{{{BPMN_NS}}}subProcess",
+                           f"{{{BPMN_NS}}}transaction", f"{{{BPMN_NS}}}adHocSubProcess"):
+        if is_collapsed(scope) or not any(local_name(c) in FLOW_NODES for c in scope):
+            continue  # a black-box pool, or a sub-process drawn collapsed: runs as a task
+        if local_name(scope) == "adHocSubProcess":
+            continue  # its tasks have no flow; it is a blocker of its own
+        g, graph_problems = graph_of(scope)
+        problems += graph_problems or check_structure(g)
+        problems += check_conditions(g)
+        found, timer_problems = check_timers(g)
+        timers += found
+        problems += timer_problems
+        graphs.append(g)
+    for call in root.iter(f"{{{BPMN_NS}}}callActivity"):
+        called = call.get("calledElement")
+        if called not in held and not any(g.get("id") == called for g in root):
             problems.append(problem(
-                reason + "; put each user task in a lane named with its department's "
-                "18-character credit code, e.g. '苏州市市场监督管理局 11320500MB1J374274'",
-                "no_department", el.sourceline))
-        tasks.append(TaskDef(node, (el.get("name") or node).strip(), kind,
-                             dept if kind == "userTask" else None, lane))
-    return tasks, problems
+                f"{label_of(call)} calls {called!r}, which this document does not hold; the "
+                "process is kept but cannot be published until the called process is in it",
+                "unknown_call", call, blocks="publish"))
+    refusals = [p for p in problems if p.blocks == "import"]
+    if refusals:
+        raise InvalidInput(refusals)
+    if len(graphs) == 1 and not [p for p in problems if p.blocks == "publish"]:
+        refusals = token_game(graphs[0])
+        if refusals:
+            raise InvalidInput(refusals)
+    runnable = runnable_copy(root)
+    tops = top_processes(root)
+    main = next((p for p in processes if p.get("id") == (tops or [None])[0]), processes[0])
+    definition = ProcessDef(
+        process_id=main.get("id", ""),
+        name=(main.get("name") or main.get("id") or "").strip(),
+        tasks=tuple(_tasks(root, runnable)),
+        timers=tuple(timers),
+        blockers=tuple(p for p in problems if p.blocks == "publish"),
+    )
+    return definition, runnable
 
 
 def parse_process(xml: str | bytes) -> ProcessDef:
-    """Check a BPMN document; return its process id, name, tasks and their departments."""
-    return _check(xml)[0]
+    """Check a document; its process, tasks, lanes and blockers, or InvalidInput with its
+    refusals. A document the engine cannot load gets that as a blocker too."""
+    definition, runnable = read_document(parse_xml(xml))
+    if definition.blockers:
+        return definition
+    try:
+        spiff_spec(runnable)  # what the engine runs must load too
+    except InvalidInput as exc:
+        extra = tuple(p for p in exc.problems if isinstance(p, BpmnProblem))
+        return ProcessDef(definition.process_id, definition.name, definition.tasks,
+                          definition.timers, definition.blockers + extra)
+    return definition
 
 
-def load_spec(xml: str | bytes) -> BpmnProcessSpec:
-    """SpiffWorkflow's executable spec of a document, after the same checks."""
-    return _check(xml)[1]
-
-
-def _check(xml: str | bytes) -> tuple[ProcessDef, BpmnProcessSpec]:
+def load_spec(xml: str | bytes, lane_map: dict[str, str] | None = None,
+              ) -> tuple[BpmnProcessSpec, dict[str, BpmnProcessSpec]]:
+    """SpiffWorkflow's executable spec of a document and its sub-process specs, after the
+    same checks; `lane_map` (lane name -> credit code) names each lane's department."""
     root = parse_xml(xml)
-    problems = check_elements(root)
-    if problems:
-        raise InvalidInput(problems)
-    process = one_process(root)
-    g, problems = graph_of(process)
-    if problems:
-        raise InvalidInput(problems)
-    problems = check_structure(g)
-    if problems:
-        raise InvalidInput(problems)
-    timers, problems = check_timers(g)
-    problems += check_conditions(g)
-    tasks, task_problems = _tasks(g, _lanes(process))
-    problems += task_problems
-    if problems:
-        raise InvalidInput(problems)
-    problems = token_game(g)
-    if problems:
-        raise InvalidInput(problems)
-    spec = spiff_spec(root, process.get("id", ""))  # what the engine runs must load too
-    return ProcessDef(
-        process_id=process.get("id", ""),
-        name=(process.get("name") or process.get("id") or "").strip(),
-        tasks=tuple(tasks),
-        timers=tuple(timers),
-    ), spec
+    read_document(root)
+    return spiff_spec(runnable_copy(root, lane_map))
+
+
+def check_document(data: bytes, name: str) -> dict[str, object]:
+    """What `govbridge service check-bpmn` prints for one file; never raises on its bytes."""
+    result: dict[str, object] = {"file": name, "accepted": False, "problems": [],
+                                 "lanes": [], "tasks": 0}
+    try:
+        definition = parse_process(document_text(data, name))
+    except InvalidInput as exc:
+        result["problems"] = [_shown(p) for p in exc.problems]
+        return result
+    except (ValueError, RecursionError, MemoryError) as exc:  # the last line of defence
+        result["problems"] = [{"element": None, "id": None, "line": None,
+                               "reason": f"cannot be read: {type(exc).__name__}"}]
+        return result
+    result.update(accepted=True, problems=[p.as_check() for p in definition.blockers],
+                  lanes=definition.lanes, tasks=len(definition.tasks))
+    return result
+
+
+def _shown(p: object) -> dict[str, object]:
+    if isinstance(p, BpmnProblem):
+        return p.as_check()
+    return {"element": None, "id": None, "line": None, "reason": getattr(p, "reason", str(p))}

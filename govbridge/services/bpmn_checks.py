@@ -1,86 +1,121 @@
 """The checks of a BPMN 2.0 document, before anything runs it. Pure: no I/O.
 
-What `govbridge.services.bpmn` needs to say a document is in the supported subset and
-can finish: the XML read safely (no DTD, no entities, no network, at most `MAX_BYTES`),
-every element of the subset, the flow graph (`Graph`), one start, reachable ends and no
-dead ends, conditions only after an exclusive gateway and in the safe subset
-(`bpmn_expressions`), ISO 8601 timers, and the department of a user task from its lane.
-Every problem is a `FieldProblem` on the field "bpmn" naming the element (tag and id).
-The token game over the graph is `bpmn_tokens`.
+What `govbridge.services.bpmn` needs to know of a document drawn in any modeler (bpmn.io,
+Camunda, Signavio, ARIS, Bizagi, Trisotech, ...): the XML read safely (no DTD, no
+entities, no network, at most `MAX_BYTES`), the flow graph of every process and
+sub-process (`Graph`), and two kinds of problem (`BpmnProblem`, naming the element, its
+id and its line):
+
+- a *refusal* (`blocks="import"`): the document is no BPMN process at all, or one that
+  can never finish (no start, no end reachable, a gateway that is a dead end, an element
+  no start reaches, a flow to nowhere);
+- a *blocker* (`blocks="publish"`): the process is kept, but the engine cannot run it
+  correctly as drawn - compensation, transactions and cancel events, complex gateways,
+  ad-hoc sub-processes, scripts, link events, a condition outside the safe subset
+  (`bpmn_expressions`), a timer without an ISO 8601 time, a multi-instance task without
+  a cardinality or a collection, a call to a process the document does not hold.
+
+Everything else in the BPMN namespace that does not take part in the flow is
+descriptive and ignored (data objects and stores, global tasks, item definitions, io
+specifications, imports, documentation, resources, messages, groups, ...), as are vendor
+extensions and the diagram (DI). The token game over a graph is `bpmn_tokens`.
 """
 
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Literal
 
 from lxml import etree
 from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimerEventDefinition
 
 from govbridge.core.errors import FieldProblem, InvalidInput
 from govbridge.core.identifiers import validate_credit_code
-from govbridge.services.bpmn_expressions import check_condition, timer_literal
+from govbridge.services.bpmn_expressions import check_condition, dialect_condition, timer_literal
 
 FIELD = "bpmn"
 MAX_BYTES = 2_000_000
 
 BPMN_NS = "http://www.omg.org/spec/BPMN/20100524/MODEL"
-DIAGRAM_NS = frozenset(
-    {
-        "http://www.omg.org/spec/BPMN/20100524/DI",
-        "http://www.omg.org/spec/DD/20100524/DC",
-        "http://www.omg.org/spec/DD/20100524/DI",
-    }
-)
 
-SUPPORTED = frozenset(
-    {
-        "definitions", "collaboration", "participant", "process", "laneSet", "lane",
-        "childLaneSet", "flowNodeRef", "startEvent", "endEvent", "userTask", "serviceTask",
-        "exclusiveGateway", "parallelGateway", "sequenceFlow", "conditionExpression",
-        "boundaryEvent", "intermediateCatchEvent", "timerEventDefinition", "timeDuration",
-        "timeDate", "incoming", "outgoing", "documentation", "extensionElements",
-        "textAnnotation", "text", "association",
-    }
-)
-FLOW_NODES = frozenset(
-    {
-        "startEvent", "endEvent", "userTask", "serviceTask", "exclusiveGateway",
-        "parallelGateway", "boundaryEvent", "intermediateCatchEvent",
-    }
-)
-TIMER_HOSTS = frozenset({"boundaryEvent", "intermediateCatchEvent"})
-ACTIVITIES = frozenset({"userTask", "serviceTask"})
+TASKS = frozenset({"task", "userTask", "manualTask", "serviceTask", "sendTask", "receiveTask",
+                   "businessRuleTask", "scriptTask"})
+CONTAINERS = frozenset({"subProcess", "transaction", "adHocSubProcess"})
+GATEWAYS = frozenset({"exclusiveGateway", "parallelGateway", "inclusiveGateway",
+                      "eventBasedGateway", "complexGateway"})
+EVENTS = frozenset({"startEvent", "endEvent", "intermediateCatchEvent",
+                    "intermediateThrowEvent", "boundaryEvent"})
+FLOW_NODES = TASKS | CONTAINERS | GATEWAYS | EVENTS | {"callActivity"}
+ACTIVITIES = TASKS | CONTAINERS | {"callActivity"}
+# Done by a person of the lane's department; the other tasks are steps of the platform.
+PEOPLES_TASKS = frozenset({"userTask", "manualTask"})
+# What the engine cannot run correctly: the process is kept but cannot be published.
+NOT_RUNNABLE = {
+    "complexGateway": "complex gateways",
+    "transaction": "transactions",
+    "adHocSubProcess": "ad-hoc sub-processes",
+    "scriptTask": "scripts (nothing in a document is executed as code)",
+    "compensateEventDefinition": "compensation",
+    "cancelEventDefinition": "cancel events (transactions)",
+}
+CONDITIONAL_SOURCES = frozenset({"exclusiveGateway", "inclusiveGateway"}) | TASKS | {
+    "callActivity", "subProcess"}
 # Names of SpiffWorkflow's own task specs, which a flow node's id must not take.
 RESERVED_IDS = frozenset({"Start", "End", "Root"})
 
+_DOCTYPE = re.compile(rb"\A(?:\xef\xbb\xbf)?\s*(?:<\?xml[^>]*>\s*)?(?:<!--.*?-->\s*)*<!DOCTYPE",
+                      re.DOTALL)
 _CREDIT_WORD = re.compile(r"^[0-9A-Z]{18}$")
 
 
-def _local(el: etree._Element) -> tuple[str | None, str]:
+def local_name(el: etree._Element) -> str | None:
+    """The local name of a BPMN element, None for anything else (DI, vendors, comments)."""
+    if not isinstance(el.tag, str):
+        return None
     q = etree.QName(el)
-    return q.namespace, q.localname
+    return q.localname if q.namespace == BPMN_NS else None
 
 
 def label_of(el: etree._Element) -> str:
-    ns, local = _local(el)
-    tag = f"bpmn:{local}" if ns == BPMN_NS else str(el.tag)
+    local = local_name(el)
+    tag = f"bpmn:{local}" if local else str(el.tag)
     ident = el.get("id")
     return f"{tag} id={ident}" if ident else tag
 
 
-def _where(el: etree._Element) -> str:
-    """An element's label, or for an id-less one its label in its parent's."""
-    if el.get("id"):
-        return label_of(el)
-    parent = el.getparent()
-    return f"{label_of(el)} in {label_of(parent)}" if parent is not None else label_of(el)
+@dataclass
+class BpmnProblem(FieldProblem):
+    """A problem on the field "bpmn" that names the element, its id and its line."""
+
+    element: str | None = None
+    id: str | None = None
+    line: int | None = None
+    detail: str = ""
+    blocks: Literal["import", "publish"] = "import"
+
+    def as_check(self) -> dict[str, object]:
+        return {"element": self.element, "id": self.id, "line": self.line,
+                "reason": self.detail}
 
 
-def problem(reason: str, code: str, line: int | None = None) -> FieldProblem:
+def problem(reason: str, code: str, el: etree._Element | int | None = None,
+            blocks: Literal["import", "publish"] = "import") -> BpmnProblem:
+    """A problem naming `el` (or, given a number, only a line)."""
+    if isinstance(el, int) or el is None:
+        line, element, ident = el, None, None
+    else:
+        line, ident = el.sourceline, el.get("id")
+        local = local_name(el)
+        element = f"bpmn:{local}" if local else str(el.tag)
     where = f" (line {line})" if line else ""
-    return FieldProblem(FIELD, reason + where, None, code)
+    return BpmnProblem(FIELD, reason + where, None, code, element=element, id=ident,
+                       line=line, detail=reason, blocks=blocks)
+
+
+def blocker(reason: str, code: str, el: etree._Element) -> BpmnProblem:
+    return problem(reason + "; the process is kept but cannot be published until it is "
+                   "changed", code, el, blocks="publish")
 
 
 def parse_xml(xml: str | bytes) -> etree._Element:
@@ -89,8 +124,11 @@ def parse_xml(xml: str | bytes) -> etree._Element:
         raise InvalidInput(
             problem(f"document is larger than {MAX_BYTES // 1_000_000} MB", "too_large")
         )
+    if _DOCTYPE.match(data):
+        raise InvalidInput(problem("a DOCTYPE is not allowed in a BPMN document (its entities "
+                                   "are never expanded nor fetched)", "not_bpmn"))
     parser = etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False,
-                             remove_comments=True, remove_pis=True)
+                             remove_comments=True, remove_pis=True, huge_tree=False)
     try:
         root = etree.fromstring(data, parser=parser)
     except etree.XMLSyntaxError as exc:
@@ -100,45 +138,44 @@ def parse_xml(xml: str | bytes) -> etree._Element:
         ) from None
     if root.getroottree().docinfo.doctype:
         raise InvalidInput(problem("a DOCTYPE is not allowed in a BPMN document", "not_bpmn"))
-    if _local(root) != (BPMN_NS, "definitions"):
+    if local_name(root) != "definitions":
         raise InvalidInput(
             problem(f"the root element is {root.tag}, not bpmn:definitions of BPMN 2.0 "
-                     f"({BPMN_NS})", "not_bpmn")
+                    f"({BPMN_NS})", "not_bpmn")
         )
     return root
 
 
-def check_elements(root: etree._Element) -> list[FieldProblem]:
-    problems: list[FieldProblem] = []
-
-    def visit(el: etree._Element) -> None:
-        for child in el:
-            if not isinstance(child.tag, str):
-                continue
-            ns, local = _local(child)
-            if ns in DIAGRAM_NS:
-                continue
-            if ns != BPMN_NS or local not in SUPPORTED:
-                problems.append(problem(f"{_where(child)} is not supported", "unsupported",
-                                         child.sourceline))
-                continue
-            if local == "extensionElements":
-                continue
-            if local == "timerEventDefinition":
-                host = _local(el)[1]
-                if host not in TIMER_HOSTS:
-                    problems.append(problem(
-                        f"{_where(child)} in {label_of(el)} is not supported "
-                        "(timers only on boundary and intermediate catch events)",
-                        "unsupported", child.sourceline))
-                    continue
-            if local in TIMER_HOSTS and child.find(f"{{{BPMN_NS}}}timerEventDefinition") is None:
-                problems.append(problem(
-                    f"{label_of(child)} is not supported without a timer definition",
-                    "unsupported", child.sourceline))
-            visit(child)
-
-    visit(root)
+def check_elements(root: etree._Element) -> list[BpmnProblem]:
+    """Blockers of elements the engine cannot run (see `NOT_RUNNABLE`), and flow nodes
+    without an id, which is a refusal."""
+    problems: list[BpmnProblem] = []
+    for el in root.iter():
+        local = local_name(el)
+        if local is None:
+            continue
+        if local in NOT_RUNNABLE:
+            named = el.getparent() if local.endswith("EventDefinition") else el
+            problems.append(blocker(f"{label_of(named)}: {NOT_RUNNABLE[local]} cannot be run "
+                                    "by the engine", "unsupported", named))
+        elif local in FLOW_NODES and not el.get("id"):
+            problems.append(problem(f"a bpmn:{local} has no id", "invalid", el))
+        elif local in FLOW_NODES and (el.get("id") in RESERVED_IDS
+                                      or el.get("id", "").endswith(".EndJoin")):
+            problems.append(problem(
+                f"{label_of(el)}: the id {el.get('id')!r} is reserved by the engine; rename "
+                "it (e.g. StartEvent_1)", "invalid", el))
+        elif local == "multiInstanceLoopCharacteristics" and not any(
+                local_name(c) in ("loopCardinality", "loopDataInputRef") for c in el):
+            problems.append(blocker(
+                f"the multi-instance {label_of(el.getparent())} names neither a "
+                "loopCardinality nor a loopDataInputRef (the collection, e.g. the "
+                "co-owners)", "invalid", el.getparent()))
+        elif local == "standardLoopCharacteristics" and not (
+                el.get("loopMaximum") or any(local_name(c) == "loopCondition" for c in el)):
+            problems.append(blocker(f"the loop of {label_of(el.getparent())} has neither a "
+                                    "loopCondition nor a loopMaximum, so it never ends",
+                                    "invalid", el.getparent()))
     return problems
 
 
@@ -153,8 +190,30 @@ def department_of_lane(lane: str | None) -> str | None:
     return None
 
 
+def event_kind(el: etree._Element) -> str | None:
+    """The local name of an event's (first) definition, e.g. "timerEventDefinition"."""
+    for child in el:
+        local = local_name(child)
+        if local and local.endswith("EventDefinition"):
+            return local
+    return None
+
+
+def is_collapsed(el: etree._Element) -> bool:
+    """A sub-process drawn without content: it runs as a task."""
+    return local_name(el) == "subProcess" and not any(
+        local_name(c) in FLOW_NODES for c in el)
+
+
+def is_event_subprocess(el: etree._Element) -> bool:
+    return local_name(el) in CONTAINERS and el.get("triggeredByEvent", "").lower() == "true"
+
+
 @dataclass
 class Graph:
+    """The flow nodes of one process or sub-process and its sequence flows."""
+
+    scope: etree._Element
     kinds: dict[str, str] = field(default_factory=dict)
     elements: dict[str, etree._Element] = field(default_factory=dict)
     out: dict[str, list[str]] = field(default_factory=dict)  # node -> flow ids
@@ -172,47 +231,40 @@ class Graph:
         return nxt
 
 
-def graph_of(process: etree._Element) -> tuple[Graph, list[FieldProblem]]:
-    g = Graph()
-    problems: list[FieldProblem] = []
-    for el in process:
-        if not isinstance(el.tag, str):
+def graph_of(scope: etree._Element) -> tuple[Graph, list[BpmnProblem]]:
+    g = Graph(scope)
+    problems: list[BpmnProblem] = []
+    for el in scope:
+        local = local_name(el)
+        if local in FLOW_NODES and el.get("id"):
+            if is_event_subprocess(el) or el.get("isForCompensation", "").lower() == "true":
+                continue  # started by its event, not by a flow
+            g.kinds[el.get("id")] = local  # type: ignore[index]
+            g.elements[el.get("id")] = el  # type: ignore[index]
+    for el in scope:
+        if local_name(el) != "sequenceFlow":
             continue
-        ns, local = _local(el)
-        if ns == BPMN_NS and local in FLOW_NODES:
-            ident = el.get("id")
-            if not ident:
-                problems.append(problem(f"a bpmn:{local} has no id", "invalid", el.sourceline))
-                continue
-            if ident in RESERVED_IDS or ident.endswith(".EndJoin"):
-                problems.append(problem(
-                    f"{label_of(el)}: the id {ident!r} is reserved by the engine; rename it "
-                    "(e.g. StartEvent_1)", "invalid", el.sourceline))
-                continue
-            g.kinds[ident] = local
-            g.elements[ident] = el
-    for el in process.iterchildren(f"{{{BPMN_NS}}}sequenceFlow"):
         fid, src, tgt = el.get("id", "?"), el.get("sourceRef"), el.get("targetRef")
         if src not in g.kinds or tgt not in g.kinds:
             problems.append(problem(
                 f"{label_of(el)} connects {src!r} to {tgt!r}, which are not both elements of "
-                "the process", "invalid", el.sourceline))
+                f"{label_of(scope)}", "invalid", el))
             continue
         g.flows[fid] = (src, tgt)
         g.elements[fid] = el
-        g.out.setdefault(src, []).append(fid)
-        g.into.setdefault(tgt, []).append(fid)
+        g.out.setdefault(src, []).append(fid)  # type: ignore[arg-type]
+        g.into.setdefault(tgt, []).append(fid)  # type: ignore[arg-type]
     for node, kind in g.kinds.items():
         if kind != "boundaryEvent":
             continue
         el = g.elements[node]
         host = el.get("attachedToRef")
         if host not in g.kinds or g.kinds[host] not in ACTIVITIES:
-            problems.append(problem(f"{label_of(el)} must be attached to a user or service task",
-                                     "invalid", el.sourceline))
+            problems.append(problem(f"{label_of(el)} must be attached to an activity of "
+                                    f"{label_of(scope)}", "invalid", el))
             continue
         interrupts = el.get("cancelActivity", "true").lower() != "false"
-        g.boundaries.setdefault(host, []).append((node, interrupts))
+        g.boundaries.setdefault(host, []).append((node, interrupts))  # type: ignore[arg-type]
     return g, problems
 
 
@@ -227,44 +279,52 @@ def _reachable(starts: list[str], step: Any) -> set[str]:
     return seen
 
 
-def unfinishable(reason: str, el: etree._Element) -> FieldProblem:
-    return problem(reason, "unfinishable", el.sourceline)
+def unfinishable(reason: str, el: etree._Element) -> BpmnProblem:
+    return problem(reason, "unfinishable", el)
 
 
-def check_structure(g: Graph) -> list[FieldProblem]:
-    problems: list[FieldProblem] = []
-    starts = [n for n, k in g.kinds.items() if k == "startEvent"]
-    ends = [n for n, k in g.kinds.items() if k == "endEvent"]
-    if len(starts) != 1:
-        return [problem(f"the process needs exactly one start event, it has {len(starts)}",
-                         "unfinishable")]
+def _entries(g: Graph) -> list[str]:
+    """Where tokens enter a scope: start events, and catch events without incoming flows
+    (link targets and the like, which the element checks report on their own)."""
+    return [n for n, k in g.kinds.items()
+            if k == "startEvent" or (k == "intermediateCatchEvent" and not g.into.get(n))]
+
+
+def check_structure(g: Graph) -> list[BpmnProblem]:
+    """One scope can finish: an entry, an end reachable from everything the entries reach,
+    no gateway or task as a dead end. An event without outgoing flow ends its path, as
+    BPMN says; a task without one is taken for a forgotten flow."""
+    problems: list[BpmnProblem] = []
+    starts = _entries(g)
+    if not starts:
+        return [problem(f"{label_of(g.scope)} has no start event", "unfinishable", g.scope)]
+    ends = [n for n, k in g.kinds.items()
+            if k == "endEvent" or (k in EVENTS and k != "startEvent" and not g.out.get(n))]
+    what = "the process" if local_name(g.scope) == "process" else label_of(g.scope)
     if not ends:
-        return [problem("the process has no end event, so it can never finish",
-                         "unfinishable")]
-    start = starts[0]
-    if g.into.get(start):
-        problems.append(unfinishable(f"{g.label(start)} has incoming flows",
-                                      g.elements[start]))
+        return [problem(f"{what} has no end event, so it can never finish", "unfinishable",
+                        None if local_name(g.scope) == "process" else g.scope)]
     for node, kind in g.kinds.items():
         el = g.elements[node]
-        if kind == "endEvent":
-            if g.out.get(node):
-                problems.append(unfinishable(f"{g.label(node)} has outgoing flows", el))
-        elif not g.out.get(node):
+        if kind == "startEvent" and g.into.get(node):
+            problems.append(unfinishable(f"{g.label(node)} has incoming flows", el))
+        elif kind == "endEvent" and g.out.get(node):
+            problems.append(unfinishable(f"{g.label(node)} has outgoing flows", el))
+        elif kind not in EVENTS and not g.out.get(node):
             problems.append(unfinishable(
                 f"dead end: {g.label(node)} has no outgoing sequence flow, so the process "
                 "can never finish", el))
     if problems:
         return problems
-    from_start = _reachable([start], g.successors)
+    from_start = _reachable(starts, g.successors)
     if not (from_start & set(ends)):
         return [unfinishable(
-            f"no end event can be reached from {g.label(start)}, so the process can never "
-            "finish", g.elements[start])]
+            f"no end event can be reached from {g.label(starts[0])}, so the process can "
+            "never finish", g.elements[starts[0]])]
     for node in g.kinds:
         if node not in from_start:
             problems.append(unfinishable(
-                f"{g.label(node)} can never be reached from {g.label(start)}",
+                f"{g.label(node)} can never be reached from {g.label(starts[0])}",
                 g.elements[node]))
     preds: dict[str, list[str]] = {}
     for node in g.kinds:
@@ -279,73 +339,89 @@ def check_structure(g: Graph) -> list[FieldProblem]:
     return problems
 
 
-def check_conditions(g: Graph) -> list[FieldProblem]:
-    problems: list[FieldProblem] = []
+def condition_text(el: etree._Element) -> str | None:
+    """The condition of a sequence flow in the safe subset, after the usual dialects
+    (FEEL "= x", JUEL "${x}", XPath getDataObject) are read; None without a condition."""
+    cond = next((c for c in el if local_name(c) == "conditionExpression"), None)
+    if cond is None:
+        return None
+    return dialect_condition(cond.text or "")
+
+
+def check_conditions(g: Graph) -> list[BpmnProblem]:
+    problems: list[BpmnProblem] = []
     for fid, (src, _tgt) in g.flows.items():
         el = g.elements[fid]
-        cond = el.find(f"{{{BPMN_NS}}}conditionExpression")
-        src_el = g.elements[src]
-        is_default = src_el.get("default") == fid
-        if cond is not None:
-            if g.kinds[src] != "exclusiveGateway":
-                problems.append(problem(
-                    f"the condition on {label_of(el)} is not supported: conditions go only on "
-                    "flows leaving an exclusive gateway", "unsupported", el.sourceline))
+        text = condition_text(el)
+        if not text:
+            continue
+        if g.kinds[src] not in CONDITIONAL_SOURCES:
+            problems.append(blocker(
+                f"the condition on {label_of(el)} leaves {g.label(src)}, which cannot take "
+                "a condition", "unsupported", el))
+            continue
+        try:
+            check_condition(text)
+        except ValueError as exc:
+            problems.append(blocker(f"the condition {text!r} on {label_of(el)} {exc}",
+                                    "invalid", el))
+    for node, kind in g.kinds.items():
+        if kind != "exclusiveGateway" or len(g.out.get(node, [])) < 2:
+            continue
+        bare = [f for f in g.out[node] if condition_text(g.elements[f]) in (None, "")
+                and g.elements[node].get("default") != f]
+        if len(bare) > 1:
+            problems.append(blocker(
+                f"{g.label(node)} has {len(bare)} outgoing flows without a condition "
+                f"({', '.join(bare)}), so the engine cannot tell which way to go; give each "
+                "a condition, e.g. decision == \"refuse\", or make one the default", "invalid",
+                g.elements[node]))
+    for node, kind in g.kinds.items():
+        cond = next((c for c in g.elements[node].iter(f"{{{BPMN_NS}}}condition")), None)
+        if kind in EVENTS and cond is not None:
+            text = dialect_condition(cond.text or "")
+            if not text:
+                problems.append(blocker(f"{g.label(node)} has an empty condition", "invalid",
+                                        g.elements[node]))
                 continue
             try:
-                check_condition(cond.text or "")
+                check_condition(text)
             except ValueError as exc:
-                problems.append(problem(
-                    f"the condition {(cond.text or '').strip()!r} on {label_of(el)} {exc}",
-                    "invalid", cond.sourceline))
-        elif (g.kinds[src] == "exclusiveGateway" and len(g.out.get(src, [])) > 1
-              and not is_default):
-            problems.append(problem(
-                f"{label_of(el)} leaves {label_of(src_el)} without a condition and is not its "
-                "default flow", "invalid", el.sourceline))
+                problems.append(blocker(f"the condition {text!r} of {g.label(node)} {exc}",
+                                        "invalid", g.elements[node]))
     return problems
 
 
-def check_timers(g: Graph) -> tuple[list[str], list[FieldProblem]]:
-    problems: list[FieldProblem] = []
+def check_timers(g: Graph) -> tuple[list[str], list[BpmnProblem]]:
+    problems: list[BpmnProblem] = []
     timers: list[str] = []
     for node, kind in g.kinds.items():
-        if kind not in TIMER_HOSTS:
+        if kind not in EVENTS or event_kind(g.elements[node]) != "timerEventDefinition":
             continue
         el = g.elements[node]
-        ted = el.find(f"{{{BPMN_NS}}}timerEventDefinition")
-        if ted is None:
-            continue
-        exprs = [c for c in ted if isinstance(c.tag, str) and _local(c)[0] == BPMN_NS]
+        ted = next(c for c in el if local_name(c) == "timerEventDefinition")
+        exprs = [c for c in ted if local_name(c) in ("timeDuration", "timeDate", "timeCycle")]
         if len(exprs) != 1:
-            problems.append(problem(f"{label_of(el)} needs one timeDuration or timeDate",
-                                     "invalid", el.sourceline))
+            problems.append(blocker(f"{label_of(el)} needs one timeDuration, timeDate or "
+                                    "timeCycle", "invalid", el))
             continue
-        literal = timer_literal(exprs[0].text or "")
-        expected = "timeDuration" if _local(exprs[0])[1] == "timeDuration" else "timeDate"
-        ok = literal is not None and (literal.startswith("P") == (expected == "timeDuration"))
-        if ok and expected == "timeDuration" and literal is not None:
-            try:
-                TimerEventDefinition.parse_iso_duration(literal)
-            except Exception:  # noqa: BLE001 - the library raises a bare Exception
-                ok = False
+        kind_of = local_name(exprs[0])
+        text = (exprs[0].text or "").strip()
+        if kind_of == "timeCycle":
+            ok = re.fullmatch(r"R\d*/P[0-9A-Z]+", text.strip("\"'").upper()) is not None
+        else:
+            literal = timer_literal(text)
+            ok = literal is not None and (literal.startswith("P") == (kind_of == "timeDuration"))
+            if ok and kind_of == "timeDuration" and literal is not None:
+                try:
+                    TimerEventDefinition.parse_iso_duration(literal)
+                except Exception:  # noqa: BLE001 - the library raises a bare Exception
+                    ok = False
         if not ok:
-            problems.append(problem(
-                f"the {expected} {(exprs[0].text or '').strip()!r} of {label_of(el)} is not an "
-                f"ISO 8601 {'duration (e.g. P5D)' if expected == 'timeDuration' else 'date-time'}",
-                "invalid", exprs[0].sourceline))
+            want = {"timeDuration": "duration (e.g. P5D)", "timeDate": "date-time",
+                    "timeCycle": "repetition (e.g. R3/P1D)"}[kind_of or "timeDate"]
+            problems.append(blocker(f"the {kind_of} {text!r} of {label_of(el)} is not an "
+                                    f"ISO 8601 {want}", "invalid", el))
             continue
         timers.append(node)
     return timers, problems
-
-
-def one_process(root: etree._Element) -> etree._Element:
-    processes = root.findall(f"{{{BPMN_NS}}}process")
-    if len(processes) != 1:
-        raise InvalidInput(problem(
-            f"the document must hold exactly one bpmn:process, it holds {len(processes)}",
-            "unsupported"))
-    process = processes[0]
-    if not process.get("id"):
-        raise InvalidInput(problem("the bpmn:process has no id", "invalid", process.sourceline))
-    return process

@@ -82,6 +82,37 @@ def _compare(op: ast.cmpop, a: Any, b: Any) -> bool:
     return bool(ops[type(op)]())
 
 
+_XPATH_DATA = re.compile(r"""bpmn:getDataObject\(\s*['"]([A-Za-z]\w*)['"]\s*\)""")
+_SINGLE_EQUALS = re.compile(r"(?<![=!<>])=(?!=)")
+
+
+def dialect_condition(expression: str) -> str:
+    """A condition as modelers' tools write it, in the notation of the safe subset.
+
+    The wrappers are removed; operators are rewritten only when the text is not already in
+    the subset (so string constants stay as written):
+    JUEL `${approved}` / `#{...}`, FEEL `= approved` and `a = "b"`, XPath
+    `bpmn:getDataObject('approved')`, `!x`, `&&`, `||`, `true`/`false`. What is still
+    outside the subset afterwards (FEEL quantifiers, names with spaces) stays as it is,
+    for `check_condition` to name.
+    """
+    text = expression.strip()
+    if len(text) >= 3 and text[0] in "$#" and text[1] == "{" and text[-1] == "}":
+        text = text[2:-1].strip()
+    text = text.removeprefix("=").strip()
+    try:
+        check_condition(text)
+        return text
+    except ValueError:
+        pass  # rewrite the dialect's operators
+    text = _XPATH_DATA.sub(r"\1", text)
+    text = text.replace("&&", " and ").replace("||", " or ")
+    text = re.sub(r"!(?!=)", " not ", text)
+    text = _SINGLE_EQUALS.sub("==", text)
+    text = re.sub(r"\btrue\b", "True", re.sub(r"\bfalse\b", "False", text))
+    return " ".join(text.split())
+
+
 def timer_literal(expression: str) -> str | None:
     """An ISO 8601 duration or date-time written with or without quotes, else None."""
     text = expression.strip()

@@ -1,7 +1,8 @@
 """The adapter to SpiffWorkflow: what the engine runs of a checked BPMN document.
 
 SpiffWorkflow's parser with service tasks that complete on their own (steps of the platform
-itself), and a script engine that evaluates conditions and timers with the safe subset of
+itself; `bpmn_runnable` makes every pass-through step one), and a script engine that
+evaluates conditions and timers with the safe subset of
 `bpmn_expressions` - it never runs a script or `eval`. `spiff_spec` turns a checked
 document into the executable spec; what the library still refuses is an `InvalidInput`
 on the field "bpmn" like every other problem.
@@ -23,6 +24,7 @@ from SpiffWorkflow.exceptions import SpiffWorkflowException
 from govbridge.core.errors import InvalidInput
 from govbridge.services.bpmn_checks import problem
 from govbridge.services.bpmn_expressions import check_condition, evaluate_condition, timer_literal
+from govbridge.services.bpmn_runnable import top_processes
 
 
 class SafeScriptEngine(PythonScriptEngine):
@@ -66,14 +68,24 @@ class ProcessParser(BpmnParser):
     }
 
 
-def spiff_spec(root: etree._Element, process_id: str) -> BpmnProcessSpec:
+Specs = tuple[BpmnProcessSpec, dict[str, BpmnProcessSpec]]
+
+
+def spiff_spec(runnable: etree._Element) -> Specs:
+    """The executable spec of a document's runnable copy (`bpmn_runnable`) and the specs of
+    its sub-processes and called processes: one process, or every pool of a collaboration."""
     parser = ProcessParser()
     try:
-        parser.add_bpmn_xml(root)
-        return parser.get_spec(process_id)
+        parser.add_bpmn_xml(runnable)
+        if parser.collaborations:
+            return parser.get_collaboration(next(iter(parser.collaborations)))
+        top = top_processes(runnable)[0]
+        return parser.get_spec(top), parser.get_subprocess_specs(top)
     except ValidationException as exc:
         where = f" ({exc.tag} id={exc.id})" if getattr(exc, "id", "") else ""
         line = exc.line_number if isinstance(exc.line_number, int) else None
-        raise InvalidInput(problem(f"{exc}{where}", "invalid", line)) from None
-    except SpiffWorkflowException as exc:
-        raise InvalidInput(problem(str(exc), "invalid")) from None
+        raise InvalidInput(problem(f"the engine cannot load it: {exc}{where}", "engine",
+                                   line, blocks="publish")) from None
+    except (SpiffWorkflowException, NotImplementedError, KeyError, TypeError) as exc:
+        raise InvalidInput(problem(f"the engine cannot load it: {exc}", "engine",
+                                   blocks="publish")) from None

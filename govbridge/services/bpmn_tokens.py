@@ -14,19 +14,26 @@ from collections import Counter
 from govbridge.core.errors import FieldProblem
 from govbridge.services.bpmn_checks import ACTIVITIES, Graph, unfinishable
 
+UNPLAYED = frozenset({"inclusiveGateway", "eventBasedGateway", "complexGateway"})
 # Bound of the token game; a process this large is accepted without the join check.
 MAX_STATES = 20_000
 
 
 def token_game(g: Graph) -> list[FieldProblem]:
-    """Explore every run (each exclusive choice, each timer firing or not) for a deadlock."""
-    start = next(n for n, k in g.kinds.items() if k == "startEvent")
+    """Explore every run (each exclusive choice, each timer firing or not) for a deadlock.
+
+    Played on one scope with one start and only exclusive and parallel gateways; other
+    processes are accepted on the static checks."""
+    starts = [n for n, k in g.kinds.items() if k == "startEvent"]
+    if len(starts) != 1 or set(g.kinds.values()) & UNPLAYED:
+        return []
+    start = starts[0]
     Tokens = tuple[tuple[str, int], ...]  # flow or "@node" / "@node!boundary" -> count
 
     def freeze(c: Counter[str]) -> Tokens:
         return tuple(sorted((k, v) for k, v in c.items() if v))
 
-    def emit(c: Counter[str], node: str) -> None:
+    def emit(c: Counter[str], node: str) -> None:  # to every outgoing flow
         for f in g.out.get(node, []):
             c[f] += 1
 

@@ -1,6 +1,7 @@
 """Running a service item's process: a thin wrapper over SpiffWorkflow. Pure: no I/O.
 
-A `ProcessRun` starts from a version's BPMN XML, lists the user tasks that are ready
+A `ProcessRun` starts from a version's BPMN XML (sub-processes, called processes and every
+pool of a collaboration run with it), lists the user tasks that are ready
 (each with the department of its lane), completes them with a decision and data, fires
 due timers, and serialises to JSON. The JSON holds the process definition itself, so a
 run restored from it keeps the version it started on whatever is imported later.
@@ -69,9 +70,14 @@ class ProcessRun:
     # ---- life cycle -------------------------------------------------------------------------
 
     @classmethod
-    def start(cls, xml: str | bytes, data: dict[str, Any] | None = None) -> ProcessRun:
-        """Start the (checked) process; runs until the first user tasks or timers."""
-        run = cls(BpmnWorkflow(load_spec(xml), script_engine=SAFE_ENGINE))
+    def start(cls, xml: str | bytes, data: dict[str, Any] | None = None,
+              lane_map: dict[str, str] | None = None) -> ProcessRun:
+        """Start the (checked) process; runs until the first user tasks or timers.
+
+        `lane_map` (lane name -> credit code) names the department of each lane whose name
+        does not hold its credit code; the run keeps it whatever is mapped later."""
+        spec, subprocesses = load_spec(xml, lane_map)
+        run = cls(BpmnWorkflow(spec, subprocesses, script_engine=SAFE_ENGINE))
         if data:
             run.workflow.data.update(data)
             for task in run.workflow.get_tasks(state=TaskState.READY):

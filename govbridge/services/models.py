@@ -35,6 +35,9 @@ class ServiceItem(Base):
     outcome: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     status: Mapped[str] = mapped_column(String(16), index=True)  # draft|published|retired
     current_version: Mapped[int | None] = mapped_column(Integer)
+    # Lane (or pool) name -> credit code of its department, set by the item admin for
+    # lanes whose name does not hold the code; kept across process versions.
+    lane_departments: Mapped[dict[str, str] | None] = mapped_column(JSON)
     created_by: Mapped[str] = mapped_column(String(120))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)

@@ -124,6 +124,17 @@ class ServiceItemOut(BaseModel):
     updated_at: datetime
 
 
+class LaneMapIn(BaseModel):
+    """Lane (or pool) name -> the credit code of its department; null removes a mapping."""
+
+    lanes: dict[str, str | None] = Field(max_length=200)
+
+
+class LaneOut(BaseModel):
+    lane: str
+    department: str | None  # credit code; None while unmapped (blocks publishing)
+
+
 class VersionOut(BaseModel):
     code: str
     version: int

@@ -25,6 +25,7 @@ from govbridge.identity.models import Organization
 from govbridge.identity.organizations import referenced_organization
 from govbridge.runtime import Ctx
 from govbridge.services.bpmn import ProcessDef, parse_process
+from govbridge.services.bpmn_checks import department_of_lane
 from govbridge.services.bpmn_text import document_text
 from govbridge.services.engine import ProcessRun
 from govbridge.services.models import Holiday, ServiceItem, ServiceItemVersion
@@ -242,6 +243,8 @@ def update_service_item(ctx: Ctx, actor: Actor, code: str,
         if data.status == "published" and item.current_version is None:
             raise Conflict("import the item's BPMN process before publishing it", "status",
                            data.status)
+        if data.status == "published":
+            _check_runnable(ctx, item, parse_process(_version_row(ctx, item, None).bpmn_xml))
         item.status = data.status
     if item.current_version is not None and (data.lead_org_code or data.participating_org_codes
                                              is not None):
@@ -285,6 +288,30 @@ def _check_departments(ctx: Ctx, item: ServiceItem, departments: list[str]) -> N
         ])
 
 
+def lane_departments(item: ServiceItem, definition: ProcessDef) -> dict[str, str | None]:
+    """Each lane of the process's user tasks and the credit code of its department: mapped
+    by the item admin (`map_lanes`), else written in the lane's name; None when unmapped."""
+    mapped = dict(item.lane_departments or {})
+    return {lane: mapped.get(lane) or department_of_lane(lane) for lane in definition.lanes}
+
+
+def _check_runnable(ctx: Ctx, item: ServiceItem, definition: ProcessDef) -> None:
+    """What blocks publishing: the process's blockers, lanes without a department, and
+    departments that are not the item's."""
+    problems: list[FieldProblem] = list(definition.blockers)
+    unmapped = [lane for lane, code in lane_departments(item, definition).items() if not code]
+    problems += [FieldProblem("lanes", "the lane is mapped to no department; map it with "
+                              "`govbridge service map-lanes` (or its name holds the "
+                              "department's credit code)", lane, "unmapped_lane")
+                 for lane in unmapped]
+    if problems:
+        raise Conflict("the process cannot run as it is: "
+                       + "; ".join(f"{p.reason}" + (f" ({p.value})" if p.value else "")
+                                   for p in problems), "status", "published")
+    _check_departments(ctx, item, [c for c in lane_departments(item, definition).values()
+                                   if c])
+
+
 def import_bpmn(ctx: Ctx, actor: Actor, code: str, xml: str | bytes,
                 filename: str | None = None) -> VersionOut:
     """Check a BPMN document and make it the item's next process version.
@@ -298,6 +325,8 @@ def import_bpmn(ctx: Ctx, actor: Actor, code: str, xml: str | bytes,
     text = document_text(xml, filename) if isinstance(xml, bytes) else xml
     definition = parse_process(text)
     _check_departments(ctx, item, definition.departments)
+    if item.status == "published":
+        _check_runnable(ctx, item, definition)  # cases start on the current version
     if item.outcome and item.outcome.get("task"):
         _check_outcome_task(definition, item.outcome["task"], "bpmn")
     digest = hashlib.sha256(text.encode("utf-8")).hexdigest()
@@ -327,6 +356,45 @@ def import_bpmn(ctx: Ctx, actor: Actor, code: str, xml: str | bytes,
     return _version_out(item, row)
 
 
+def map_lanes(ctx: Ctx, actor: Actor, code: str, mapping: dict[str, str | None],
+              ) -> dict[str, str | None]:
+    """Map lanes (or pools) of the item's process to departments by credit code (None
+    removes a mapping); returns every lane of the current process and its department.
+
+    A lane need not be in the current version yet: a lane of the next one can be mapped
+    before it is imported. Runs started earlier keep the departments they started with."""
+    require(actor, Permission.SERVICE_MANAGE)
+    item = find_item(ctx, code)
+    current = dict(item.lane_departments or {})
+    problems: list[FieldProblem] = []
+    for lane, org_code in mapping.items():
+        name = lane.strip()
+        if not name or len(name) > 200:
+            problems.append(FieldProblem("lanes", "a lane name has 1 to 200 characters",
+                                         lane[:200], "invalid"))
+            continue
+        if org_code is None or not org_code.strip():
+            current.pop(name, None)
+            continue
+        org = referenced_organization(ctx, org_code, f"lanes.{name}")
+        current[name] = org.code
+    if problems:
+        raise InvalidInput(problems)
+    allowed = set(_org_codes(ctx, [item.lead_org_id, *(item.participating_org_ids or [])]))
+    stray = sorted({c for c in current.values() if c not in allowed})
+    if stray:
+        raise InvalidInput([FieldProblem("lanes", "the department is neither the lead nor a "
+                                         "participating department of the item", c,
+                                         "not_participating") for c in stray])
+    item.lane_departments = current
+    item.updated_at = ctx.now()
+    record(ctx, actor, "service.map_lanes", "service_item", item.code,
+           {"lanes": dict(sorted(current.items()))})
+    if item.current_version is None:
+        return dict(current)
+    return lane_departments(item, parse_process(_version_row(ctx, item, None).bpmn_xml))
+
+
 def list_versions(ctx: Ctx, actor: Actor, code: str) -> list[VersionOut]:
     item = find_item(ctx, code)
     rows = ctx.db.scalars(select(ServiceItemVersion)
@@ -348,7 +416,8 @@ def start_process(ctx: Ctx, code: str, version: int | None = None) -> tuple[int,
     """
     item = find_item(ctx, code)
     row = _version_row(ctx, item, version)
-    return row.version, ProcessRun.start(row.bpmn_xml)
+    lanes = {lane: code for lane, code in (item.lane_departments or {}).items() if code}
+    return row.version, ProcessRun.start(row.bpmn_xml, lane_map=lanes)
 
 
 # ---- holiday calendar ------------------------------------------------------------------

@@ -8,7 +8,7 @@ import pyotp
 import pytest
 from fastapi.testclient import TestClient
 
-from bpmn_helpers import AMR, linear
+from bpmn_helpers import AMR, flow, linear
 from govbridge.api.app import create_app
 from govbridge.core.permissions import ROLES_REQUIRING_TOTP, Role
 from govbridge.demo.departments import department
@@ -81,17 +81,54 @@ def test_service_items_over_http(client, login, departments):
     assert client.delete("/api/v1/holidays/2026-10-01", headers=admin).status_code == 204
 
 
+COMPLEX = linear().replace(
+    '<bpmn:endEvent id="Done"/>', '<bpmn:endEvent id="Done"/><bpmn:complexGateway id="Gateway_1"/>'
+).replace(flow("F2", "Task_A", "Done"), flow("F2", "Task_A", "Gateway_1")
+          + flow("F3", "Gateway_1", "Done"))
+
+
 def test_bad_bpmn_is_a_problem_naming_the_element(client, login, departments):
     admin = login(Role.BUREAU_ADMIN)
     client.post("/api/v1/service-items", json=item_body(departments), headers=admin)
-    bad = linear().replace('<bpmn:endEvent id="Done"/>',
-                           '<bpmn:endEvent id="Done"/><bpmn:complexGateway id="Gateway_1"/>')
+    bad = linear().replace('<bpmn:endEvent id="Done"/>', '<bpmn:endEvent id="Done">')
     resp = client.post(f"/api/v1/service-items/{CODE}/bpmn", content=bad.encode(),
                        headers={**admin, "content-type": "application/xml"})
     assert resp.status_code == 422
-    problem = resp.json()
-    assert problem["errors"][0]["code"] == "unsupported"
-    assert "bpmn:complexGateway id=Gateway_1 is not supported" in problem["detail"]
+    assert resp.json()["errors"][0]["code"] == "malformed"
+    kept = client.post(f"/api/v1/service-items/{CODE}/bpmn", content=COMPLEX.encode(),
+                       headers={**admin, "content-type": "application/xml"})
+    assert kept.status_code == 201, kept.text  # kept, but it cannot run as drawn
+    publish = client.patch(f"/api/v1/service-items/{CODE}", json={"status": "published"},
+                           headers=admin)
+    assert publish.status_code == 409
+    assert ("bpmn:complexGateway id=Gateway_1: complex gateways cannot be run by the engine"
+            in publish.json()["detail"])
+
+
+def test_a_lane_without_a_credit_code_is_mapped_before_publishing(client, login, departments):
+    admin = login(Role.BUREAU_ADMIN)
+    client.post("/api/v1/service-items", json=item_body(departments), headers=admin)
+    xml = linear().replace(f"{AMR.name} {AMR.code}", "市场监管")
+    up = client.post(f"/api/v1/service-items/{CODE}/bpmn", content=xml.encode(),
+                     headers={**admin, "content-type": "application/xml"})
+    assert up.status_code == 201, up.text
+    publish = client.patch(f"/api/v1/service-items/{CODE}", json={"status": "published"},
+                           headers=admin)
+    assert publish.status_code == 409 and "市场监管" in publish.json()["detail"]
+    stray = client.put(f"/api/v1/service-items/{CODE}/lanes", headers=admin,
+                       json={"lanes": {"市场监管": departments["psb"]}})
+    assert stray.status_code == 422 and stray.json()["errors"][0]["code"] == "not_participating"
+    mapped = client.put(f"/api/v1/service-items/{CODE}/lanes", headers=admin,
+                        json={"lanes": {"市场监管": departments["amr"]}})
+    assert mapped.status_code == 200, mapped.text
+    assert mapped.json() == [{"lane": "市场监管", "department": departments["amr"]}]
+    publish = client.patch(f"/api/v1/service-items/{CODE}", json={"status": "published"},
+                           headers=admin)
+    assert publish.status_code == 200, publish.text
+    officer = login(Role.DATA_OFFICER)
+    denied = client.put(f"/api/v1/service-items/{CODE}/lanes", headers=officer,
+                        json={"lanes": {"市场监管": None}})
+    assert denied.status_code == 403
 
 
 def test_others_read_but_do_not_manage(client, login, departments):

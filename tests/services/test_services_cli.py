@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from bpmn_helpers import linear
+from bpmn_helpers import AMR, flow, linear
 from govbridge.cli.main import app
 from govbridge.demo.departments import department
 from govbridge.demo.services import load_demo_services
@@ -50,11 +50,15 @@ def test_service_commands(gb, rt, tmp_path):
     assert json.loads(imported.stdout)["version"] == 2
 
     bad = tmp_path / "bad.bpmn"
-    bad.write_text(linear().replace("<bpmn:userTask", "<bpmn:complexGateway id=\"Gateway_1\"/>"
-                                    "<bpmn:userTask"), "utf-8")
-    refused = gb("service", "import-bpmn", code, str(bad))
+    gateway = '<bpmn:complexGateway id="Gateway_1"/>'
+    bad.write_text(linear().replace('<bpmn:endEvent id="Done"/>',
+                                    '<bpmn:endEvent id="Done"/>' + gateway)
+                   .replace(flow("F2", "Task_A", "Done"), flow("F2", "Task_A", "Gateway_1")
+                            + flow("F3", "Gateway_1", "Done")), "utf-8")
+    refused = gb("service", "import-bpmn", code, str(bad))  # the item is published
     assert refused.exit_code == 1
-    assert "bpmn:complexGateway id=Gateway_1 is not supported" in refused.stderr
+    said = " ".join(refused.stderr.split())
+    assert "bpmn:complexGateway id=Gateway_1: complex gateways cannot be run" in said
     missing = gb("service", "show", "NO-SUCH")
     assert missing.exit_code == 1 and "does not exist" in missing.stderr
 
@@ -69,3 +73,17 @@ def test_holiday_commands(gb):
                                                        ("2026-10-10", "workday")]
     assert gb("service", "holiday", "remove", "2026-10-10").exit_code == 0
     assert gb("service", "holiday", "add", "10/01", "x").exit_code == 1
+
+
+def test_map_lanes_names_departments_of_lanes_without_credit_codes(gb, make_item, departments,
+                                                                   tmp_path):
+    item = make_item()
+    process = tmp_path / "p.bpmn"
+    process.write_text(linear().replace(f"{AMR.name} {AMR.code}", "市场监管"), "utf-8")
+    assert gb("service", "import-bpmn", item.code, str(process)).exit_code == 0
+    shown = json.loads(gb("service", "map-lanes", item.code, "--json").stdout)
+    assert shown == [{"lane": "市场监管", "department": None}]
+    mapped = gb("service", "map-lanes", item.code, f"市场监管={departments['amr']}", "--json")
+    assert mapped.exit_code == 0, mapped.output
+    assert json.loads(mapped.stdout) == [{"lane": "市场监管", "department": departments["amr"]}]
+    assert gb("service", "map-lanes", item.code, "no equals sign").exit_code == 1

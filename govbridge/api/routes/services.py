@@ -15,6 +15,8 @@ from govbridge.services.schemas import (
     HolidayIn,
     HolidayOut,
     ItemStatus,
+    LaneMapIn,
+    LaneOut,
     ServiceItemIn,
     ServiceItemOut,
     ServiceItemUpdate,
@@ -49,6 +51,17 @@ def get_item(code: str, request: Request) -> ServiceItemOut:
 def update_item(code: str, body: ServiceItemUpdate, request: Request) -> ServiceItemOut:
     with acting(request) as (ctx, actor):
         return usecases.update_service_item(ctx, actor, code, body)
+
+
+@items.put("/{code}/lanes", response_model=list[LaneOut],
+           summary="Map lanes or pools of the item's process to departments (bureau)",
+           description="An unmapped lane blocks publishing, not import; a lane whose name "
+           "holds the department's credit code needs no mapping. Answers every lane of the "
+           "current process with its department.")
+def map_lanes(code: str, body: LaneMapIn, request: Request) -> list[LaneOut]:
+    with acting(request) as (ctx, actor):
+        lanes = usecases.map_lanes(ctx, actor, code, body.lanes)
+    return [LaneOut(lane=lane, department=org) for lane, org in lanes.items()]
 
 
 def _import(request: Request, code: str, xml: bytes, filename: str | None) -> VersionOut:
