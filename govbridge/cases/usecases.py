@@ -19,7 +19,7 @@ from sqlalchemy import select, update
 from govbridge.agreements.policy import AgreementDenied
 from govbridge.agreements.workdays import add_working_days, working_days_between
 from govbridge.audit.record import record
-from govbridge.cases import filetypes, issuance, rules
+from govbridge.cases import filetypes, issuance, ready, rules
 from govbridge.cases.models import Case, CaseEvent, CaseFile, CaseMaterial
 from govbridge.cases.outcome import form_paths, form_value
 from govbridge.cases.schemas import (
@@ -108,6 +108,12 @@ def _run(case: Case) -> ProcessRun | None:
 
 def _save(case: Case, run: ProcessRun) -> None:
     case.workflow_state = run.to_json()
+    ready.remember(case.workflow_state, run)
+
+
+def _ready_tasks(case: Case) -> list[ReadyTask]:
+    """What the case's saved run has ready (without restoring it when known: `ready.py`)."""
+    return ready.of_state(case.workflow_state) if case.workflow_state else []
 
 
 def _overdue(ctx: Ctx, case: Case) -> bool:
@@ -133,7 +139,6 @@ def _out(ctx: Ctx, case: Case, *, masked: bool = False) -> CaseOut:
 
 def _detail(ctx: Ctx, case: Case, *, masked: bool = False) -> CaseDetail:
     materials = _materials(ctx, case)
-    run = _run(case) if case.state == "in_progress" else None
     events = ctx.db.scalars(select(CaseEvent).where(CaseEvent.case_id == case.id)
                             .order_by(CaseEvent.id))
     return CaseDetail(
@@ -144,7 +149,8 @@ def _detail(ctx: Ctx, case: Case, *, masked: bool = False) -> CaseDetail:
         missing=_missing(materials),
         current_steps=[StepOut(task_id=t.id, name=t.name, department=t.department,
                                claimed_by=t.claimed_by)
-                       for t in (run.ready_tasks() if run else [])],
+                       for t in (_ready_tasks(case) if case.state == "in_progress"
+                                 else [])],
         events=[EventOut(at=e.at, actor=e.actor, kind=e.kind, detail=e.detail) for e in events],
         certificates=[CaseCertificateOut(id=c.id, identifier=c.identifier,
                                          type_name=c.type_name,
@@ -462,8 +468,7 @@ def my_tasks(ctx: Ctx, actor: Actor) -> list[TaskOut]:
     out: list[TaskOut] = []
     for case in ctx.db.scalars(select(Case).where(Case.state == "in_progress")
                                .order_by(Case.promised_due, Case.id)):
-        run = _run(case)
-        for t in run.ready_tasks() if run else []:
+        for t in _ready_tasks(case):
             if t.department == org.code:
                 out.append(TaskOut(case_code=case.code, item_code=case.item_code,
                                    applicant_name=case.applicant_name,
