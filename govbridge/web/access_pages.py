@@ -40,7 +40,7 @@ def my_accesses_page(request: Request) -> Response:
         viewer = viewer_of(ctx, request)
         listed = transparency.my_accesses(ctx, viewer.actor)
     rows = [(a, json.dumps(a.proof, indent=2)) for a in listed]
-    return render(request, "my_accesses.html", lang, viewer=viewer, rows=rows)
+    return render(request, "exchange/accesses.html", lang, viewer=viewer, rows=rows)
 
 
 # --- the auditor's flags ----------------------------------------------------------------------
@@ -61,7 +61,7 @@ def _flags_page(
         viewer = viewer_of(ctx, request)
         flags = transparency.list_flags(ctx, viewer.actor, status=status_shown)
     return render(
-        request, "audit_flags.html", lang, status=status, viewer=viewer, flags=flags,
+        request, "exchange/flags.html", lang, status=status, viewer=viewer, flags=flags,
         shown=status_shown, statuses=FLAG_STATUSES, errors=errors or [], failed=failed,
         note=note, notice=notice,
     )

@@ -74,7 +74,7 @@ def agreements_page(request: Request, tab: str = "", state: str = "") -> Respons
         late = (agreements.overdue(ctx, viewer.actor)
                 if Permission.AGREEMENT_READ in viewer.actor.permissions else [])
     return render(
-        request, "agreements.html", lang, viewer=viewer, tabs=tabs, tab=shown, state=wanted,
+        request, "agreements/list.html", lang, viewer=viewer, tabs=tabs, tab=shown, state=wanted,
         states=policy.STATES, rows=listed, late=late,
         may_request=may(viewer, Permission.AGREEMENT_REQUEST),
         may_decide=may(viewer, Permission.AGREEMENT_DECIDE),
@@ -152,7 +152,7 @@ def _request_page(
             names = [f.name for f in dataset.fields] if dataset else []
             form = _blank_request(ctx, dataset.resource_code if dataset else code, names)
     return render(
-        request, "agreement_new.html", lang, status=status, viewer=viewer, dataset=dataset,
+        request, "agreements/new.html", lang, status=status, viewer=viewer, dataset=dataset,
         hits=hits, q=q, form=form, errors=errors, kinds=policy.PURPOSE_KINDS,
         org_name=viewer.org_name(lang),
     )
@@ -247,7 +247,7 @@ def _inbox_page(
         require(viewer.actor, Permission.AGREEMENT_DECIDE, organization_id=org_id(viewer))
         pending = _pending(ctx, viewer)
     return render(
-        request, "agreement_inbox.html", lang, status=status, viewer=viewer, pending=pending,
+        request, "agreements/inbox.html", lang, status=status, viewer=viewer, pending=pending,
         masks=[(m, mask_label(lang, m)) for m in MASK_CHOICES], errors=errors or [],
         failed=failed, posted=posted or {}, notice=notice,
     )
@@ -321,7 +321,7 @@ def _agreement_page(
         agr = agreements.get_agreement(ctx, viewer.actor, code)
         allowed = agreements.allowed(ctx, viewer.actor, agr.code)
     return render(
-        request, "agreement.html", lang, status=status, viewer=viewer, agr=agr,
+        request, "agreements/detail.html", lang, status=status, viewer=viewer, agr=agr,
         grants=[(f, agr.grants.get(f)) for f in agr.fields],
         mask_label=lambda m: mask_label(lang, m),
         may_revoke=allowed.revoke, may_query=allowed.query, may_decide=allowed.decide,

@@ -87,7 +87,7 @@ def my_cases_page(request: Request) -> Response:
         viewer = viewer_of(ctx, request)
         listed = cases.my_cases(ctx, viewer.actor)
         items = {i.code: i.name for i in services.list_service_items(ctx, viewer.actor)}
-    return render(request, "case_mine.html", lang, viewer=viewer, rows=listed, items=items)
+    return render(request, "cases/mine.html", lang, viewer=viewer, rows=listed, items=items)
 
 
 def _my_case_page(request: Request, lang: str, code: str, *, notice: str | None = None,
@@ -98,7 +98,7 @@ def _my_case_page(request: Request, lang: str, code: str, *, notice: str | None 
         require(viewer.actor, Permission.SELF_SERVICE)
         detail = cases.timeline(ctx, viewer.actor, code)
         shown = _case_context(ctx, viewer, detail, lang)
-    return render(request, "case_mine_one.html", lang, status=status, viewer=viewer,
+    return render(request, "cases/mine_one.html", lang, status=status, viewer=viewer,
                   notice=notice, errors=errors or [], failed=failed,
                   max_mb=MAX_UPLOAD // 1_048_576, **shown)
 
@@ -209,7 +209,7 @@ def desk_page(request: Request, tab: str = "submitted") -> Response:
                   if own is None or (c.item_code in items
                                      and items[c.item_code].lead_org_code == own)]
     rows = [(c, masked(c.applicant_id)) for c in listed]
-    return render(request, "case_desk.html", lang, viewer=viewer, rows=rows, tab=shown,
+    return render(request, "cases/desk.html", lang, viewer=viewer, rows=rows, tab=shown,
                   tabs=DESK_TABS, items={k: v.name for k, v in items.items()})
 
 
@@ -228,7 +228,7 @@ def _desk_case_page(request: Request, lang: str, code: str, *, notice: str | Non
         require(viewer.actor, Permission.CASE_ACCEPT,
                 organization_id=_lead_org_id(ctx, viewer, detail.item_code))
         shown = _case_context(ctx, viewer, detail, lang)
-    return render(request, "case_desk_one.html", lang, status=status, viewer=viewer,
+    return render(request, "cases/desk_one.html", lang, status=status, viewer=viewer,
                   notice=notice, errors=errors or [], form=form or {},
                   may_accept=awaits_acceptance(detail.state), **shown)
 
@@ -293,7 +293,7 @@ def tasks_page(request: Request, done: str = "") -> Response:
         listed = cases.my_tasks(ctx, viewer.actor)
         items = {i.code: i.name for i in services.list_service_items(ctx, viewer.actor)}
     notice = t(lang, "case.task.notice.done", code=done[:40]) if done else None
-    return render(request, "case_tasks.html", lang, viewer=viewer, rows=listed, items=items,
+    return render(request, "cases/tasks.html", lang, viewer=viewer, rows=listed, items=items,
                   notice=notice)
 
 
@@ -333,7 +333,7 @@ def _task_page(request: Request, lang: str, code: str, task_id: str, *,
     if step is None and not errors:
         errors = [message(lang, "case.task.gone")]
         status = 404 if status == 200 else status
-    return render(request, "case_task.html", lang, status=status, viewer=viewer, step=step,
+    return render(request, "cases/task.html", lang, status=status, viewer=viewer, step=step,
                   task_id=task_id, errors=errors or [], decisions=DECISIONS, notice=notice,
                   shared=shared, me=viewer.actor.label,
                   form=form or {"decision": "approve", "opinion": "", "materials": []},

@@ -189,7 +189,7 @@ def catalog_search_page(
     )
     return render(
         request,
-        "catalog_search.html",
+        "catalog/search.html",
         lang,
         viewer=viewer,
         q=q,
@@ -392,7 +392,7 @@ def _wizard_page(
     shown = form or _blank_form(rows)
     return render(
         request,
-        "catalog_new.html",
+        "catalog/new.html",
         lang,
         status=status,
         viewer=viewer,
@@ -448,7 +448,7 @@ def _review_page(
     rows = [(d, next((v for v in d.versions if v.version == d.version), None)) for d in queue]
     return render(
         request,
-        "catalog_review.html",
+        "catalog/review.html",
         lang,
         status=status,
         viewer=viewer,
@@ -544,7 +544,7 @@ def _dataset_page(
         formats, encodings = files.FORMATS, files.ENCODINGS
     return render(
         request,
-        "catalog_dataset.html",
+        "catalog/dataset.html",
         lang,
         status=status,
         viewer=viewer,

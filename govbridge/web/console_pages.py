@@ -112,7 +112,7 @@ def _console_page(
             seal = _seal_of(ctx, result.model_dump(mode="json"))
     document = result.model_dump_json(indent=2) if result is not None else None
     return render(
-        request, "exchange_console.html", lang, status=status, viewer=viewer, active=active,
+        request, "exchange/console.html", lang, status=status, viewer=viewer, active=active,
         agr=agr, form=form or _form_of(agr), errors=errors or [], result=result, seal=seal,
         document=document, kinds=policy.PURPOSE_KINDS, max_subjects=MAX_SUBJECTS,
         max_rows=MAX_ROWS, mask_label=lambda m: mask_label(lang, m),

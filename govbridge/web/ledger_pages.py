@@ -91,7 +91,7 @@ def _ledger_page(
         if check is None and proof_text:
             check = _check_proof(ctx, viewer, proof_text)
     return render(
-        request, "ledger.html", lang, status=status, viewer=viewer, heads=heads,
+        request, "exchange/ledger.html", lang, status=status, viewer=viewer, heads=heads,
         latest=heads[0] if heads else None, proof_text=proof_text, check=check,
         fetched=json.dumps(fetched, indent=2) if fetched else None, errors=errors or [],
         notice=notice, may_checkpoint=Permission.LEDGER_AUDIT in viewer.actor.permissions,

@@ -32,7 +32,7 @@ def quality_table(request: Request, error: str = "") -> Response:
     with runtime(request).context() as ctx:
         viewer = viewer_of(ctx, request)
         rows = quality.bureau_table(ctx, viewer.actor)
-    return render(request, "quality.html", lang, viewer=viewer, rows=rows,
+    return render(request, "quality/report.html", lang, viewer=viewer, rows=rows,
                   dimensions=[*DIMENSIONS, "overall"], error=error[:300])
 
 

@@ -1,4 +1,16 @@
-"""Rendering pages: Jinja2 templates with the language, menu and cache headers."""
+"""Rendering pages: Jinja2 templates with the language, menu and cache headers.
+
+Templates sit in a folder per area, named like the web modules that render them:
+`agreements/`, `cases/`, `services/`, `catalog/`, `exchange/` (console, ledger, a
+citizen's accesses, access flags), `identity/` (sign-in, second factor, password, and
+the admin pages for users, clients, organizations and the audit log), `quality/`,
+`verify/`. A page's name is what it shows within its area (`cases/desk_one.html`);
+a leading underscore marks a partial that only other templates include or import
+(`cases/_parts.html`). The frame every area shares stays at the top level, unfoldered,
+so a name without a folder means "used by all": `base.html` (the page frame),
+`error.html` (any page's error), `_errors.html` (a form's problem list) and
+`home.html` (the landing page, which links to every area).
+"""
 
 from __future__ import annotations
 

@@ -79,7 +79,7 @@ def _login_page(
     token = session.login_csrf(request)
     response = render(
         request,
-        "login.html",
+        "identity/login.html",
         lang,
         status=status,
         csrf_token=token,
@@ -185,7 +185,7 @@ def totp_form(request: Request) -> Response:
         if _signed_in(ctx, request):
             return redirect("/")
         _token, token_csrf = _pending_csrf(ctx, request)
-    return render(request, "totp.html", lang, csrf_token=token_csrf)
+    return render(request, "identity/totp.html", lang, csrf_token=token_csrf)
 
 
 @router.post("/login/totp")
@@ -211,7 +211,7 @@ def totp_submit(request: Request, totp_code: FormStr = "", csrf_token: FormStr =
         log.info("wrong one-time code at login: %s", exc.detail)
         return render(
             request,
-            "totp.html",
+            "identity/totp.html",
             lang,
             status=401,
             csrf_token=token_csrf,
@@ -234,7 +234,7 @@ def enroll_form(request: Request, error: str | None = None) -> Response:
     errors = [message(lang, "enroll.error.wrong")] if error == "wrong" else []
     response = render(
         request,
-        "enroll.html",
+        "identity/enroll.html",
         lang,
         status=401 if errors else 200,
         csrf_token=token_csrf,
@@ -307,7 +307,7 @@ def organizations_page(request: Request) -> Response:
         viewer = viewer_of(ctx, request)
         orgs = organizations.list_organizations(ctx, viewer.actor)
     names = {o.code: (o.name_en if lang == "en" and o.name_en else o.name) for o in orgs}
-    return render(request, "organizations.html", lang, viewer=viewer, orgs=orgs, names=names)
+    return render(request, "identity/organizations.html", lang, viewer=viewer, orgs=orgs, names=names)
 
 
 @router.get("/users")
@@ -321,7 +321,7 @@ def users_page(request: Request, reveal: bool = False) -> Response:
         listed = users.list_users(ctx, viewer.actor, reveal=reveal)
     perms = viewer.actor.permissions
     return render(
-        request, "users.html", lang, viewer=viewer, rows=listed, revealed=reveal,
+        request, "identity/users.html", lang, viewer=viewer, rows=listed, revealed=reveal,
         can_reveal=Permission.APPLICANT_ID_READ in perms,
         own_org_only=Permission.USER_READ_ALL not in perms,
     )
@@ -337,7 +337,7 @@ def audit_page(request: Request) -> Response:
             (e, json.dumps(e.details, ensure_ascii=False, sort_keys=True) if e.details else "")
             for e in list_events(ctx, viewer.actor, limit=AUDIT_LIMIT)
         ]
-    return render(request, "audit.html", lang, viewer=viewer, events=events, limit=AUDIT_LIMIT)
+    return render(request, "identity/audit.html", lang, viewer=viewer, events=events, limit=AUDIT_LIMIT)
 
 
 # --- system clients -------------------------------------------------------------------------
@@ -374,7 +374,7 @@ def _clients_page(
         notice = t(lang, "clients.revoked_ok", key_id=revoked)
     return render(
         request,
-        "clients.html",
+        "identity/clients.html",
         lang,
         status=status,
         viewer=viewer,
@@ -406,7 +406,7 @@ def clients_create(
 
     return submit(
         request, create, csrf_token=csrf_token,
-        done=lambda made: render(request, "client_created.html", lang, viewer=made[0],
+        done=lambda made: render(request, "identity/client_created.html", lang, viewer=made[0],
                                  client=made[1]),
         again=lambda errors, status: _clients_page(
             request, lang, errors=errors, status=status,
@@ -438,7 +438,7 @@ def _password_page(
         viewer = viewer_of(ctx, request)
     return render(
         request,
-        "password.html",
+        "identity/password.html",
         lang,
         status=status,
         viewer=viewer,

@@ -74,7 +74,7 @@ def services_page(request: Request) -> Response:
         require(viewer.actor, Permission.SELF_SERVICE)
         items = services.list_service_items(ctx, viewer.actor, "published")
         names = _names(ctx, items, lang)
-    return render(request, "svc_list.html", lang, viewer=viewer, items=items, names=names,
+    return render(request, "services/list.html", lang, viewer=viewer, items=items, names=names,
                   shared_kinds=SHARED_KINDS)
 
 
@@ -115,7 +115,7 @@ def _apply_page(request: Request, lang: str, code: str, *, form: dict[str, Any] 
         require(viewer.actor, Permission.SELF_SERVICE)
         item = services.get_service_item(ctx, viewer.actor, code)
         names = _names(ctx, [item], lang)
-    return render(request, "svc_apply.html", lang, status=status, viewer=viewer, item=item,
+    return render(request, "services/apply.html", lang, status=status, viewer=viewer, item=item,
                   names=names, shared_kinds=SHARED_KINDS, errors=errors or [],
                   inputs=dict(form_inputs(item)),
                   form=form or {"applicant_name": viewer.profile.display_name, "values": {}})
@@ -191,7 +191,7 @@ def figures_page(request: Request) -> Response:
         viewer = viewer_of(ctx, request)
         rows = reports.item_figures(ctx, viewer.actor)
     charts = {f.item_code: _chart(lang, f) for f in rows}
-    return render(request, "svc_figures.html", lang, viewer=viewer, rows=rows, charts=charts,
+    return render(request, "services/figures.html", lang, viewer=viewer, rows=rows, charts=charts,
                   bar_height=BAR_HEIGHT)
 
 
@@ -284,7 +284,7 @@ def admin_items(request: Request) -> Response:
         require(viewer.actor, Permission.SERVICE_MANAGE)
         items = services.list_service_items(ctx, viewer.actor)
         names = _names(ctx, items, lang)
-    return render(request, "svc_admin.html", lang, viewer=viewer, items=items, names=names)
+    return render(request, "services/admin.html", lang, viewer=viewer, items=items, names=names)
 
 
 def _item_page(request: Request, lang: str, code: str | None, *,
@@ -301,7 +301,7 @@ def _item_page(request: Request, lang: str, code: str | None, *,
     rows = list(shown["materials"]) + [
         {"key": "", "name": "", "kind": "upload", "resource_code": None, "required": True}
         for _ in range(BLANK_MATERIAL_ROWS)]
-    return render(request, "svc_item.html", lang, status=status, viewer=viewer, item=item,
+    return render(request, "services/item.html", lang, status=status, viewer=viewer, item=item,
                   versions=versions, form=shown, material_rows=rows, kinds=KINDS,
                   choices=choices, statuses=STATUSES, errors=errors or [],
                   bpmn_errors=bpmn_errors or [], notice=notice)
@@ -417,7 +417,7 @@ def _holidays_page(request: Request, lang: str, *, year: int | None = None,
         require(viewer.actor, Permission.SERVICE_MANAGE)
         shown_year = year or ctx.now().year
         days = services.list_holidays(ctx, viewer.actor, shown_year)
-    return render(request, "svc_holidays.html", lang, status=status, viewer=viewer, days=days,
+    return render(request, "services/holidays.html", lang, status=status, viewer=viewer, days=days,
                   year=shown_year, form=form or {"day": "", "kind": "holiday", "name": ""},
                   errors=errors or [], notice=notice)
 

@@ -28,7 +28,7 @@ router = APIRouter(include_in_schema=False)
 
 @router.get("/verify")
 def verify_form(request: Request) -> Response:
-    return render(request, "verify.html", session.language(request), verdict=None)
+    return render(request, "verify/form.html", session.language(request), verdict=None)
 
 
 @router.post("/verify")
@@ -36,10 +36,10 @@ async def verify_upload(request: Request, file: UploadFile | None = None) -> Res
     lang = session.language(request)
     data = await file.read() if file is not None else b""
     if not data:
-        return render(request, "verify.html", lang, status=422, verdict=None,
+        return render(request, "verify/form.html", lang, status=422, verdict=None,
                       errors=[message(lang, "verify.no_file")])
     if too_deep(data):
-        return render(request, "verify.html", lang, status=422, verdict=None,
+        return render(request, "verify/form.html", lang, status=422, verdict=None,
                       errors=[message(lang, "verify.too_deep", depth=MAX_DEPTH)])
     rt = runtime(request)
 
@@ -50,9 +50,9 @@ async def verify_upload(request: Request, file: UploadFile | None = None) -> Res
     try:
         verdict = await run_in_threadpool(run)
     except InvalidInput as exc:
-        return render(request, "verify.html", lang, status=422, verdict=None,
+        return render(request, "verify/form.html", lang, status=422, verdict=None,
                       errors=[FormError(None, None, exc.detail)])
-    return render(request, "verify.html", lang, verdict=verdict)
+    return render(request, "verify/form.html", lang, verdict=verdict)
 
 
 @router.get("/verify/{identifier}")
@@ -64,5 +64,5 @@ def verify_identifier(identifier: str, request: Request) -> Response:
         else:
             verdict = Verdict(status="unknown", identifier=identifier[:40],
                               reasons=["not a certificate identifier"])
-    return render(request, "verify.html", lang, verdict=verdict,
+    return render(request, "verify/form.html", lang, verdict=verdict,
                   status=200 if verdict.status != "unknown" else 404)

@@ -15,7 +15,7 @@ from govbridge.web.nav import nav_for, pages_for
 from govbridge.web.session import cookie_secure, safe_next
 
 WEB = Path(__file__).resolve().parents[2] / "govbridge" / "web"
-TEMPLATES = sorted((WEB / "templates").glob("*.html"))
+TEMPLATES = sorted((WEB / "templates").rglob("*.html"))
 
 EXPECTED_NAV = {
     Role.BUREAU_ADMIN: [
@@ -171,7 +171,9 @@ def test_templates_use_only_keys_of_the_catalog():
     assert missing == []
 
 
-@pytest.mark.parametrize("path", TEMPLATES, ids=lambda p: p.name)
+@pytest.mark.parametrize(
+    "path", TEMPLATES, ids=lambda p: p.relative_to(WEB / "templates").as_posix()
+)
 def test_templates_obey_the_content_security_policy(path):
     html = path.read_text()
     assert not re.search(r"\sstyle\s*=", html), "inline style attribute"
