@@ -1,9 +1,13 @@
-"""Use cases of sharing agreements: request, decide, revoke, read, and the gateway's gate.
+"""Use cases of sharing agreements, each `fn(ctx, actor, ...)` checking its permission
+first: request, decide (answer), revoke, read, list, overdue; and the predicates they check
+and the pages ask (`can_decide`, `can_revoke`, `can_query`, `allowed`).
 
 Every state change (requested, approved, partially approved, refused, revoked) appends
 an entry to the ledger in the same transaction. Expiry is not a write: an agreement
 reads as expired once its `valid_until` has passed (see `policy.effective_state`), and
-like a revocation it takes effect on the next call through `active_agreement_for`.
+like a revocation it takes effect on the next call through `lookup.active_agreement_for`.
+Lookups and the shape shown without an actor are in `lookup.py`; `today` is imported from
+there and stays reachable here for the web pages that still read it from this module.
 """
 
 from __future__ import annotations
@@ -15,8 +19,8 @@ from typing import Any, Literal
 from sqlalchemy import Select, and_, func, or_, select
 
 from govbridge.agreements import policy
+from govbridge.agreements.lookup import calendar, find_agreement, state_of, to_out, today
 from govbridge.agreements.models import Agreement
-from govbridge.agreements.policy import Purpose, Terms
 from govbridge.agreements.schemas import (
     AgreementOut,
     AgreementRequestIn,
@@ -24,7 +28,7 @@ from govbridge.agreements.schemas import (
     OverdueOut,
     RevokeIn,
 )
-from govbridge.agreements.workdays import Calendar, add_working_days
+from govbridge.agreements.workdays import add_working_days
 from govbridge.audit.record import record
 from govbridge.catalog.models import Dataset
 from govbridge.catalog.usecases import find_dataset, published_fields
@@ -47,64 +51,11 @@ AUTO_DECIDER = "system:unconditional"
 # ---- helpers ---------------------------------------------------------------------------
 
 
-def today(ctx: Ctx) -> date:
-    return policy.local_date(ctx.now())
-
-
-def calendar(ctx: Ctx) -> Calendar:
-    return Calendar.of(ctx.settings.holidays, ctx.settings.makeup_workdays)
-
-
 def _next_code(ctx: Ctx) -> str:
     prefix = f"AGR-{today(ctx).year}-"
     last = ctx.db.scalar(select(func.max(Agreement.code)).where(Agreement.code.like(prefix + "%")))
     seq = int(last.rsplit("-", 1)[1]) + 1 if last else 1
     return f"{prefix}{seq:06d}"
-
-
-def find_agreement(ctx: Ctx, code: str) -> Agreement:
-    found = ctx.db.scalar(select(Agreement).where(Agreement.code == code.strip().upper()))
-    if found is None:
-        raise NotFound("agreement", code)
-    return found
-
-
-def _state(ctx: Ctx, agr: Agreement) -> str:
-    return policy.effective_state(agr.state, agr.valid_until, today(ctx))
-
-
-def to_out(ctx: Ctx, agr: Agreement) -> AgreementOut:
-    ds = agr.dataset
-    return AgreementOut(
-        code=agr.code,
-        state=_state(ctx, agr),
-        consumer_code=agr.consumer.code,
-        consumer_name=agr.consumer.name,
-        provider_code=ds.provider.code,
-        provider_name=ds.provider.name,
-        resource_code=ds.resource_code,
-        dataset_name=ds.name,
-        dataset_version=agr.dataset_version,
-        fields=list(agr.fields),
-        grants=dict(agr.grants or {}),
-        purpose_kind=agr.purpose_kind,
-        purpose_code=agr.purpose_code,
-        purpose_text=agr.purpose_text,
-        valid_from=agr.valid_from,
-        valid_until=agr.valid_until,
-        rate_per_minute=agr.rate_per_minute,
-        daily_volume=agr.daily_volume,
-        answer_due=agr.answer_due,
-        overdue=policy.is_overdue(agr.state, agr.answer_due, today(ctx)),
-        requested_by=agr.requested_by,
-        decided_by=agr.decided_by,
-        decided_at=agr.decided_at,
-        decision_reason=agr.decision_reason,
-        revoked_at=agr.revoked_at,
-        revoked_by=agr.revoked_by,
-        revoked_reason=agr.revoked_reason,
-        created_at=agr.created_at,
-    )
 
 
 def _ledger(ctx: Ctx, kind: str, agr: Agreement, actor_label: str,
@@ -213,7 +164,7 @@ def allowed(ctx: Ctx, actor: Actor, code: str) -> Allowed:
     """The answers of the predicates for one agreement in its present state (a page offers
     only these forms; the use cases still check on every request)."""
     agr = find_agreement(ctx, code)
-    state = _state(ctx, agr)
+    state = state_of(ctx, agr)
     return Allowed(
         revoke=state in policy.REVOCABLE and can_revoke(actor, agr),
         query=state in policy.GRANTED and can_query(actor, agr),
@@ -353,8 +304,8 @@ def decide(
     ds = agr.dataset
     require(actor, Permission.AGREEMENT_DECIDE, organization_id=ds.provider_id)
     if agr.state != policy.REQUESTED:
-        raise Conflict(f"agreement {agr.code} is {_state(ctx, agr)}, not awaiting a decision",
-                       "state", _state(ctx, agr))
+        raise Conflict(f"agreement {agr.code} is {state_of(ctx, agr)}, not awaiting a decision",
+                       "state", state_of(ctx, agr))
     checked(DecisionIn, {"decision": "approve" if refuse_reason is None else "refuse",
                          "fields": approve_fields, "masks": masks, "reason": refuse_reason})
     now = ctx.now()
@@ -415,7 +366,7 @@ def revoke(ctx: Ctx, actor: Actor, code: str, reason: str) -> AgreementOut:
             Permission.AGREEMENT_DECIDE.value,
             "only the consumer, the provider or the data bureau may revoke an agreement",
         )
-    state = _state(ctx, agr)
+    state = state_of(ctx, agr)
     if state not in policy.REVOCABLE:
         raise Conflict(f"agreement {agr.code} is {state} and cannot be revoked", "state", state)
     if not (reason or "").strip():
@@ -503,48 +454,3 @@ def overdue(ctx: Ctx, actor: Actor) -> list[OverdueOut]:
         )
         for a in ctx.db.scalars(stmt).unique()
     ]
-
-
-# ---- the gateway's gate ----------------------------------------------------------------
-
-
-def terms_of(agr: Agreement) -> Terms:
-    return Terms(
-        code=agr.code,
-        state=agr.state,
-        valid_from=agr.valid_from,
-        valid_until=agr.valid_until,
-        purpose_kind=agr.purpose_kind,
-        purpose_code=agr.purpose_code,
-        purpose_text=agr.purpose_text,
-        grants=dict(agr.grants or {}),
-    )
-
-
-def active_agreement_for(
-    ctx: Ctx,
-    consumer_org_id: int,
-    resource_code: str,
-    purpose: Purpose | str,
-    fields: list[str] | None = None,
-    *,
-    dataset: Dataset | None = None,
-) -> Agreement:
-    """The agreement that lets `consumer_org_id` read `resource_code` today for `purpose`
-    (and, when given, these `fields`); `policy.AgreementDenied` with a stable reason
-    (no_agreement, pending, refused, revoked, expired, not_yet_valid, wrong_purpose,
-    field_not_granted) otherwise. No actor: the gateway authenticates the caller first.
-    `dataset`, when the caller holds it already, saves looking it up again.
-    """
-    ds = dataset if dataset is not None else find_dataset(ctx, resource_code)
-    rows = list(
-        ctx.db.scalars(
-            select(Agreement)
-            .where(Agreement.consumer_org_id == consumer_org_id, Agreement.dataset_id == ds.id)
-            .order_by(Agreement.id)
-        ).unique()
-    )
-    chosen = policy.choose([terms_of(a) for a in rows], today=today(ctx), purpose=purpose,
-                           fields=fields, dataset=ds.resource_code)
-    return next(a for a in rows if a.code == chosen.code)
-

@@ -42,9 +42,9 @@ from sqlalchemy import Select, and_, bindparam, func, select, text
 from sqlalchemy.orm import aliased
 
 from govbridge.agreements import policy
+from govbridge.agreements.lookup import today
 from govbridge.agreements.models import Agreement
 from govbridge.agreements.policy import LOCAL_TZ, Purpose
-from govbridge.agreements.usecases import today
 from govbridge.catalog.models import Dataset, DatasetVersion
 from govbridge.core import masking
 from govbridge.core.errors import (

@@ -615,8 +615,8 @@ def _raw_grants(ctx: Ctx, consumer_org_id: int, dataset_id: int) -> set[str]:
     """The fields of another department's dataset a consumer's agreements in force today
     return unmasked (any purpose): only those of its values a listing may show."""
     from govbridge.agreements import policy
+    from govbridge.agreements.lookup import today
     from govbridge.agreements.models import Agreement
-    from govbridge.agreements.usecases import today
 
     day = today(ctx)
     shown: set[str] = set()

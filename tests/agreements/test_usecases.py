@@ -8,6 +8,7 @@ from datetime import date
 import pytest
 from sqlalchemy import select
 
+from govbridge.agreements import lookup
 from govbridge.agreements import usecases as agreements
 from govbridge.agreements.models import Agreement
 from govbridge.agreements.policy import AgreementDenied, Purpose
@@ -36,8 +37,8 @@ def decide(rt, actor, code, **kw):
 
 def gate(rt, consumer_id, resource_code, purpose="320500-SI-0001", fields=None):
     with rt.context() as ctx:
-        return agreements.active_agreement_for(ctx, consumer_id, resource_code, purpose,
-                                               fields).code
+        return lookup.active_agreement_for(ctx, consumer_id, resource_code, purpose,
+                                           fields).code
 
 
 def problems(exc) -> dict[str, str]:
