@@ -1,4 +1,12 @@
-"""Use cases of the catalog: draft, submit, review, publish, version, retire, read."""
+"""Use cases of the catalog, each `fn(ctx, actor, ...)` checking its permission first: draft,
+update, submit, review (publish or return), propose a new version, retire, read, list, the
+review queue; and the predicate the pages ask (`can_manage`).
+
+Also here, without an actor, the lookups other domains read an entry with on a caller's
+behalf after their own checks: `find_dataset`, `latest_version`, `published_fields`, and
+`to_out`, the shape every edge shows. (They stay in this module while ingest, cases, the
+demo, the benches and the web import them from here.)
+"""
 
 from __future__ import annotations
 

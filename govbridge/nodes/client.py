@@ -28,8 +28,8 @@ from govbridge.exchange import admission
 from govbridge.exchange.plan import Plan, SealedAnswer, mask_key, subjects_of
 from govbridge.identity.models import Organization
 from govbridge.nodes import protocol, tls
+from govbridge.nodes.hub_client import ensure_hub_client, hub_client_paths
 from govbridge.nodes.models import Node
-from govbridge.nodes.usecases import ensure_hub_client, hub_client_paths
 from govbridge.runtime import Ctx
 from govbridge.seals.jws import SealInvalid
 from govbridge.seals.models import SealKey

@@ -1,14 +1,14 @@
-"""Hub-side use cases: enrol a department's node, list nodes, the hub's client certificate."""
+"""Hub-side use cases, each `fn(ctx, actor, ...)` checking its permission first: enrol a
+department's node, list nodes, disable or enable one. The hub's own client certificate for
+calling nodes is in `hub_client.py`."""
 
 from __future__ import annotations
 
 import secrets
 from dataclasses import asdict, dataclass
 from datetime import datetime, timedelta
-from pathlib import Path
 from urllib.parse import urlsplit
 
-from cryptography import x509
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from sqlalchemy import select
@@ -27,13 +27,10 @@ from govbridge.identity.schemas import ClientCreate
 from govbridge.ledger.checkpoints import origin_of
 from govbridge.nodes import tls
 from govbridge.nodes.config import DatasetInfo, NodeConfig, NodeFiles
+from govbridge.nodes.hub_client import TLS_DAYS, ensure_hub_client
 from govbridge.nodes.models import Node
 from govbridge.runtime import Ctx
 from govbridge.standards.usecases import spec_of
-
-TLS_DAYS = 397
-HUB_DIR = "nodes"
-HUB_CERT, HUB_KEY = "hub-client.crt", "hub-client.key"
 
 
 @dataclass(frozen=True)
@@ -51,32 +48,6 @@ class NodeOut:
 def _out(node: Node, org: Organization) -> NodeOut:
     return NodeOut(org.code, org.name, node.url, node.tls_fingerprint, node.seal_kid,
                    node.status, node.created_at, node.updated_at)
-
-
-def hub_client_paths(ctx: Ctx) -> tuple[Path, Path]:
-    base = ctx.settings.home / HUB_DIR
-    return base / HUB_CERT, base / HUB_KEY
-
-
-def ensure_hub_client(ctx: Ctx) -> str:
-    """The hub's TLS client certificate for calling nodes (made once); its fingerprint."""
-    from govbridge.seals.usecases import ca_certificate_pem, certify_with_ca
-
-    cert_path, key_path = hub_client_paths(ctx)
-    anchor = x509.load_pem_x509_certificate(ca_certificate_pem(ctx).encode())
-    if cert_path.exists() and key_path.exists():
-        cert = x509.load_pem_x509_certificate(cert_path.read_bytes())
-        if cert.issuer == anchor.subject and cert.not_valid_after_utc > ctx.now() + timedelta(
-                days=30):
-            return tls.fingerprint(cert)
-    key = tls.new_key()
-    now = ctx.now().replace(microsecond=0)
-    cert = certify_with_ca(ctx, lambda ca_key, ca_cert: tls.issue_hub_client_certificate(
-        ca_key, ca_cert, key.public_key(), not_before=now - timedelta(minutes=5),
-        not_after=now + timedelta(days=TLS_DAYS)))
-    tls.write_private(key_path, tls.key_pem(key))
-    cert_path.write_bytes(tls.cert_pem(cert))
-    return tls.fingerprint(cert)
 
 
 def _check_url(url: str) -> tuple[str, str]:
