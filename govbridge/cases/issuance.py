@@ -73,10 +73,13 @@ def issue_due(ctx: Ctx, case: Case, item: ServiceItem, run: ProcessRun,
               by: str) -> CertificateOut | None:
     """Issue the item's outcome certificate if the process has reached it (once per case)."""
     outcome = item.outcome
-    if not outcome or already_issued(ctx, case, outcome):
+    if not outcome:
         return None
     done = [t.bpmn_id for t in run.completed_service_tasks()]
+    # The pure check first: most steps are not the issuing one and need no query.
     if not rules.due_now(outcome, done, case_completed=case.state == "completed"):
+        return None
+    if already_issued(ctx, case, outcome):
         return None
     org = _issuer(ctx, item, run, outcome.get("task"))
     facts = rules.CaseFacts(case_code=case.code, applicant_id=case.applicant_id,
