@@ -23,6 +23,9 @@ from typing import Any, Literal
 from SpiffWorkflow.bpmn.serializer import DEFAULT_CONFIG, BpmnWorkflowSerializer
 from SpiffWorkflow.bpmn.serializer.default.task_spec import BpmnTaskSpecConverter
 from SpiffWorkflow.bpmn.specs.defaults import EndEvent
+from SpiffWorkflow.bpmn.specs.event_definitions.message import MessageEventDefinition
+from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimerEventDefinition
+from SpiffWorkflow.bpmn.util.event import BpmnEvent
 from SpiffWorkflow.bpmn.workflow import BpmnWorkflow
 from SpiffWorkflow.exceptions import SpiffWorkflowException
 from SpiffWorkflow.util.task import TaskState
@@ -58,6 +61,15 @@ class WaitingTimer:
     bpmn_id: str
     name: str
     due: str | None  # ISO date-time once the timer has been armed
+
+
+def _events(spec: Any) -> list[Any]:
+    """The event definitions a waiting task waits for: its own, or each of a multiple one
+    (an event-based gateway waits for the events that follow it)."""
+    event = getattr(spec, "event_definition", None)
+    if event is None:
+        return []
+    return list(getattr(event, "event_definitions", None) or [event])
 
 
 class ProcessRun:
@@ -162,6 +174,11 @@ class ProcessRun:
         task.data.update(data or {})
         task.data.pop(CLAIM, None)  # not a process variable: must not flow on to later tasks
         task.data["decision"] = decision
+        # One instance of a multi-instance task: its item (e.g. the co-owner) is its own,
+        # and must not flow back to where the next instance is made from.
+        item = getattr(task.parent.task_spec, "input_item", None) if task.parent else None
+        if item is not None:
+            task.data.pop(item.bpmn_id, None)
         try:
             task.run()
         except SpiffWorkflowException as exc:
@@ -173,8 +190,7 @@ class ProcessRun:
     def waiting_timers(self) -> list[WaitingTimer]:
         out: list[WaitingTimer] = []
         for t in self.workflow.get_tasks(state=TaskState.WAITING):
-            event = getattr(t.task_spec, "event_definition", None)
-            if event is None or "Timer" not in type(event).__name__:
+            if not any(isinstance(e, TimerEventDefinition) for e in _events(t.task_spec)):
                 continue
             out.append(WaitingTimer(t.task_spec.bpmn_id, t.task_spec.bpmn_name or "",
                                     t._get_internal_data("event_value")))
@@ -187,6 +203,27 @@ class ProcessRun:
         self._advance()
         after = {w.bpmn_id for w in self.waiting_timers()}
         return len(before - after)
+
+    # ---- messages ---------------------------------------------------------------------------
+
+    def waiting_messages(self) -> list[str]:
+        """Names of the messages the run waits for from outside (e.g. a supplement of the
+        applicant); messages between the process's own pools are delivered by the engine."""
+        names: dict[str, None] = {}
+        for t in self.workflow.get_tasks(state=TaskState.WAITING):
+            for event in _events(t.task_spec):
+                if isinstance(event, MessageEventDefinition) and event.name:
+                    names.setdefault(event.name, None)
+        return list(names)
+
+    def receive(self, message: str, data: dict[str, Any] | None = None) -> None:
+        """Deliver a message by its name to what waits for it, then run on."""
+        if message not in self.waiting_messages():
+            raise Conflict(f"the process waits for no message {message!r} (it waits for: "
+                           f"{', '.join(self.waiting_messages()) or 'none'})", "message",
+                           message)
+        self.workflow.catch(BpmnEvent(MessageEventDefinition(message), dict(data or {})))
+        self._advance()
 
     # ---- state ------------------------------------------------------------------------------
 

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import datetime, timedelta
 from typing import Any
 
 import pytest
+from SpiffWorkflow.bpmn.specs.event_definitions import timer as spiff_timer
 
 from govbridge.core.permissions import Role
 from govbridge.demo.departments import DEPARTMENTS, department
@@ -62,3 +64,24 @@ def make_item(rt, bureau, departments) -> Callable[..., ServiceItemOut]:
             return usecases.create_service_item(ctx, bureau, ServiceItemIn(**data))
 
     return make
+
+
+class _Clock:
+    """SpiffWorkflow reads the wall clock; the test moves it."""
+
+    offset = timedelta(0)
+
+
+@pytest.fixture
+def clock(monkeypatch):
+    real = datetime
+
+    class Shifted(real):
+        @classmethod
+        def now(cls, tz=None):
+            return real.now(tz) + _Clock.offset
+
+    monkeypatch.setattr(spiff_timer, "datetime", Shifted)
+    _Clock.offset = timedelta(0)
+    yield _Clock
+    _Clock.offset = timedelta(0)

@@ -8,7 +8,6 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
-from SpiffWorkflow.bpmn.specs.event_definitions import timer as spiff_timer
 
 from bpmn_helpers import AMR, linear, with_timer
 from govbridge.core.errors import InvalidInput, NotFound
@@ -136,27 +135,6 @@ def test_a_run_keeps_the_definition_it_started_on():
     assert task.name == "初审" and task.department == AMR.code
     restored.complete(task.id)
     assert restored.finished
-
-
-class _Clock:
-    """SpiffWorkflow reads the wall clock; the test moves it."""
-
-    offset = timedelta(0)
-
-
-@pytest.fixture
-def clock(monkeypatch):
-    real = datetime
-
-    class Shifted(real):
-        @classmethod
-        def now(cls, tz=None):
-            return real.now(tz) + _Clock.offset
-
-    monkeypatch.setattr(spiff_timer, "datetime", Shifted)
-    _Clock.offset = timedelta(0)
-    yield _Clock
-    _Clock.offset = timedelta(0)
 
 
 def test_an_interrupting_timer_fires_only_when_refreshed_after_its_time(clock):
