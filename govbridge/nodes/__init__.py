@@ -16,18 +16,37 @@ the hub checks seal and payload alike.
 Trust, both ways, rests on the platform CA (`govbridge.seals`):
 - hub → node: HTTPS with mutual TLS. The node requires a client certificate issued by the
   CA and then accepts only the hub's (SHA-256 fingerprint pinned in `node.json`). The
-  hub trusts only the CA, checks the name `<code>.node.govbridge` (only that
+  hub            trusts only the CA, checks the name `<code>.node.govbridge` (only that
   department's certificate carries it) and pins the node's certificate registered at
-  enrolment (`nodes` table).
+  enrolment      (`nodes` table).
 - the answer: the node seals it with the department's seal key, which only the node
-  holds (the hub stores the public key and certificate, and cannot sign with it). The
-  hub checks the seal against the CA, that the key is the provider's and not revoked,
-  and that the payload is the hub's plan plus rows (`protocol.answer_problem`), before
-  it records anything.
+  holds          (the hub stores the public key and certificate, and cannot sign with it).
+                 The
+  hub            checks the seal against the CA, that the key is the provider's and not
+                 revoked,
+  and            that the payload is the hub's plan plus rows (`protocol.answer_problem`),
+                 before
+  it             records anything.
 - node → hub (witnessing): the hub's public API with an API key of the department made at
   enrolment; the co-signature proves itself (`witness.py`). The hub's API is plain HTTP
-  in the embedded demo; put it behind TLS in production.
+  in             the embedded demo; put it behind TLS in production.
 
 TLS keys are ECDSA P-256 certified by the Ed25519 CA (see `tls.py`). In the embedded demo
 no node is enrolled and the hub reads, masks and seals itself (`gateway.produce_local`).
+
+What the domain offers (nothing is imported here; import the module named):
+
+hub use cases `fn(ctx, actor, ...)`:
+  usecases       `enroll_node`, `list_nodes`, `set_status` (disable / enable)
+the hub calling nodes, no actor:
+  client, hub_client
+                 `produce_remote`, `check_answer` (the node's sealed answer); the hub's own
+                 TLS client certificate
+pure rules (no I/O):
+  protocol, tls  `answer_problem` (is the answer the plan plus rows); certificates and TLS
+                 contexts for mutual TLS
+the node's side:
+  server, store, live, config, witness
+                 `govbridge node run`; its row store; live sources; its directory;
+                 witnessing the hub's ledger
 """
