@@ -1,4 +1,13 @@
-"""Use cases of the data element registry: seed, list, read, register, revise, deprecate."""
+"""Use cases of the data element registry, each `fn(ctx, actor, ...)` checking its
+permission first: list, read, register, revise (a new version), deprecate, read a code
+table. A registered or revised element is checked against `ElementIn` (its limits) and
+then its own rules, whoever calls.
+
+Also here, without an actor: `spec_of` (an element's rules, read by the catalog, ingest,
+the exchange and nodes after their own checks), `seed_builtin_elements` (at `govbridge
+init`) and `count_elements`. (They stay in this module while ingest, the demo and the
+benches import them from here.)
+"""
 
 from __future__ import annotations
 
@@ -8,6 +17,7 @@ from sqlalchemy import func, or_, select
 
 from govbridge.audit.record import record
 from govbridge.core.errors import Conflict, InvalidInput, NotFound
+from govbridge.core.inputs import checked
 from govbridge.core.permissions import Permission
 from govbridge.identity.access import require
 from govbridge.identity.actor import Actor
@@ -108,15 +118,18 @@ def get_element(ctx: Ctx, actor: Actor, code: str, version: int | None = None) -
     return to_out(row)
 
 
-def _checked(data: ElementIn) -> None:
+def _checked(data: ElementIn) -> ElementIn:
+    """The element checked against its schema (limits) and then its own rules."""
+    data = checked(ElementIn, data)
     problems = data.problems()
     if problems:
         raise InvalidInput(problems)
+    return data
 
 
 def register_element(ctx: Ctx, actor: Actor, data: ElementIn) -> ElementOut:
     require(actor, Permission.STANDARDS_MANAGE)
-    _checked(data)
+    data = _checked(data)
     if _latest(ctx, data.code) is not None:
         raise Conflict(f"data element {data.code} exists; revise it instead", "code", data.code)
     row = DataElement(**data.model_dump(), version=1, created_by=actor.label, created_at=ctx.now())
@@ -129,7 +142,7 @@ def register_element(ctx: Ctx, actor: Actor, data: ElementIn) -> ElementOut:
 def revise_element(ctx: Ctx, actor: Actor, code: str, data: ElementIn) -> ElementOut:
     """A new version; fields bound to earlier versions keep them."""
     require(actor, Permission.STANDARDS_MANAGE)
-    _checked(data)
+    data = _checked(data)
     latest = _latest(ctx, code)
     if latest is None:
         raise NotFound("data element", code)
