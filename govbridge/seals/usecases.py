@@ -10,7 +10,12 @@
   and no organization, certified by the same CA.
 
 Private keys never leave this module except inside a `Signer`; results carry public
-material only.
+material only. That is why it holds two surfaces: the permission-checked operations
+`fn(ctx, actor, ...)` (`issue_seal`, `certify_held_seal`, `rotate_seal`, `revoke_seal`,
+`list_seals`; their inputs checked against `schemas`, whoever calls), and, without an
+actor, what the gateway, the ledger, certificates and nodes use after their own checks
+(the CA, `signer_for`, `seal_for`, the ledger key, `verify_sealed`, `verify_detached`, the
+hot path's `active_signer`).
 """
 
 from __future__ import annotations
