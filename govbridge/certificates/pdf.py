@@ -166,9 +166,20 @@ def _render_fpdf(sheet: Sheet, code: Any) -> bytes:
 # --- signing (pyHanko) -------------------------------------------------------------------
 
 
+@functools.lru_cache(maxsize=256)
+def _chain(x5c: tuple[str, ...]) -> tuple[ax509.Certificate, ...]:
+    """The seal's certificates, parsed once and kept: asn1crypto parses a field when first
+    read and keeps it, so signing with a certificate read before is ~2x faster than with
+    a fresh copy (the signing-certificate attribute and the signer id read it each time)."""
+    chain = tuple(ax509.Certificate.load(base64.b64decode(c)) for c in x5c)
+    for cert in chain:  # parse what signing reads now, once
+        _ = (cert.issuer, cert.serial_number, cert.subject, cert.public_key)
+    return chain
+
+
 def _der_chain(seal: SealSigner) -> tuple[ax509.Certificate, list[ax509.Certificate]]:
-    chain = [ax509.Certificate.load(base64.b64decode(c)) for c in seal.headers["x5c"]]
-    return chain[0], chain[1:]
+    chain = _chain(tuple(seal.headers["x5c"]))
+    return chain[0], list(chain[1:])
 
 
 def _pyhanko_signer(seal: SealSigner) -> Any:
