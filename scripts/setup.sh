@@ -19,3 +19,12 @@ if [ ! -f "$stamp" ]; then
   .venv/bin/python -m pip install --quiet --disable-pip-version-check -e "$target"
   touch "$stamp"
 fi
+# The UI's translations: compile each catalog (.po) to the .mo gettext reads, when the
+# .po is newer. Without this step the web compiles a stale or missing .mo in memory at
+# start-up (govbridge/web/translations.py), so a plain `pip install` works too.
+for po in govbridge/locale/*/LC_MESSAGES/messages.po; do
+  mo="${po%.po}.mo"
+  if [ ! -f "$mo" ] || [ "$po" -nt "$mo" ]; then
+    .venv/bin/pybabel compile -i "$po" -o "$mo" >&2
+  fi
+done
