@@ -148,3 +148,26 @@ def test_openapi_lists_the_routes(client):
     paths = client.get("/api/openapi.json").json()["paths"]
     assert {API, f"{API}/overdue", f"{API}/{{code}}", f"{API}/{{code}}/decision",
             f"{API}/{{code}}/revoke"} <= set(paths)
+
+
+def test_the_api_names_the_same_reason_rules_as_the_cli(client, rt, parties, datasets):
+    """The schema's limits, the ones the use case checks for the CLI and the pages too."""
+    made = client.post(API, json=body(datasets["unconditional"]), headers=parties["consumer"])
+    assert made.status_code == 201, made.text
+    code = made.json()["code"]
+    with rt.context() as ctx:
+        before = len(ctx.db.scalars(select(LedgerEntry)).all())
+    for reason, says in [("x" * 2001, "at most 2000 characters"),
+                         ("stop\x00here", "control character U+0000")]:
+        resp = client.post(f"{API}/{code}/revoke", json={"reason": reason},
+                           headers=parties["consumer"])
+        assert resp.status_code == 422, resp.text
+        problem = resp.json()["errors"][0]
+        assert problem["field"] == "reason" and says in problem["reason"], problem
+    escaped = client.post(API, json=body(datasets["conditional"], purpose_text="参保\x1b登记"),
+                           headers=parties["consumer"])
+    assert escaped.status_code == 422
+    assert escaped.json()["errors"][0]["field"] == "purpose_text"
+    assert client.get(f"{API}/{code}", headers=parties["consumer"]).json()["state"] == "approved"
+    with rt.context() as ctx:
+        assert len(ctx.db.scalars(select(LedgerEntry)).all()) == before
