@@ -57,6 +57,9 @@ class ServiceItemVersion(Base):
     sha256: Mapped[str] = mapped_column(String(64))
     # Credit codes of the departments doing its user tasks.
     departments: Mapped[list[str]] = mapped_column(JSON, default=list)
+    # Lanes (or pools) of its user tasks, each mapped to a department by the item (None:
+    # imported before lanes were kept; read from the XML).
+    lanes: Mapped[list[str] | None] = mapped_column(JSON)
     created_by: Mapped[str] = mapped_column(String(120))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 

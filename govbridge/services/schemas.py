@@ -104,6 +104,11 @@ class ServiceItemUpdate(BaseModel):
     outcome: Outcome | None = None
 
 
+class LaneOut(BaseModel):
+    lane: str
+    department: str | None  # credit code; None while unmapped (blocks publishing)
+
+
 class ServiceItemOut(BaseModel):
     code: str
     name: str
@@ -119,6 +124,9 @@ class ServiceItemOut(BaseModel):
     current_version: int | None
     process_id: str | None
     departments: list[str] = Field(description="credit codes of the departments in the process")
+    lanes: list[LaneOut] = Field(default_factory=list, description=(
+        "lanes (or pools) of the process's user tasks and their departments; an unmapped "
+        "lane blocks publishing"))
     created_by: str
     created_at: datetime
     updated_at: datetime
@@ -128,11 +136,6 @@ class LaneMapIn(BaseModel):
     """Lane (or pool) name -> the credit code of its department; null removes a mapping."""
 
     lanes: dict[str, str | None] = Field(max_length=200)
-
-
-class LaneOut(BaseModel):
-    lane: str
-    department: str | None  # credit code; None while unmapped (blocks publishing)
 
 
 class VersionOut(BaseModel):

@@ -32,6 +32,7 @@ from govbridge.services.models import Holiday, ServiceItem, ServiceItemVersion
 from govbridge.services.schemas import (
     HolidayIn,
     HolidayOut,
+    LaneOut,
     Material,
     Outcome,
     ServiceItemIn,
@@ -73,8 +74,23 @@ def _org_codes(ctx: Ctx, ids: list[int]) -> list[str]:
     return [codes[i] for i in ids if i in codes]
 
 
+def version_lanes(item: ServiceItem, row: ServiceItemVersion) -> dict[str, str | None]:
+    """The lanes of a version's user tasks and the credit code of each one's department
+    (mapped by the item, else written in the lane's name; None while unmapped)."""
+    lanes = row.lanes if row.lanes is not None else parse_process(row.bpmn_xml).lanes
+    return _lane_codes(item, lanes)
+
+
+def _lane_codes(item: ServiceItem, lanes: list[str]) -> dict[str, str | None]:
+    mapped = dict(item.lane_departments or {})
+    return {lane: mapped.get(lane) or department_of_lane(lane) for lane in lanes}
+
+
 def to_out(ctx: Ctx, item: ServiceItem) -> ServiceItemOut:
     current = _version_row(ctx, item, None) if item.current_version else None
+    lanes = version_lanes(item, current) if current else {}
+    departments = list(dict.fromkeys(
+        [c for c in lanes.values() if c] + list(current.departments if current else [])))
     return ServiceItemOut(
         code=item.code,
         name=item.name,
@@ -89,7 +105,8 @@ def to_out(ctx: Ctx, item: ServiceItem) -> ServiceItemOut:
         status=item.status,  # type: ignore[arg-type]
         current_version=item.current_version,
         process_id=current.process_id if current else None,
-        departments=list(current.departments) if current else [],
+        departments=departments,
+        lanes=[LaneOut(lane=lane, department=org) for lane, org in lanes.items()],
         created_by=item.created_by,
         created_at=item.created_at,
         updated_at=item.updated_at,
@@ -288,18 +305,11 @@ def _check_departments(ctx: Ctx, item: ServiceItem, departments: list[str]) -> N
         ])
 
 
-def lane_departments(item: ServiceItem, definition: ProcessDef) -> dict[str, str | None]:
-    """Each lane of the process's user tasks and the credit code of its department: mapped
-    by the item admin (`map_lanes`), else written in the lane's name; None when unmapped."""
-    mapped = dict(item.lane_departments or {})
-    return {lane: mapped.get(lane) or department_of_lane(lane) for lane in definition.lanes}
-
-
 def _check_runnable(ctx: Ctx, item: ServiceItem, definition: ProcessDef) -> None:
     """What blocks publishing: the process's blockers, lanes without a department, and
     departments that are not the item's."""
     problems: list[FieldProblem] = list(definition.blockers)
-    unmapped = [lane for lane, code in lane_departments(item, definition).items() if not code]
+    unmapped = [lane for lane, code in _lane_codes(item, definition.lanes).items() if not code]
     problems += [FieldProblem("lanes", "the lane is mapped to no department; map it with "
                               "`govbridge service map-lanes` (or its name holds the "
                               "department's credit code)", lane, "unmapped_lane")
@@ -308,7 +318,7 @@ def _check_runnable(ctx: Ctx, item: ServiceItem, definition: ProcessDef) -> None
         raise Conflict("the process cannot run as it is: "
                        + "; ".join(f"{p.reason}" + (f" ({p.value})" if p.value else "")
                                    for p in problems), "status", "published")
-    _check_departments(ctx, item, [c for c in lane_departments(item, definition).values()
+    _check_departments(ctx, item, [c for c in _lane_codes(item, definition.lanes).values()
                                    if c])
 
 
@@ -344,6 +354,7 @@ def import_bpmn(ctx: Ctx, actor: Actor, code: str, xml: str | bytes,
         bpmn_xml=text,
         sha256=digest,
         departments=definition.departments,
+        lanes=definition.lanes,
         created_by=actor.label,
         created_at=ctx.now(),
     )
@@ -392,7 +403,7 @@ def map_lanes(ctx: Ctx, actor: Actor, code: str, mapping: dict[str, str | None],
            {"lanes": dict(sorted(current.items()))})
     if item.current_version is None:
         return dict(current)
-    return lane_departments(item, parse_process(_version_row(ctx, item, None).bpmn_xml))
+    return version_lanes(item, _version_row(ctx, item, None))
 
 
 def list_versions(ctx: Ctx, actor: Actor, code: str) -> list[VersionOut]:

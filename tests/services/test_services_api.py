@@ -122,6 +122,8 @@ def test_a_lane_without_a_credit_code_is_mapped_before_publishing(client, login,
                         json={"lanes": {"市场监管": departments["amr"]}})
     assert mapped.status_code == 200, mapped.text
     assert mapped.json() == [{"lane": "市场监管", "department": departments["amr"]}]
+    one = client.get(f"/api/v1/service-items/{CODE}", headers=admin).json()
+    assert one["lanes"] == mapped.json() and one["departments"] == [departments["amr"]]
     publish = client.patch(f"/api/v1/service-items/{CODE}", json={"status": "published"},
                            headers=admin)
     assert publish.status_code == 200, publish.text
