@@ -137,8 +137,12 @@ def _out(ctx: Ctx, case: Case, *, masked: bool = False) -> CaseOut:
                    overdue=_overdue(ctx, case), suspended_at=case.suspended_at)
 
 
-def _detail(ctx: Ctx, case: Case, *, masked: bool = False) -> CaseDetail:
-    materials = _materials(ctx, case)
+def _detail(ctx: Ctx, case: Case, *, masked: bool = False,
+            materials: list[CaseMaterial] | None = None) -> CaseDetail:
+    """The case with its materials (`materials`: the case's, as the caller already read
+    them in this transaction), steps, events, certificates and files."""
+    if materials is None:
+        materials = _materials(ctx, case)
     events = ctx.db.scalars(select(CaseEvent).where(CaseEvent.case_id == case.id)
                             .order_by(CaseEvent.id))
     return CaseDetail(
@@ -535,7 +539,7 @@ def decide(ctx: Ctx, actor: Actor, code: str, data: DecisionIn) -> CaseDetail:
     if case.state in ("in_progress", "completed"):
         _after_step(ctx, case, run, actor.label)
     ctx.db.flush()
-    return _detail(ctx, case)
+    return _detail(ctx, case, materials=list(materials.values()))
 
 
 # ---- bureau and scheduler --------------------------------------------------------------
