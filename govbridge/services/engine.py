@@ -225,6 +225,22 @@ class ProcessRun:
         self.workflow.catch(BpmnEvent(MessageEventDefinition(message), dict(data or {})))
         self._advance()
 
+    # ---- the diagram ------------------------------------------------------------------------
+
+    def step_marks(self) -> dict[str, str]:
+        """Each step's mark for the drawn process (`bpmn_diagram.render_svg`), by bpmn id:
+        "finished", "current" (ready, or waiting for a timer, a message or a join) or
+        "waiting" (still ahead). A step done and reached again is current."""
+        marks: dict[str, str] = {}
+        for state, mark in ((TaskState.FUTURE | TaskState.PREDICTED_MASK, "waiting"),
+                            (TaskState.COMPLETED, "finished"),
+                            (TaskState.WAITING | TaskState.READY | TaskState.STARTED,
+                             "current")):
+            for t in self.workflow.get_tasks(state=state):
+                if t.task_spec.bpmn_id:
+                    marks[t.task_spec.bpmn_id] = mark
+        return marks
+
     # ---- state ------------------------------------------------------------------------------
 
     @property
