@@ -206,7 +206,12 @@ def _literal(text: str) -> str:
     if text.isascii():
         escaped = text.replace("\\", "\\\\").replace("(", "\\(").replace(")", "\\)")
         return f"({escaped})"
-    return "<FEFF" + text.encode("utf-16-be").hex().upper() + ">"
+    return f"<FEFF{_utf16(text)}>"
+
+
+def _utf16(text: str) -> str:
+    """UTF-16BE in hex (a lone surrogate, which JSON lets through, kept as it is)."""
+    return text.encode("utf-16-be", "surrogatepass").hex().upper()
 
 
 def _to_unicode(font: truetype.Subset) -> bytes:
@@ -215,8 +220,7 @@ def _to_unicode(font: truetype.Subset) -> bytes:
     for start in range(0, len(pairs), 100):
         chunk = pairs[start:start + 100]
         blocks.append(f"{len(chunk)} beginbfchar\n" + "\n".join(
-            f"<{gid:04X}> <{char.encode('utf-16-be').hex().upper()}>" for gid, char in chunk)
-            + "\nendbfchar")
+            f"<{gid:04X}> <{_utf16(char)}>" for gid, char in chunk) + "\nendbfchar")
     return ("/CIDInit /ProcSet findresource begin\n12 dict begin\nbegincmap\n"
             "/CIDSystemInfo << /Registry (Adobe) /Ordering (UCS) /Supplement 0 >> def\n"
             "/CMapName /Adobe-Identity-UCS def\n/CMapType 2 def\n"

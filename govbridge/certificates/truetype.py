@@ -148,7 +148,7 @@ def subset(face: Face, text: str) -> Subset:
         b"hmtx": b"".join(struct.pack(">Hh", face.advances[o], face.lsbs[o]) for o in order),
         b"cmap": _cmap12({ord(c): g for c, g in gid.items()}),
     }
-    digest = hashlib.sha256("".join(chars).encode()).digest()
+    digest = hashlib.sha256("".join(chars).encode("utf-8", "surrogatepass")).digest()
     tag = "".join(chr(65 + b % 26) for b in digest[:6])
     return Subset(font=_sfnt(tables), gid=gid,
                   widths=tuple(face.scaled(face.advances[o]) for o in order), tag=tag)

@@ -112,3 +112,28 @@ def test_sealed_rare_character_pdf_passes_pdfsig_and_pyhanko(rt, provider, tmp_p
     assert "Signature Validation: Signature is Valid." in ok.stdout, ok.stdout
     assert "Total document signed" in ok.stdout
     assert sheet.holder_name in _squeezed(_text(tmp_path, signed))
+
+
+def test_the_same_sheet_gives_the_same_bytes():
+    _needs_font()
+    sheet = _sheet(f"{RARE}有限公司")
+    assert pdf.render(sheet) == pdf.render(sheet)
+
+
+def test_odd_characters_do_not_break_the_page(tmp_path):
+    """Control characters, a lone surrogate (JSON allows "\\ud800") and characters beyond
+    the font still give a readable PDF."""
+    _needs_font()
+    data = pdf.render(_sheet("甲\t乙\x00丙\ud800丁\U0001f600有限公司"))
+    assert "有限公司" in _squeezed(_text(tmp_path, data))
+
+
+def test_without_a_cjk_font_fpdf2_draws_the_page_in_helvetica(tmp_path, monkeypatch):
+    monkeypatch.setattr(pdf, "FONT_CANDIDATES", ())
+    pdf._face.cache_clear()
+    try:
+        data = pdf.render(_sheet("Example Trading Co., Ltd."))
+    finally:
+        pdf._face.cache_clear()
+    text = _squeezed(_text(tmp_path, data))
+    assert "ExampleTradingCo.,Ltd." in text and "11320500MB0000021X2026000001K" in text
