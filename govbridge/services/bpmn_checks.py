@@ -408,7 +408,8 @@ def check_timers(g: Graph) -> tuple[list[str], list[BpmnProblem]]:
         kind_of = local_name(exprs[0])
         text = (exprs[0].text or "").strip()
         if kind_of == "timeCycle":
-            ok = re.fullmatch(r"R\d*/P[0-9A-Z]+", text.strip("\"'").upper()) is not None
+            literal = timer_literal(text)
+            ok = literal is not None and literal.upper().startswith("R")
         else:
             literal = timer_literal(text)
             ok = literal is not None and (literal.startswith("P") == (kind_of == "timeDuration"))

@@ -82,6 +82,17 @@ def _compare(op: ast.cmpop, a: Any, b: Any) -> bool:
     return bool(ops[type(op)]())
 
 
+_CYCLE = re.compile(r"^R\d*/(.+)$")
+
+
+def _is_datetime(text: str) -> bool:
+    try:
+        datetime.fromisoformat(text)
+    except ValueError:
+        return False
+    return True
+
+
 _XPATH_DATA = re.compile(r"""bpmn:getDataObject\(\s*['"]([A-Za-z]\w*)['"]\s*\)""")
 _SINGLE_EQUALS = re.compile(r"(?<![=!<>])=(?!=)")
 
@@ -114,12 +125,17 @@ def dialect_condition(expression: str) -> str:
 
 
 def timer_literal(expression: str) -> str | None:
-    """An ISO 8601 duration or date-time written with or without quotes, else None."""
+    """An ISO 8601 duration, date-time or repetition (`R3/P1D`, `R/2026-01-01T08:00/P1D`)
+    written with or without quotes, else None."""
     text = expression.strip()
     if len(text) >= 2 and text[0] == text[-1] and text[0] in "\"'":
         text = text[1:-1].strip()
     if _DURATION.match(text.upper()):
         return text.upper()
+    cycle = _CYCLE.match(text)
+    if cycle and all(_DURATION.match(p.upper()) or _is_datetime(p)
+                     for p in cycle.group(1).split("/")) and "P" in cycle.group(1).upper():
+        return text
     try:
         datetime.fromisoformat(text)
     except ValueError:

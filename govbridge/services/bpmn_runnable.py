@@ -5,8 +5,8 @@ document that `bpmn_checks` accepted into that one form, on a copy (the stored d
 never changes):
 
 - descriptive elements go (data objects and stores, io specifications, data
-  associations, properties, resources, global tasks, vendor extensions); every process is
-  executable;
+  associations, properties, resources, global tasks, vendor extensions, the diagram);
+  every process is executable;
 - who does a task: a plain task, a manual task, a collapsed sub-process or a call of a
   global task in a drawn lane or a pool is a user task of that lane; outside any lane or
   pool it passes through (a platform step, like a service task, a business-rule task, a
@@ -51,7 +51,6 @@ DESCRIPTIVE = frozenset({
     "globalBusinessRuleTask", "itemDefinition", "import", "interface", "relationship",
     "dataState", "textAnnotation", "association", "group", "category",
 })
-_DI_PREFIXES = ("http://www.omg.org/spec/BPMN/20100524/DI", "http://www.omg.org/spec/DD/")
 PLATFORM_STEP = "serviceTask"
 
 
@@ -71,10 +70,7 @@ def _strip(root: etree._Element) -> None:
             el.getparent().remove(el)
             continue
         ns = etree.QName(el).namespace or ""
-        if ns == BPMN_NS:
-            if local_name(el) in DESCRIPTIVE:
-                el.getparent().remove(el)
-        elif not ns.startswith(_DI_PREFIXES):
+        if ns != BPMN_NS or local_name(el) in DESCRIPTIVE:  # the diagram (DI) goes too
             el.getparent().remove(el)
     for el in root.iter():
         if isinstance(el.tag, str):

@@ -86,6 +86,6 @@ def spiff_spec(runnable: etree._Element) -> Specs:
         line = exc.line_number if isinstance(exc.line_number, int) else None
         raise InvalidInput(problem(f"the engine cannot load it: {exc}{where}", "engine",
                                    line, blocks="publish")) from None
-    except (SpiffWorkflowException, NotImplementedError, KeyError, TypeError) as exc:
+    except (SpiffWorkflowException, NotImplementedError, KeyError, TypeError, ValueError) as exc:
         raise InvalidInput(problem(f"the engine cannot load it: {exc}", "engine",
                                    blocks="publish")) from None
