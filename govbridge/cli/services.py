@@ -10,6 +10,7 @@ import typer
 from govbridge.cli.common import JsonOpt, emit, fail, out, use_case
 from govbridge.services import usecases
 from govbridge.services.bpmn import check_document
+from govbridge.services.bpmn_checks import MAX_BYTES
 from govbridge.services.schemas import HolidayIn
 
 service_app = typer.Typer(help="Service items (政务服务事项) and their BPMN processes.",
@@ -124,7 +125,8 @@ def service_check_bpmn(
     results = []
     for file in files:
         try:
-            data = file.read_bytes()
+            with file.open("rb") as handle:
+                data = handle.read(MAX_BYTES + 1)  # a larger one is refused unread
         except OSError as exc:
             results.append({"file": str(file), "accepted": False, "problems": [
                 {"element": None, "id": None, "line": None,

@@ -43,6 +43,7 @@ from govbridge.core.errors import InvalidInput
 from govbridge.services.bpmn_checks import (
     BPMN_NS,
     FLOW_NODES,
+    MAX_BYTES,
     PEOPLES_TASKS,
     TASKS,
     BpmnProblem,
@@ -205,6 +206,10 @@ def check_document(data: bytes, name: str) -> dict[str, object]:
     """What `govbridge service check-bpmn` prints for one file; never raises on its bytes."""
     result: dict[str, object] = {"file": name, "accepted": False, "problems": [],
                                  "lanes": [], "tasks": 0}
+    if len(data) > MAX_BYTES:
+        result["problems"] = [problem(f"document is larger than {MAX_BYTES // 1_000_000} MB",
+                                      "too_large").as_check()]
+        return result
     try:
         definition = parse_process(document_text(data, name))
     except InvalidInput as exc:

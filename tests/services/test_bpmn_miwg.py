@@ -146,6 +146,8 @@ def _hostile() -> dict[str, bytes]:
         "laughs.bpmn": laughs.encode(),
         "empty.bpmn": b"",
         "html.bpmn": b"<html><body>not bpmn</body></html>",
+        "huge.bpmn": text.encode().replace(b"</bpmn:definitions>", b"<!--" + b"x" * 3_000_000
+                                           + b"--></bpmn:definitions>"),
     }
 
 
@@ -158,13 +160,14 @@ def test_hostile_and_odd_files_get_a_result_never_a_traceback(tmp_path):
     assert code == 1
     verdicts = {Path(r["file"]).name: (r["accepted"], r["problems"]) for r in results}
     assert verdicts["utf16.bpmn"] == (True, []) and verdicts["bom.bpmn"] == (True, [])
-    for name in ("truncated", "binary", "xxe", "laughs", "empty", "html", "missing"):
+    for name in ("truncated", "binary", "xxe", "laughs", "empty", "html", "huge", "missing"):
         accepted, problems = verdicts[f"{name}.bpmn"]
         assert accepted is False and problems and problems[0]["reason"], name
     assert "DOCTYPE" in verdicts["xxe.bpmn"][1][0]["reason"]
     assert "DOCTYPE" in verdicts["laughs.bpmn"][1][0]["reason"]
     assert "malformed XML at line" in verdicts["truncated.bpmn"][1][0]["reason"]
     assert "binary" in verdicts["binary.bpmn"][1][0]["reason"]
+    assert "larger than 2 MB" in verdicts["huge.bpmn"][1][0]["reason"]
     assert "cannot read the file" in verdicts["missing.bpmn"][1][0]["reason"]
 
 
