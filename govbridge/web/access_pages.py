@@ -15,12 +15,12 @@ from fastapi.responses import Response
 from govbridge.api.deps import runtime
 from govbridge.core.errors import Conflict, InvalidInput
 from govbridge.exchange import transparency
-from govbridge.web import session
+from govbridge.web import form_text, session
 from govbridge.web.exchange_view import EXCHANGE
 from govbridge.web.forms import FormError
 from govbridge.web.frame import redirect, submit, viewer_of, web_page
-from govbridge.web.i18n import t
 from govbridge.web.render import render
+from govbridge.web.translations import text_for
 
 router = APIRouter(include_in_schema=False)
 
@@ -72,8 +72,8 @@ def _flags_page(
 def flags_page(request: Request, status: str = "open", done: str = "", flag: str = "") -> Response:
     lang = session.language(request)
     notice = None
-    if done in ("confirmed", "dismissed") and flag.isdigit():
-        notice = t(lang, f"xchg.flags.done.{done}", id=flag)
+    if flag.isdigit():
+        notice = text_for(lang).lookup(form_text.EXCHANGE_FLAGS_DONE, done, id=flag)
     return _flags_page(request, lang, status if status in FLAG_STATUSES else "open",
                        notice=notice)
 

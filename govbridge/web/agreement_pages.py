@@ -30,19 +30,17 @@ from govbridge.core.errors import Conflict, DomainError, InvalidInput, NotFound
 from govbridge.core.permissions import Permission
 from govbridge.identity.access import require
 from govbridge.runtime import Ctx
-from govbridge.web import session
+from govbridge.web import form_text, session
 from govbridge.web.exchange_view import EXCHANGE, mask_label, may, org_id
 from govbridge.web.forms import FormError, message
 from govbridge.web.frame import Refused, Viewer, redirect, submit, viewer_of, web_page
-from govbridge.web.i18n import t
 from govbridge.web.render import render
+from govbridge.web.translations import N_, text_for
 
 router = APIRouter(include_in_schema=False)
 
 FormStr = Annotated[str, Form()]
 TABS = ("consumer", "provider", "all")
-REQUEST_NOTICES = {"requested", "approved", "revoked"}
-INBOX_DONE = {"approved", "partially_approved", "refused"}
 # Masks a provider may pick per field (the use case checks every one; "" = by the rule).
 MASK_CHOICES = ("raw", "redact", "surname", "year", "district", "hash", "null",
                 "keep:6:4", "keep:3:4", "keep:1:1")
@@ -145,7 +143,8 @@ def _request_page(
             try:
                 dataset = _published(ctx, viewer, code)
             except NotFound:
-                errors.append(message(lang, "xchg.request.no_dataset", code=code))
+                errors.append(message(
+                    lang, N_("No published dataset has the code “%(code)s”."), code=code))
         if q.strip():
             hits = catalog_search.search(ctx, viewer.actor, q.strip()[:200], limit=20).hits
         if form is None:
@@ -192,7 +191,7 @@ def agreement_new_submit(request: Request, posted: Annotated[RequestForm, Form()
         try:
             return agreements.request_agreement(ctx, viewer.actor, _request_in(posted))
         except NotFound:
-            raise Refused([message(lang, "xchg.request.no_dataset",
+            raise Refused([message(lang, N_("No published dataset has the code “%(code)s”."),
                                    code=posted.resource_code[:40])], 404) from None
 
     def done(made: AgreementOut) -> Response:
@@ -258,8 +257,8 @@ def _inbox_page(
 def agreement_inbox(request: Request, done: str = "", code: str = "") -> Response:
     lang = session.language(request)
     notice = None
-    if done in INBOX_DONE and code:
-        notice = t(lang, f"xchg.inbox.done.{done}", code=code[:40])
+    if code:
+        notice = text_for(lang).lookup(form_text.EXCHANGE_INBOX_DONE, done, code=code[:40])
     return _inbox_page(request, lang, notice=notice)
 
 
@@ -348,7 +347,7 @@ def agreement_revoke(code: str, request: Request, reason: FormStr = "",
 @web_page
 def agreement_page(code: str, request: Request, notice: str = "") -> Response:
     lang = session.language(request)
-    shown = t(lang, f"xchg.agr.notice.{notice}") if notice in REQUEST_NOTICES else None
+    shown = text_for(lang).lookup(form_text.EXCHANGE_AGREEMENT_NOTICE, notice)
     return _agreement_page(request, lang, code, notice=shown)
 
 

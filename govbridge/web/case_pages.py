@@ -32,7 +32,7 @@ from govbridge.identity.access import require
 from govbridge.identity.organizations import org_by_code
 from govbridge.runtime import Ctx
 from govbridge.services import usecases as services
-from govbridge.web import session
+from govbridge.web import form_text, session
 from govbridge.web.case_view import CASES, certificates_of, material_rows, org_names
 from govbridge.web.format import mask_subject
 from govbridge.web.forms import FormError, message
@@ -45,14 +45,13 @@ from govbridge.web.frame import (
     viewer_of,
     web_page,
 )
-from govbridge.web.i18n import t
 from govbridge.web.render import render
+from govbridge.web.translations import N_, text_for
 
 router = APIRouter(include_in_schema=False)
 
 FormStr = Annotated[str, Form()]
 MAX_UPLOAD = cases.MAX_UPLOAD
-CASE_NOTICES = {"submitted", "uploaded"}
 DESK_TABS = ("submitted", "accepted", "in_progress")
 DECISIONS = ("approve", "return", "refuse")
 
@@ -107,9 +106,8 @@ def _my_case_page(request: Request, lang: str, code: str, *, notice: str | None 
 @web_page
 def my_case(code: str, request: Request, notice: str = "") -> Response:
     lang = session.language(request)
-    shown = notice if notice in CASE_NOTICES else None
     return _my_case_page(request, lang, code,
-                         notice=t(lang, f"case.notice.{shown}") if shown else None)
+                         notice=text_for(lang).lookup(form_text.CASE_NOTICE, notice))
 
 
 # The path ends in /upload so the body-size middleware allows the material's full size.
@@ -125,9 +123,12 @@ def my_case_upload(code: str, key: str, request: Request,
         # One byte over the limit is enough to know the file is too large.
         content = file.file.read(MAX_UPLOAD + 1) if file is not None and name else b""
         if not content or len(content) > MAX_UPLOAD:
-            key_text = ("case.upload.too_large" if content else
-                        "case.upload.empty" if name else "case.upload.required")
-            raise Refused([message(lang, key_text, name=name[:200],
+            problem = (
+                N_("The file “%(name)s” is over the %(max)s MB limit; compress or split it.")
+                if content else
+                N_("The file “%(name)s” is empty; choose a file with content.") if name else
+                N_("Choose a file to upload."))
+            raise Refused([message(lang, problem, name=name[:200],
                                    max=MAX_UPLOAD // 1_048_576)])
         cases.upload_material(ctx, viewer.actor, code, key, name, content)
 
@@ -237,9 +238,8 @@ def _desk_case_page(request: Request, lang: str, code: str, *, notice: str | Non
 @web_page
 def desk_case(code: str, request: Request, notice: str = "") -> Response:
     lang = session.language(request)
-    shown = notice if notice in ("accepted", "not_accepted") else None
     return _desk_case_page(request, lang, code,
-                           notice=t(lang, f"case.desk.notice.{shown}") if shown else None)
+                           notice=text_for(lang).lookup(form_text.CASE_DESK_NOTICE, notice))
 
 
 @router.post("/desk/cases/{code}/accept")
@@ -292,7 +292,8 @@ def tasks_page(request: Request, done: str = "") -> Response:
         viewer = viewer_of(ctx, request)
         listed = cases.my_tasks(ctx, viewer.actor)
         items = {i.code: i.name for i in services.list_service_items(ctx, viewer.actor)}
-    notice = t(lang, "case.task.notice.done", code=done[:40]) if done else None
+    notice = text_for(lang).gettext(
+        "Your decision on case %(code)s was recorded.", code=done[:40]) if done else None
     return render(request, "cases/tasks.html", lang, viewer=viewer, rows=listed, items=items,
                   notice=notice)
 
@@ -331,7 +332,7 @@ def _task_page(request: Request, lang: str, code: str, task_id: str, *,
         shared = review.shared_data(ctx, viewer.actor, code) if show_shared else None
         shown = _case_context(ctx, viewer, detail, lang)
     if step is None and not errors:
-        errors = [message(lang, "case.task.gone")]
+        errors = [message(lang, N_("This task was already decided or is not a current step."))]
         status = 404 if status == 200 else status
     return render(request, "cases/task.html", lang, status=status, viewer=viewer, step=step,
                   task_id=task_id, errors=errors or [], decisions=DECISIONS, notice=notice,
@@ -340,14 +341,11 @@ def _task_page(request: Request, lang: str, code: str, task_id: str, *,
                   **shown)
 
 
-TASK_NOTICES = {"claimed", "released"}
-
-
 @router.get("/tasks/{code}")
 @web_page
 def task_page(code: str, request: Request, task_id: str = "", notice: str = "") -> Response:
     lang = session.language(request)
-    text = t(lang, f"case.task.notice.{notice}") if notice in TASK_NOTICES else None
+    text = text_for(lang).lookup(form_text.CASE_TASK_NOTICE, notice)
     return _task_page(request, lang, code, task_id[:64], notice=text)
 
 

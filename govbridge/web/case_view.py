@@ -15,38 +15,41 @@ from govbridge.cases.schemas import CaseDetail, MaterialOut
 from govbridge.core.errors import DomainError
 from govbridge.identity.organizations import org_by_code
 from govbridge.runtime import Ctx
+from govbridge.web import form_text
 from govbridge.web.forms import FormError, Wording, message
-from govbridge.web.i18n import has, t
+from govbridge.web.translations import N_, Labels, Msg, text_for
 
 _ITEM = re.compile(r"^(\w+)\.(\d+)(?:\.(\w+))?")
 # Kinds of material a department holds and the front desk requests by sharing.
 SHARED_KINDS = ("certificate", "dataset")
 
 
-def _case_name(lang: str, prefix: str, field: str) -> tuple[str, str | None]:
+def _case_name(lang: str, fields: Labels, field: str) -> tuple[str, str | None]:
     """A material's row (`materials.2.name`) by its number, a form value by its path."""
     base, sub = field, ""
     row = _ITEM.match(field)
     if row:
         base, sub = row.group(1), row.group(3) or ""
-    label = t(lang, f"case.field.{base}") if has(lang, f"case.field.{base}") else (
-        field or None)
+    text = text_for(lang)
+    known = fields.get(base)
+    label = text(known) if known else (field or None)
     if field.startswith("form."):  # a value of the application form, e.g. its name
-        label = t(lang, "case.field.form", path=field.removeprefix("form."))
+        label = text.gettext("Application form %(path)s", path=field.removeprefix("form."))
     if row and label:
-        label = t(lang, "case.field.row", label=label, n=int(row.group(2)) + 1)
+        label = text.gettext("%(label)s row %(n)s", label=label, n=int(row.group(2)) + 1)
         if sub:
-            sub_label = t(lang, f"case.field.{sub}") if has(lang, f"case.field.{sub}") else sub
+            sub_label = text.label(fields, sub)
             label = f"{label} · {sub_label}"
     return base, label
 
 
 def _case_refusal(lang: str, exc: DomainError) -> tuple[list[FormError], int]:
-    return [message(lang, "case.refused", detail=exc.detail)], exc.status
+    return [message(lang, N_("Not done: %(detail)s"), detail=exc.detail)], exc.status
 
 
 # The one-stop pages' errors: the field (row number for a material) and the value sent.
-CASES = Wording(prefix="case.", name=_case_name, shows_value=lambda p: p.code != "conflict",
+CASES = Wording(form_text.CASE_FIELD, form_text.CASE_PROBLEM, name=_case_name,
+                shows_value=lambda p: p.code != "conflict",
                 refusal=_case_refusal)
 
 
@@ -68,26 +71,27 @@ class MaterialRow:
     status: str  # fetched_shared | uploaded | form | missing | rejected | fetched
     uploadable: bool  # the applicant may upload it now
     has_file: bool = False  # an uploaded file to open
-    note_key: str | None = None  # the label of a known detail; else the detail is shown as is
+    note: Msg | None = None  # the label of a known detail; else the detail is shown as is
 
 
 # The use cases' fixed details of a material, as labels (anything else — a file name, an
 # approver's opinion — is shown as written).
 NOTES = {
-    "arrived by sharing": "case.note.shared",
-    "no record shared for the applicant": "case.note.no_record",
-    "the applicant supplies it": "case.note.applicant",
-    "awaiting acceptance": "case.note.awaiting",
-    "not shared: the applicant supplies it": "case.note.not_shared",
-    "certificate revoked": "case.note.revoked",
-    "certificate expired": "case.note.expired",
+    "arrived by sharing": N_("Provided by the department holding it, by sharing"),
+    "no record shared for the applicant": N_(
+        "The holding department has no record of the applicant"),
+    "the applicant supplies it": N_("Supplied by the applicant"),
+    "awaiting acceptance": N_("Fetched by sharing at acceptance"),
+    "not shared: the applicant supplies it": N_("Not shared: supplied by the applicant"),
+    "certificate revoked": N_("Certificate revoked"),
+    "certificate expired": N_("Certificate expired"),
 }
 
 
-def note_key(m: MaterialOut) -> str | None:
+def note_of(m: MaterialOut) -> Msg | None:
     detail = m.detail or ""
     if detail.startswith("no agreement ("):
-        return "case.note.no_agreement"
+        return N_("No sharing agreement yet: supplied by the applicant")
     return NOTES.get(detail)
 
 
@@ -113,7 +117,7 @@ def material_rows(detail: CaseDetail) -> list[MaterialRow]:
         rows.append(MaterialRow(m, material_status(m),
                                 open_case and m.status in ("missing", "rejected")
                                 and not waiting_for_sharing,
-                                (m.source or "").startswith("upload:"), note_key(m)))
+                                (m.source or "").startswith("upload:"), note_of(m)))
     return rows
 
 

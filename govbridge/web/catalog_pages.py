@@ -44,11 +44,11 @@ from govbridge.identity.access import require
 from govbridge.quality import usecases as quality
 from govbridge.runtime import Ctx
 from govbridge.standards.usecases import list_elements
-from govbridge.web import forms, session
+from govbridge.web import form_text, forms, labels, session
 from govbridge.web.forms import FormError, Problem, Wording
 from govbridge.web.frame import Viewer, redirect, submit, viewer_of, web_page
-from govbridge.web.i18n import has, t
 from govbridge.web.render import render
+from govbridge.web.translations import Labels, text_for
 
 router = APIRouter(include_in_schema=False)
 
@@ -58,8 +58,6 @@ WIZARD_ROWS = 5
 MAX_WIZARD_ROWS = 60
 EDIT_SPARE_ROWS = 3
 COMMENT_MAX = 2000
-NOTICES = {"created", "saved", "submitted"}
-REVIEW_DONE = {"approved", "returned"}
 # The choices of the wizard's selects, taken from the use case's typed input.
 CHOICES = {
     "format": get_args(Format),
@@ -68,13 +66,13 @@ CHOICES = {
     "update_frequency": get_args(Frequency),
     "subject_type": get_args(SubjectType),
 }
-# How a facet's values are labelled: an i18n prefix, or None for the provider's name.
-FACET_LABELS = {
+# How a facet's values are labelled: by their labels, or None for the provider's name.
+FACET_LABELS: dict[str, Labels | None] = {
     "provider": None,
-    "share_type": "share_type.",
-    "grade": "grade.",
-    "format": "format.",
-    "subject_type": "subject_type.",
+    "share_type": labels.SHARE_TYPE,
+    "grade": labels.GRADE,
+    "format": labels.FORMAT,
+    "subject_type": labels.SUBJECT_TYPE,
 }
 _FIELD_ROW = re.compile(r"^fields(?:\[(\d+)\]|\.(\d+))(?:\.(.+))?$")
 _SPLIT = re.compile(r"[,，、;；\s]+")
@@ -90,21 +88,23 @@ def wording(rows: list[int] | None = None) -> Wording:
     "field 3 · grade"; `rows` maps a submitted field's index to its row in the form.
     """
 
-    def name(lang: str, prefix: str, field: str) -> tuple[str, str | None]:
+    def name(lang: str, fields: Labels, field: str) -> tuple[str, str | None]:
         key, row = field, None
         match = _FIELD_ROW.match(field)
         if match:
             index = int(match.group(1) or match.group(2))
             row = rows[index] if rows and index < len(rows) else index + 1
             key = f"fields.{match.group(3)}" if match.group(3) else "fields"
-        label = t(lang, f"catalog.field.{key}") if has(lang, f"catalog.field.{key}") else None
+        known = fields.get(key)
+        label = text_for(lang)(known) if known else None
         if row is not None:
-            label = t(lang, "catalog.field.row", row=row, label=label or key)
+            label = text_for(lang).gettext("Field %(row)s · %(label)s", row=row, label=label or key)
         elif label is None:
             label = field or None
         return key, label
 
-    return Wording(prefix="catalog.", name=name, shows_value=lambda p: True)
+    return Wording(form_text.CATALOG_FIELD, form_text.CATALOG_PROBLEM, name=name,
+                   shows_value=lambda p: True)
 
 
 def describe(lang: str, problems: list[Problem], rows: list[int] | None = None) -> list[FormError]:
@@ -130,10 +130,10 @@ def _url(path: str, params: dict[str, str]) -> str:
 
 
 def _value_label(lang: str, facet: str, value: str, names: dict[str, str]) -> str:
-    prefix = FACET_LABELS[facet]
-    if prefix is None:
+    value_labels = FACET_LABELS[facet]
+    if value_labels is None:
         return names.get(value, value)
-    return t(lang, prefix + value) if has(lang, prefix + value) else value
+    return text_for(lang).label(value_labels, value)
 
 
 @router.get("/catalog")
@@ -465,8 +465,8 @@ def _review_page(
 def catalog_review_page(request: Request, done: str = "", code: str = "") -> Response:
     lang = session.language(request)
     notice = None
-    if done in REVIEW_DONE and code:
-        notice = t(lang, f"catalog.review.done.{done}", code=code[:40])
+    if code:
+        notice = text_for(lang).lookup(form_text.CATALOG_REVIEW_DONE, done, code=code[:40])
     return _review_page(request, lang, notice=notice)
 
 
@@ -640,5 +640,5 @@ def catalog_dataset(
     resource_code: str, request: Request, version: int | None = None, notice: str = ""
 ) -> Response:
     lang = session.language(request)
-    shown = t(lang, f"catalog.notice.{notice}") if notice in NOTICES else None
+    shown = text_for(lang).lookup(form_text.CATALOG_NOTICE, notice)
     return _dataset_page(request, lang, resource_code, version=version, notice=shown)

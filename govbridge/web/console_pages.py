@@ -33,6 +33,7 @@ from govbridge.web.exchange_view import EXCHANGE, mask_label, org_id
 from govbridge.web.forms import FormError, message
 from govbridge.web.frame import Refused, Viewer, submit, viewer_of, web_page
 from govbridge.web.render import render
+from govbridge.web.translations import N_
 
 router = APIRouter(include_in_schema=False)
 
@@ -154,7 +155,7 @@ def console_submit(request: Request, posted: Annotated[ConsoleForm, Form()]) -> 
             agr = agreements.get_agreement(ctx, viewer.actor, posted.agreement)
             return gateway.query(ctx, viewer.actor, agr.resource_code, _query_in(posted))
         except NotFound:
-            raise Refused([message(lang, "xchg.console.no_agreement")]) from None
+            raise Refused([message(lang, N_("Choose an active agreement."))]) from None
 
     return submit(
         request, query, csrf_token=posted.csrf_token, wording=EXCHANGE,

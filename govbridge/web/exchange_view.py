@@ -15,45 +15,53 @@ from govbridge.core.errors import DomainError
 from govbridge.core.permissions import Permission, allows
 from govbridge.exchange.case_binding import PurposeNotBound
 from govbridge.exchange.gateway import LimitExceeded
+from govbridge.web import form_text, labels
 from govbridge.web.forms import FormError, Wording, message
 from govbridge.web.frame import Viewer
-from govbridge.web.i18n import has, t
+from govbridge.web.translations import N_, Labels, text_for
 
 _INDEX = re.compile(r"\[\d+\]|\.\d+$")
 _KEEP = re.compile(r"^keep:(\d+):(\d+)$")
 
 
-def _field_name(lang: str, prefix: str, field: str) -> tuple[str, str | None]:
+def _field_name(lang: str, fields: Labels, field: str) -> tuple[str, str | None]:
     """`fields[2]` is labelled as `fields`."""
     base = _INDEX.sub("", field).split(".")[0] if field else ""
-    key = f"{prefix}field.{base}"
-    return base, (t(lang, key) if has(lang, key) else field or None)
+    known = fields.get(base)
+    return base, (text_for(lang)(known) if known else field or None)
 
 
 def _refusal(lang: str, exc: DomainError) -> tuple[list[FormError], int]:
+    text = text_for(lang)
     if isinstance(exc, AgreementDenied):
-        key = f"xchg.denied.{exc.reason}"
-        text = t(lang, key) if has(lang, key) else exc.detail
-        return [message(lang, "xchg.denied", reason=text, detail=exc.detail)], exc.status
+        reason = text.label(form_text.EXCHANGE_DENIED, exc.reason) if (
+            exc.reason in form_text.EXCHANGE_DENIED) else exc.detail
+        return [message(lang, N_("No agreement covers this call: %(reason)s"), reason=reason,
+                        detail=exc.detail)], exc.status
     if isinstance(exc, LimitExceeded):
-        return [message(lang, "xchg.limit", limit=t(lang, f"xchg.limit.{exc.limit}"),
-                        seconds=exc.retry_after)], exc.status
+        limit = text.label(form_text.EXCHANGE_LIMIT, exc.limit)
+        return [FormError(None, None, text.ngettext(
+            "The agreement's %(limit)s is used up; try again in %(num)s second.",
+            "The agreement's %(limit)s is used up; try again in %(num)s seconds.",
+            exc.retry_after, limit=limit))], exc.status
     if isinstance(exc, PurposeNotBound):
-        return [message(lang, "xchg.unbound", reason=t(lang, f"xchg.unbound.{exc.reason}"))
-                ], exc.status
+        reason = text.label(form_text.EXCHANGE_UNBOUND, exc.reason)
+        return [message(lang, N_("The purpose names no case this query can serve: %(reason)s"),
+                        reason=reason)], exc.status
     return [FormError(None, None, exc.detail)], exc.status
 
 
 # The exchange's form errors: the field and the problem, the value sent but for a conflict.
-EXCHANGE = Wording(prefix="xchg.", name=_field_name, shows_value=lambda p: p.code != "conflict",
-                   refusal=_refusal)
+EXCHANGE = Wording(form_text.EXCHANGE_FIELD, form_text.EXCHANGE_PROBLEM, name=_field_name,
+                   shows_value=lambda p: p.code != "conflict", refusal=_refusal)
 
 
 def mask_label(lang: str, value: str) -> str:
     keep = _KEEP.match(value)
     if keep:
-        return t(lang, "mask.keep", first=keep.group(1), last=keep.group(2))
-    return t(lang, f"mask.{value}") if has(lang, f"mask.{value}") else value
+        return text_for(lang).gettext("First %(first)s and last %(last)s characters kept",
+                                      first=keep.group(1), last=keep.group(2))
+    return text_for(lang).label(labels.MASK, value)
 
 
 def org_id(viewer: Viewer) -> int | None:

@@ -18,7 +18,8 @@ from pydantic import ValidationError
 from govbridge.api.problems import SECRET_FIELDS
 from govbridge.core.errors import Conflict, DomainError, InvalidInput
 from govbridge.core.password_policy import MAX_LENGTH, MIN_LENGTH
-from govbridge.web.i18n import has, t
+from govbridge.web import form_text
+from govbridge.web.translations import Labels, Msg, text_for
 
 
 @dataclass(frozen=True)
@@ -59,10 +60,10 @@ def problems_of(exc: InvalidInput | Conflict | ValidationError) -> list[Problem]
     return out
 
 
-def _plain_name(lang: str, prefix: str, field: str) -> tuple[str, str | None]:
-    """The field as its own catalog key; labelled from the catalog, else by its name."""
-    key = f"{prefix}field.{field}"
-    return field, (t(lang, key) if field and has(lang, key) else field or None)
+def _plain_name(lang: str, fields: Labels, field: str) -> tuple[str, str | None]:
+    """The field as its own key; labelled from the area's field labels, else by its name."""
+    known = fields.get(field) if field else None
+    return field, (text_for(lang)(known) if known else field or None)
 
 
 def _no_value(p: Problem) -> bool:
@@ -77,21 +78,23 @@ def _detail(lang: str, exc: DomainError) -> tuple[list[FormError], int]:
 class Wording:
     """How one area of pages words its form errors.
 
-    `prefix` names its catalog keys (`"xchg."`: `xchg.field.<key>`,
-    `xchg.problem.<key>.<code>`, `xchg.problem.<code>`, `xchg.problem.value`);
-    `name` turns a problem's field into that key and the label shown (a row of a
-    list named by its number); `shows_value` says when the value sent is added
-    to the message; `refusal` words any other domain error of a submission.
+    `fields` labels its fields by key; `problems` words a problem by
+    `<key>.<code>`, else by `<code>`, and holds `value`, the clause that adds the
+    value sent (see form_text); `name` turns a problem's field into that key and
+    the label shown (a row of a list named by its number); `shows_value` says when
+    the value sent is added to the message; `refusal` words any other domain error
+    of a submission.
     """
 
-    prefix: str = ""
-    name: Callable[[str, str, str], tuple[str, str | None]] = _plain_name
+    fields: Labels = field(default_factory=lambda: form_text.FIELD)
+    problems: Labels = field(default_factory=lambda: form_text.PROBLEM)
+    name: Callable[[str, Labels, str], tuple[str, str | None]] = _plain_name
     shows_value: Callable[[Problem], bool] = _no_value
     refusal: Callable[[str, DomainError], tuple[list[FormError], int]] = _detail
     fills: dict[str, object] = field(default_factory=dict)
 
 
-# The account pages: `field.*` and `problem.*`, the password policy's bounds filled in.
+# The account pages: form_text.FIELD and PROBLEM, the password policy's bounds filled in.
 PLAIN = Wording(fills={"min": MIN_LENGTH, "max": MAX_LENGTH})
 FORM_PROBLEMS = (InvalidInput, Conflict, ValidationError)
 
@@ -99,21 +102,23 @@ FORM_PROBLEMS = (InvalidInput, Conflict, ValidationError)
 def describe(
     lang: str, problems: list[Problem], wording: Wording = PLAIN, **params: object
 ) -> list[FormError]:
-    """Translated lines for `problems`; `params` fill placeholders such as {count}.
+    """Translated lines for `problems`; `params` fill placeholders such as %(count)s.
     Values of secret fields are never shown."""
+    tr = text_for(lang)
     errors = []
     for p in problems:
-        key, label = wording.name(lang, wording.prefix, p.field or "")
+        key, label = wording.name(lang, wording.fields, p.field or "")
         shown = None if p.field in SECRET_FIELDS else p.value
         fill = {**wording.fills, **params, **p.params, "value": shown or ""}
-        for msg in (f"{wording.prefix}problem.{key}.{p.code}", f"{wording.prefix}problem.{p.code}"):
-            if has(lang, msg):
-                text = t(lang, msg, **fill)
+        for msg_key in (f"{key}.{p.code}", p.code):
+            msg = wording.problems.get(msg_key)
+            if msg is not None:
+                text = tr(msg, **fill)
                 break
         else:
             text = p.reason
         if shown and wording.shows_value(p):
-            text += t(lang, f"{wording.prefix}problem.value", value=shown)
+            text += tr(wording.problems["value"], value=shown)
         errors.append(FormError(p.field or None, label, text))
     return errors
 
@@ -131,6 +136,6 @@ def errors_of(
     raise exc
 
 
-def message(lang: str, key: str, **values: object) -> FormError:
+def message(lang: str, msg: Msg, **values: object) -> FormError:
     """A form-wide error that belongs to no single field."""
-    return FormError(None, None, t(lang, key, **values))
+    return FormError(None, None, text_for(lang)(msg, **values))

@@ -42,11 +42,11 @@ from govbridge.identity import auth
 from govbridge.identity.actor import Actor
 from govbridge.identity.profile import Profile, my_profile
 from govbridge.runtime import Ctx
-from govbridge.web import csrf, i18n, session
+from govbridge.web import csrf, labels, session
 from govbridge.web.forms import FORM_PROBLEMS, PLAIN, FormError, Wording, errors_of
-from govbridge.web.i18n import t
 from govbridge.web.nav import NavItem, nav_for
 from govbridge.web.render import render
+from govbridge.web.translations import text_for
 
 log = logging.getLogger("govbridge.web")
 T = TypeVar("T")
@@ -150,11 +150,14 @@ def web_page(handler: Callable[..., Response]) -> Callable[..., Response]:
     def wrapper(**kwargs: Any) -> Response:
         request: Request = kwargs["request"]
         lang = session.language(request)
+        text = text_for(lang)
         try:
             return handler(**kwargs)
         except csrf.CsrfRejected:
             return error_page(
-                request, lang, 403, t(lang, "error.csrf.title"), t(lang, "error.csrf.text")
+                request, lang, 403, text.gettext("Request could not be verified"),
+                text.gettext("The form expired or its origin could not be verified; nothing was "
+                             "done. Go back, reload the page and try again."),
             )
         except SecondFactorRequired:
             # Password accepted, code still due: back to the code form (which sends a
@@ -167,29 +170,33 @@ def web_page(handler: Callable[..., Response]) -> Callable[..., Response]:
                 session.clear_session(response, request, runtime(request).settings)
             return response
         except PermissionDenied as exc:
-            key = f"perm.{exc.permission}"
-            label = t(lang, key) if i18n.has(lang, key) else exc.permission
+            label = text.label(labels.PERM, exc.permission)
             return error_page(
                 request,
                 lang,
                 403,
-                t(lang, "error.403.title"),
-                t(lang, "error.403.text", label=label, permission=exc.permission),
+                text.gettext("Access denied"),
+                text.gettext("Your account lacks the permission “%(label)s” (%(permission)s) "
+                             "needed for this.", label=label, permission=exc.permission),
             )
         except NotFound as exc:
             return error_page(
                 request,
                 lang,
                 404,
-                t(lang, "error.404.title"),
-                t(lang, "error.404.text", detail=exc.detail),
+                text.gettext("Not found"),
+                text.gettext("What you are looking for does not exist: %(detail)s",
+                             detail=exc.detail),
             )
         except DomainError as exc:
-            return error_page(request, lang, exc.status, t(lang, "error.400.title"), exc.detail)
+            return error_page(request, lang, exc.status,
+                              text.gettext("Request cannot be processed"), exc.detail)
         except Exception:
             log.exception("unhandled error on %s %s", request.method, request.url.path)
             return error_page(
-                request, lang, 500, t(lang, "error.500.title"), t(lang, "error.500.text")
+                request, lang, 500, text.gettext("System error"),
+                text.gettext("An unexpected error occurred and has been logged. "
+                             "Please try again later."),
             )
 
     return wrapper

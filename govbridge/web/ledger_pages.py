@@ -24,8 +24,8 @@ from govbridge.web import session
 from govbridge.web.exchange_view import EXCHANGE
 from govbridge.web.forms import FormError, errors_of, message
 from govbridge.web.frame import Viewer, redirect, submit, viewer_of, web_page
-from govbridge.web.i18n import t
 from govbridge.web.render import render
+from govbridge.web.translations import N_, text_for
 
 router = APIRouter(include_in_schema=False)
 
@@ -122,10 +122,12 @@ def ledger_page(
                     _int(size2, "size2") if size2.strip() else None)
     except (InvalidInput, NotFound) as exc:
         if isinstance(exc, NotFound):
-            errors, status = [message(lang, "xchg.ledger.not_found", detail=exc.detail)], 404
+            errors = [message(lang, N_("Not in the ledger: %(detail)s"), detail=exc.detail)]
+            status = 404
         else:
             errors, status = errors_of(lang, exc, EXCHANGE)
-    shown = t(lang, "xchg.ledger.notice.checkpoint") if notice == "checkpoint" else None
+    shown = (text_for(lang).gettext("The current tree head is signed.")
+             if notice == "checkpoint" else None)
     return _ledger_page(request, lang, fetched=fetched, errors=errors, notice=shown,
                         status=status)
 
@@ -146,7 +148,7 @@ def ledger_verify(request: Request, proof: FormStr = "", csrf_token: FormStr = "
     def check(ctx: Ctx, viewer: Viewer) -> ProofCheck:
         require(viewer.actor, Permission.LEDGER_READ)
         if not text or len(text) > PROOF_MAX:
-            return ProofCheck(False, "", t(lang, "xchg.ledger.proof_required"), None)
+            return ProofCheck(False, "", text_for(lang).gettext("Paste a proof document."), None)
         return _check_proof(ctx, viewer, text)
 
     return submit(

@@ -26,16 +26,33 @@ from fastapi.templating import Jinja2Templates
 
 from govbridge.api.deps import runtime
 from govbridge.web import format as fmt
-from govbridge.web import i18n, session
+from govbridge.web import i18n, labels, session
 from govbridge.web.csrf import FIELD as CSRF_FIELD
+from govbridge.web.translations import text_for, translations_for
 
 HERE = Path(__file__).resolve().parent
 STATIC = HERE / "static"
-templates = Jinja2Templates(directory=HERE / "templates")
-templates.env.globals.update(CSRF_FIELD=CSRF_FIELD)
-templates.env.filters["when"] = fmt.when
-templates.env.filters["cst"] = fmt.when_cst
-templates.env.filters["cst_ms"] = fmt.when_cst_ms
+TEMPLATES = HERE / "templates"
+
+
+@cache
+def templates_for(lang: str) -> Jinja2Templates:
+    """The templates of one UI language, its translations installed in their environment.
+
+    One environment per language, each installed once: installing a request's
+    translations into a shared environment would race between threads that serve
+    pages in different languages at the same time.
+    """
+    templates = Jinja2Templates(directory=TEMPLATES)
+    env = templates.env
+    env.add_extension("jinja2.ext.i18n")
+    env.install_gettext_translations(translations_for(lang), newstyle=True)  # type: ignore[attr-defined]
+    text = text_for(lang)
+    env.globals.update(CSRF_FIELD=CSRF_FIELD, labels=labels, label_of=text.label, tr=text)
+    env.filters["when"] = fmt.when
+    env.filters["cst"] = fmt.when_cst
+    env.filters["cst_ms"] = fmt.when_cst_ms
+    return templates
 
 
 @cache
@@ -60,16 +77,11 @@ def render(
     request: Request, template: str, lang: str, *, status: int = 200, **context: Any
 ) -> HTMLResponse:
     other = i18n.other_language(lang)
-
-    def t(key: str, /, **values: object) -> str:
-        return i18n.t(lang, key, **values)
-
-    response = templates.TemplateResponse(
+    response = templates_for(lang).TemplateResponse(
         request,
         template,
         {
             "lang": lang,
-            "t": t,
             "static_url": static_url,
             "lang_switch_url": switch_url(request, other),
             "current_path": request.url.path,

@@ -32,15 +32,18 @@ from govbridge.web import csrf, i18n, session
 from govbridge.web.format import mask_subject
 from govbridge.web.forms import FormError, message
 from govbridge.web.frame import Viewer, error_page, redirect, submit, viewer_of, web_page
-from govbridge.web.i18n import t
 from govbridge.web.nav import pages_for
 from govbridge.web.render import render
+from govbridge.web.translations import N_, Labels, text_for
 
 log = logging.getLogger("govbridge.web")
 router = APIRouter(include_in_schema=False)
 
 AUDIT_LIMIT = 200
-LOGIN_NOTICES = {"signed_out": "login.notice.signed_out", "expired": "login.notice.expired"}
+LOGIN_NOTICES: Labels = {
+    "signed_out": N_("You have been logged out."),
+    "expired": N_("Your session expired or was closed; please log in again."),
+}
 FormStr = Annotated[str, Form()]
 
 
@@ -48,8 +51,9 @@ def not_found_page(request: Request) -> Response:
     """The page a person gets for a URL that does not exist (the API keeps JSON problems)."""
     lang = session.language(request)
     return error_page(
-        request, lang, 404, t(lang, "error.404.title"),
-        t(lang, "error.404.text", detail=request.url.path),
+        request, lang, 404, text_for(lang).gettext("Not found"),
+        text_for(lang).gettext("What you are looking for does not exist: %(detail)s",
+                               detail=request.url.path),
     )
 
 
@@ -110,8 +114,7 @@ def login_form(request: Request, notice: str | None = None) -> Response:
     with runtime(request).context() as ctx:
         if _signed_in(ctx, request):
             return redirect("/")
-    key = LOGIN_NOTICES.get(notice or "")
-    return _login_page(request, lang, notice=t(lang, key) if key else None)
+    return _login_page(request, lang, notice=text_for(lang).lookup(LOGIN_NOTICES, notice))
 
 
 @router.post("/login")
@@ -129,7 +132,7 @@ def login_submit(
             lang,
             username=username,
             status=400,
-            errors=[message(lang, "login.error.required")],
+            errors=[message(lang, N_("Enter your username and password."))],
         )
     try:
         with rt.context() as ctx:
@@ -141,7 +144,7 @@ def login_submit(
     except AuthenticationFailed:
         return _login_page(
             request, lang, username=username, status=401,
-            errors=[message(lang, "login.error.wrong")],
+            errors=[message(lang, N_("Wrong username or password."))],
         )
     except Throttled as exc:
         return _throttled(request, lang, exc, username)
@@ -155,8 +158,10 @@ def _throttled(request: Request, lang: str, exc: Throttled, username: str = "") 
     """429 with Retry-After: the same page whatever name was tried."""
     response = _login_page(
         request, lang, username=username, status=429,
-        errors=[message(lang, "login.error.throttled",
-                        minutes=max(1, -(-exc.retry_after // 60)))],
+        errors=[FormError(None, None, text_for(lang).ngettext(
+            "Too many login attempts from your address. Try again in %(num)s minute.",
+            "Too many login attempts from your address. Try again in %(num)s minutes.",
+            max(1, -(-exc.retry_after // 60))))],
     )
     response.headers["Retry-After"] = str(exc.retry_after)
     return response
@@ -207,7 +212,9 @@ def totp_submit(request: Request, totp_code: FormStr = "", csrf_token: FormStr =
     except InvalidInput as exc:
         with rt.context() as ctx:
             _token, token_csrf = _pending_csrf(ctx, request)
-        key = "totp.error.wrong" if totp_code.strip() else "totp.error.required"
+        problem = (
+            N_("Wrong or already used code. Wait for the next code and try again.")
+            if totp_code.strip() else N_("Enter the 6-digit one-time code."))
         log.info("wrong one-time code at login: %s", exc.detail)
         return render(
             request,
@@ -215,7 +222,7 @@ def totp_submit(request: Request, totp_code: FormStr = "", csrf_token: FormStr =
             lang,
             status=401,
             csrf_token=token_csrf,
-            errors=[message(lang, key)],
+            errors=[message(lang, problem)],
         )
     return _renewed(request, result)
 
@@ -231,7 +238,8 @@ def enroll_form(request: Request, error: str | None = None) -> Response:
     except InvalidInput:  # already enrolled: this login proves a code instead
         return redirect("/login/totp")
     qr = segno.make(uri, error="m").svg_data_uri(scale=5, border=2)
-    errors = [message(lang, "enroll.error.wrong")] if error == "wrong" else []
+    wrong = N_("Wrong code. A new secret has been generated: scan the new QR code and try again.")
+    errors = [message(lang, wrong)] if error == "wrong" else []
     response = render(
         request,
         "identity/enroll.html",
@@ -307,7 +315,8 @@ def organizations_page(request: Request) -> Response:
         viewer = viewer_of(ctx, request)
         orgs = organizations.list_organizations(ctx, viewer.actor)
     names = {o.code: (o.name_en if lang == "en" and o.name_en else o.name) for o in orgs}
-    return render(request, "identity/organizations.html", lang, viewer=viewer, orgs=orgs, names=names)
+    return render(request, "identity/organizations.html", lang, viewer=viewer, orgs=orgs,
+                  names=names)
 
 
 @router.get("/users")
@@ -337,7 +346,8 @@ def audit_page(request: Request) -> Response:
             (e, json.dumps(e.details, ensure_ascii=False, sort_keys=True) if e.details else "")
             for e in list_events(ctx, viewer.actor, limit=AUDIT_LIMIT)
         ]
-    return render(request, "identity/audit.html", lang, viewer=viewer, events=events, limit=AUDIT_LIMIT)
+    return render(request, "identity/audit.html", lang, viewer=viewer, events=events,
+                  limit=AUDIT_LIMIT)
 
 
 # --- system clients -------------------------------------------------------------------------
@@ -371,7 +381,9 @@ def _clients_page(
     names = dict(choices)
     notice = None
     if revoked and any(c.key_id == revoked and c.revoked_at for c in listed):
-        notice = t(lang, "clients.revoked_ok", key_id=revoked)
+        notice = text_for(lang).gettext(
+            "System client %(key_id)s is revoked; calls with its key are refused.",
+            key_id=revoked)
     return render(
         request,
         "identity/clients.html",
@@ -474,7 +486,8 @@ def password_submit(
     def done(_: None) -> Response:
         if mismatch:
             return _password_page(
-                request, lang, status=422, errors=[message(lang, "password.mismatch")]
+                request, lang, status=422,
+                errors=[message(lang, N_("The two new passwords differ."))],
             )
         return _password_page(request, lang, done=True)
 

@@ -33,12 +33,12 @@ from govbridge.services.schemas import (
     ServiceItemOut,
     ServiceItemUpdate,
 )
-from govbridge.web import session
+from govbridge.web import form_text, labels, session
 from govbridge.web.case_view import CASES, SHARED_KINDS, org_names
 from govbridge.web.forms import FormError, message
 from govbridge.web.frame import Refused, Viewer, redirect, submit, viewer_of, web_page
-from govbridge.web.i18n import t
 from govbridge.web.render import render
+from govbridge.web.translations import N_, text_for
 
 router = APIRouter(include_in_schema=False)
 
@@ -166,12 +166,13 @@ def apply_submit(code: str, request: Request, posted: Annotated[ApplyForm, Form(
 def _chart(lang: str, f: reports.ItemFigures) -> dict[str, Any]:
     """The bars of one item: cases by state, and the average handling time against the
     promised limit (working days)."""
-    states = figures.bars([(t(lang, f"case.state.{s}"), n) for s, n in f.by_state.items()],
+    text = text_for(lang)
+    states = figures.bars([(text.label(labels.CASE_STATE, s), n) for s, n in f.by_state.items()],
                           width=CHART_WIDTH, bar_height=BAR_HEIGHT, gap=BAR_GAP,
                           left=CHART_LABEL)
     timing = figures.bars(
-        [(t(lang, "svc.fig.avg_short"), f.avg_working_days or 0),
-         (t(lang, "svc.fig.limit_short"), f.promised_days)],
+        [(text_for(lang).gettext("Average"), f.avg_working_days or 0),
+         (text_for(lang).gettext("Promised"), f.promised_days)],
         width=CHART_WIDTH, bar_height=BAR_HEIGHT, gap=BAR_GAP, left=CHART_LABEL)
     return {
         "states": states,
@@ -330,15 +331,11 @@ def admin_item_create(request: Request, posted: Annotated[ItemForm, Form()]) -> 
     )
 
 
-ITEM_NOTICES = {"created", "saved", "imported", "draft", "published", "retired"}
-
-
 @router.get("/admin/services/{code}")
 @web_page
 def admin_item(code: str, request: Request, notice: str = "", version: str = "") -> Response:
     lang = session.language(request)
-    text = (t(lang, f"svc.admin.notice.{notice}", version=version[:8])
-            if notice in ITEM_NOTICES else None)
+    text = text_for(lang).lookup(form_text.SERVICE_ADMIN_NOTICE, notice, version=version[:8])
     return _item_page(request, lang, code[:64], notice=text)
 
 
@@ -392,9 +389,9 @@ def admin_item_bpmn(code: str, request: Request,
     def load(ctx: Ctx, viewer: Viewer) -> Any:
         data = file.file.read(BPMN_MAX + 1) if file is not None and name else b""
         if not data or len(data) > BPMN_MAX:
-            key = ("svc.bpmn.too_large" if data else
-                   "svc.bpmn.empty" if name else "svc.bpmn.required")
-            raise Refused([message(lang, key, name=name[:200], max=BPMN_MAX // 1_048_576)])
+            problem = (N_("The file “%(name)s” is over the %(max)s MB limit.") if data else
+                       N_("The file “%(name)s” is empty.") if name else N_("Choose a BPMN file."))
+            raise Refused([message(lang, problem, name=name[:200], max=BPMN_MAX // 1_048_576)])
         return services.import_bpmn(ctx, viewer.actor, code[:64], data)
 
     return submit(
@@ -428,8 +425,7 @@ def holidays_page(request: Request, year: str = "", notice: str = "",
                   day: str = "") -> Response:
     lang = session.language(request)
     wanted = int(year) if year.isdigit() and 1900 < int(year) < 3000 else None
-    text = (t(lang, f"svc.hol.notice.{notice}", day=day[:10])
-            if notice in ("set", "removed") else None)
+    text = text_for(lang).lookup(form_text.SERVICE_HOLIDAY_NOTICE, notice, day=day[:10])
     return _holidays_page(request, lang, year=wanted, notice=text)
 
 
@@ -461,7 +457,7 @@ def holidays_remove(day: str, request: Request, csrf_token: FormStr = "") -> Res
         when = date.fromisoformat(day[:10])
     except ValueError:
         return _holidays_page(request, lang, status=422, errors=[
-            message(lang, "svc.hol.bad_day", value=day[:40])])
+            message(lang, N_("Not a date: %(value)s"), value=day[:40])])
     return submit(
         request, lambda ctx, viewer: services.remove_holiday(ctx, viewer.actor, when),
         csrf_token=csrf_token,

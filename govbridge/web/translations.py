@@ -16,7 +16,7 @@ Templates get the translations through `jinja2.ext.i18n` (`_()`, `pgettext()`,
 page picks by a value (a state, a role, a problem code) is marked where it is
 listed, `N_("Approved")` or `NC_("case state", "Submitted")`, in maps such as
 `labels.CASE_STATE`, so that extraction sees every message; `Text.label` and the
-templates' `label()` translate the entry at render time.
+templates' `label_of()` translate the entry at render time.
 """
 
 from __future__ import annotations

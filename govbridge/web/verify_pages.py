@@ -22,6 +22,7 @@ from govbridge.core.errors import InvalidInput
 from govbridge.web import session
 from govbridge.web.forms import FormError, message
 from govbridge.web.render import render
+from govbridge.web.translations import N_
 
 router = APIRouter(include_in_schema=False)
 
@@ -37,10 +38,12 @@ async def verify_upload(request: Request, file: UploadFile | None = None) -> Res
     data = await file.read() if file is not None else b""
     if not data:
         return render(request, "verify/form.html", lang, status=422, verdict=None,
-                      errors=[message(lang, "verify.no_file")])
+                      errors=[message(lang, N_("Choose a file to verify."))])
     if too_deep(data):
         return render(request, "verify/form.html", lang, status=422, verdict=None,
-                      errors=[message(lang, "verify.too_deep", depth=MAX_DEPTH)])
+                      errors=[message(lang, N_("The JSON in this file is nested deeper than "
+                                                  "%(depth)s levels; it cannot be verified."),
+                                      depth=MAX_DEPTH)])
     rt = runtime(request)
 
     def run() -> Verdict:

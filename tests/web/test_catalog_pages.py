@@ -197,7 +197,7 @@ def test_search_in_english(signed_in, catalog):
     web, _ = signed_in(Role.CLERK)
     page = web.get("/catalog", params={"q": "licence", "lang": "en"})
     assert hits(page.text) == [catalog["licence"]]
-    assert "Business licence information" in page.text and "1 datasets found" in page.text
+    assert "Business licence information" in page.text and "1 dataset found" in page.text
     assert facets(page.text)["share_type"]["unconditional"]["label"] == "Unconditional sharing"
     no_secret_word(page.text)
 
