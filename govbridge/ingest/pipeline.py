@@ -60,7 +60,7 @@ SOURCES = frozenset({"upload", "rest", "stream", "fix", "live"})
 
 # A JSON string value that may start like a formula (cells.FORMULA_START), as canonical
 # JSON writes it: "…":"=…", or an escaped tab or carriage return first.
-_MAYBE_FORMULA = re.compile(r'":"(?:[=+\-@]|\\[tr])')
+MAYBE_FORMULA = re.compile(r'":"(?:[=+\-@]|\\[tr])')
 
 RowValidator = Callable[[int | None, Mapping[str, Any]], tuple[dict[str, Any], list[FieldProblem]]]
 
@@ -95,7 +95,30 @@ def _shown(value: Any) -> str | None:
     if value is None:
         return None
     text = str(value)
+    if not text.isascii():
+        text = storable_text(text)
     return text if len(text) <= MAX_SHOWN else text[:MAX_SHOWN] + "…"
+
+
+# A UTF-16 surrogate on its own: JSON can carry one ("\\ud800"), but it is no Unicode
+# character, UTF-8 cannot encode it and no database driver takes it.
+_LONE_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def storable_text(text: str) -> str:
+    """`text` with each lone surrogate shown as U+FFFD, so it can be stored and shown."""
+    return _LONE_SURROGATE.sub("\ufffd", text)
+
+
+def storable(value: Any) -> Any:
+    """A JSON value with its text (keys too) made storable (`storable_text`)."""
+    if isinstance(value, str):
+        return storable_text(value) if not value.isascii() else value
+    if isinstance(value, dict):
+        return {storable(k): storable(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [storable(v) for v in value]
+    return value
 
 
 def canonical_json(data: Mapping[str, Any]) -> str:
@@ -129,6 +152,12 @@ def row_validator(ctx: Ctx, fields: Sequence[Mapping[str, Any]]) -> RowValidator
                     name, "contains a NUL byte (0x00), which is never part of a value",
                     _shown(shown_nul(value)), "nul_byte", n))
                 continue
+            if (value.__class__ is str and not value.isascii()
+                    and (lone := _LONE_SURROGATE.search(value)) is not None):
+                problems.append(FieldProblem(
+                    name, f"contains a lone UTF-16 surrogate (\\u{ord(lone.group()):04x}), "
+                    "which is not a Unicode character", _shown(value), "encoding", n))
+                continue
             try:
                 checked = check(value)
             except RuleViolation as exc:
@@ -142,7 +171,8 @@ def row_validator(ctx: Ctx, fields: Sequence[Mapping[str, Any]]) -> RowValidator
         for name in raw:
             if name not in known:
                 problems.append(FieldProblem(
-                    str(name), "not a field of this dataset", _shown(raw[name]), "unknown_field", n
+                    storable_text(str(name)), "not a field of this dataset", _shown(raw[name]),
+                    "unknown_field", n
                 ))
         return clean, problems
 
@@ -150,7 +180,7 @@ def row_validator(ctx: Ctx, fields: Sequence[Mapping[str, Any]]) -> RowValidator
 
 
 @dataclass
-class _Tally:
+class BatchTally:
     received: int = 0
     accepted: int = 0
     duplicates: int = 0
@@ -173,7 +203,7 @@ class _Tally:
                     self.warnings_truncated += 1
 
     @classmethod
-    def of(cls, batch: IngestBatch) -> _Tally:
+    def of(cls, batch: IngestBatch) -> BatchTally:
         """The tally a loading batch had stored with its last chunk."""
         stored = batch.report or {}
         return cls(batch.received, batch.accepted, batch.duplicates, batch.rejected,
@@ -218,7 +248,7 @@ def ingestible(ctx: Ctx, actor: Actor, resource_code: str) -> Dataset:
     return ds
 
 
-def _report(ds: Dataset, batch: IngestBatch, *, duplicate: bool) -> BatchReport:
+def batch_report(ds: Dataset, batch: IngestBatch, *, duplicate: bool) -> BatchReport:
     stored = batch.report or {}
     return BatchReport(
         resource_code=ds.resource_code,
@@ -242,7 +272,8 @@ def _report(ds: Dataset, batch: IngestBatch, *, duplicate: bool) -> BatchReport:
 def content_hash_of_rows(rows: Sequence[Mapping[str, Any]]) -> str:
     digest = hashlib.sha256()
     for row in rows:
-        digest.update(canonical_json({k: json_value(v) for k, v in row.items()}).encode())
+        text = canonical_json({k: json_value(v) for k, v in row.items()})
+        digest.update(text.encode("utf-8", "surrogatepass"))  # a lone one is a row problem
         digest.update(b"\n")
     return digest.hexdigest()
 
@@ -292,7 +323,7 @@ def ingest_numbered(
         IngestBatch.dataset_id == ds.id, IngestBatch.content_sha256 == content_sha256))
     resuming = batch is not None
     if batch is not None and not (batch.report or {}).get(LOADING):
-        return _report(ds, batch, duplicate=True)
+        return batch_report(ds, batch, duplicate=True)
     if batch is not None and not commit_chunks:
         raise Conflict(f"batch {batch.id} with the same content is still loading; send it "
                        "again when it is done", "content_sha256", content_sha256)
@@ -307,7 +338,7 @@ def ingest_numbered(
                           claim_chunks=commit_chunks)
     rows = iter(rows)
     if resuming:
-        writer.tally = _Tally.of(batch)
+        writer.tally = BatchTally.of(batch)
         rows = islice(rows, batch.received, None)  # counted and stored before the crash
     if commit_chunks:
         ctx.db.commit()
@@ -327,7 +358,7 @@ def ingest_numbered(
     ctx.emit("ingest.batch", {"resource_code": ds.resource_code, "batch_id": batch.id,
                               "source": source, "accepted": tally.accepted,
                               "rejected": tally.rejected})
-    return _report(ds, batch, duplicate=False)
+    return batch_report(ds, batch, duplicate=False)
 
 
 def _undo(ctx: Ctx, batch_id: int) -> None:
@@ -348,6 +379,53 @@ def _undo(ctx: Ctx, batch_id: int) -> None:
 def _chunks(rows: Iterator[NumberedRow], size: int) -> Iterator[list[NumberedRow]]:
     while chunk := list(islice(rows, size)):
         yield chunk
+
+
+def record_identity(key_field: str | None, n: int | None, raw: Mapping[str, Any], content: str,
+                    clean: Mapping[str, Any]) -> tuple[str, str] | FieldProblem:
+    """A valid row's (record key, version), or the problem that leaves it without one."""
+    if key_field is None:
+        key = hashlib.sha256(content.encode()).hexdigest()[:32]
+    else:
+        value = clean.get(key_field)
+        if value is None:
+            return FieldProblem(key_field, "the record key is required", None, "required", n)
+        key = str(value)
+        if len(key) > 128:
+            return FieldProblem(key_field, "a record key has at most 128 characters",
+                                _shown(key), "length", n)
+    given = raw.get(VERSION_FIELD)
+    if given is not None and str(given).strip():
+        version = str(given).strip()
+        if len(version) > 32:
+            return FieldProblem(VERSION_FIELD, "a version has at most 32 characters",
+                                _shown(version), "length", n)
+    else:
+        version = hashlib.sha256(content.encode()).hexdigest()[:16]
+    return key, version
+
+
+def stored_versions(ctx: Ctx, dataset_id: int,
+                    keys: set[str]) -> dict[str, dict[str, int | None]]:
+    """{record key: {version: batch id}} for those of `keys` the dataset already stores."""
+    found: dict[str, dict[str, int | None]] = {}
+    if not keys:
+        return found
+    if ctx.db.connection().dialect.name == "postgresql":
+        # One index probe per key: inside a long load transaction the planner's
+        # statistics still say the table is empty and it would scan it per chunk.
+        stmt = text(
+            "SELECT k.key, r.version, r.batch_id FROM unnest(CAST(:keys AS text[])) "
+            "AS k(key) CROSS JOIN LATERAL (SELECT version, batch_id FROM dataset_records "
+            "WHERE dataset_id = :ds AND record_key = k.key OFFSET 0) AS r")
+        rows = ctx.db.execute(stmt, {"keys": list(keys), "ds": dataset_id})
+    else:
+        rows = ctx.db.execute(
+            select(DatasetRecord.record_key, DatasetRecord.version, DatasetRecord.batch_id)
+            .where(DatasetRecord.dataset_id == dataset_id, DatasetRecord.record_key.in_(keys)))
+    for key, version, batch_id in rows:
+        found.setdefault(key, {})[version] = batch_id
+    return found
 
 
 _COLUMNS = ("dataset_records (dataset_id, record_key, version, subject_id, data, batch_id, "
@@ -374,7 +452,7 @@ class _BatchWriter:
         self.key_field = ds.key_field or ds.subject_field
         self.subject_field = ds.subject_field
         self.claim_chunks = claim_chunks
-        self.tally = _Tally()
+        self.tally = BatchTally()
         self.now = ctx.now()
         dialect = ctx.db.connection().dialect
         self.postgres = dialect.name == "postgresql"
@@ -387,41 +465,18 @@ class _BatchWriter:
         self.tally.reject(problems)
         out.append({
             "dataset_id": self.dataset_id, "batch_id": self.batch_id, "row_number": n,
-            "raw": {str(k): json_value(v) for k, v in raw.items()},
+            "raw": storable({str(k): json_value(v) for k, v in raw.items()}),
             "problems": [{"row": p.row, "field": p.field, "value": p.value, "rule": p.code,
                           "reason": p.reason} for p in problems],
             "status": "open", "resolved_batch_id": None, "created_at": self.now,
         })
-
-    def _identify(self, n: int | None, raw: Mapping[str, Any], content: str,
-                  clean: dict[str, Any]) -> tuple[str, str] | FieldProblem:
-        if self.key_field is None:
-            key = hashlib.sha256(content.encode()).hexdigest()[:32]
-        else:
-            value = clean.get(self.key_field)
-            if value is None:
-                return FieldProblem(self.key_field, "the record key is required", None,
-                                    "required", n)
-            key = str(value)
-            if len(key) > 128:
-                return FieldProblem(self.key_field, "a record key has at most 128 characters",
-                                    _shown(key), "length", n)
-        given = raw.get(VERSION_FIELD)
-        if given is not None and str(given).strip():
-            version = str(given).strip()
-            if len(version) > 32:
-                return FieldProblem(VERSION_FIELD, "a version has at most 32 characters",
-                                    _shown(version), "length", n)
-        else:
-            version = hashlib.sha256(content.encode()).hexdigest()[:16]
-        return key, version
 
     def write(self, chunk: list[NumberedRow]) -> None:
         tally = self.tally
         rejected: list[dict[str, Any]] = []
         candidates: list[tuple[int | None, str, str, dict[str, Any], str,
                                Mapping[str, Any]]] = []
-        validate, identify, maybe_formula = self.validate, self._identify, _MAYBE_FORMULA.search
+        validate, maybe_formula, key_field = self.validate, MAYBE_FORMULA.search, self.key_field
         for n, raw in chunk:
             tally.received += 1
             if isinstance(raw, ReadProblem):
@@ -432,12 +487,12 @@ class _BatchWriter:
                 self._quarantine(n, raw, problems, rejected)
                 continue
             content = canonical_json(clean)
-            identity = identify(n, raw, content, clean)
+            identity = record_identity(key_field, n, raw, content, clean)
             if isinstance(identity, FieldProblem):
                 self._quarantine(n, raw, [identity], rejected)
                 continue
             candidates.append((n, identity[0], identity[1], clean, content, raw))
-        stored = self._stored_versions({c[1] for c in candidates})
+        stored = stored_versions(self.ctx, self.dataset_id, {c[1] for c in candidates})
         fresh: list[tuple[Any, ...]] = []
         batch_id, dataset_id, subject_field = self.batch_id, self.dataset_id, self.subject_field
         for n, key, version, clean, content, raw in candidates:
@@ -453,7 +508,7 @@ class _BatchWriter:
             seen[version] = batch_id
             if maybe_formula(content):  # a quick look at the row's JSON before each value
                 tally.warn(n, clean)
-            fresh.append((dataset_id, key, version, _subject(clean, subject_field), content,
+            fresh.append((dataset_id, key, version, subject_of(clean, subject_field), content,
                           batch_id, self.created_at))
         tally.accepted += len(fresh)
         if self.claim_chunks:  # first write of the chunk's transaction: claim it
@@ -479,30 +534,8 @@ class _BatchWriter:
             raise Conflict(f"batch {self.batch_id} is being loaded by another upload of the "
                            "same content", "content_sha256", self.batch.content_sha256)
 
-    def _stored_versions(self, keys: set[str]) -> dict[str, dict[str, int | None]]:
-        """{record key: {version: batch id}} for keys of this chunk already stored."""
-        found: dict[str, dict[str, int | None]] = {}
-        if not keys:
-            return found
-        if self.postgres:
-            # One index probe per key: inside a long load transaction the planner's
-            # statistics still say the table is empty and it would scan it per chunk.
-            stmt = text(
-                "SELECT k.key, r.version, r.batch_id FROM unnest(CAST(:keys AS text[])) "
-                "AS k(key) CROSS JOIN LATERAL (SELECT version, batch_id FROM dataset_records "
-                "WHERE dataset_id = :ds AND record_key = k.key OFFSET 0) AS r")
-            rows = self.ctx.db.execute(stmt, {"keys": list(keys), "ds": self.dataset_id})
-        else:
-            rows = self.ctx.db.execute(
-                select(DatasetRecord.record_key, DatasetRecord.version, DatasetRecord.batch_id)
-                .where(DatasetRecord.dataset_id == self.dataset_id,
-                       DatasetRecord.record_key.in_(keys)))
-        for key, version, batch_id in rows:
-            found.setdefault(key, {})[version] = batch_id
-        return found
 
-
-def _subject(clean: Mapping[str, Any], subject_field: str | None) -> str | None:
+def subject_of(clean: Mapping[str, Any], subject_field: str | None) -> str | None:
     if subject_field is None:
         return None
     value = clean.get(subject_field)

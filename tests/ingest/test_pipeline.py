@@ -203,3 +203,20 @@ def test_push_refuses_empty_and_oversized_batches(rt, licences, provider):
         with pytest.raises(InvalidInput, match="at most"):
             usecases.push_rows(ctx, provider["officer"], licences.resource_code,
                                [licence_row(1)] * (usecases.MAX_PUSH_ROWS + 1))
+
+
+def test_a_lone_surrogate_is_a_row_problem_not_a_crash(rt, licences, provider):
+    """JSON may carry "\\ud800", which no database takes: the row is quarantined naming
+    the field (its value shown with U+FFFD), the batch's other rows are stored."""
+    bad = licence_row(2)
+    name_field = next(k for k, v in bad.items() if isinstance(v, str) and not v.isascii())
+    bad[name_field] = "坏\ud800名"
+    bad["extra\udc00"] = "x\ud800"  # an unknown field: its name and value kept storable
+    report = _ingest(rt, provider["officer"], licences.resource_code, [licence_row(1), bad])
+    assert (report.accepted, report.rejected) == (1, 1)
+    problem = next(p for p in report.problems if p.rule == "encoding")
+    assert problem.field == name_field and problem.row == 2
+    assert problem.value == "坏\ufffd名" and "\\ud800" in problem.reason
+    with rt.context() as ctx:
+        q = ctx.db.scalars(select(QuarantinedRow)).one()
+    assert q.raw[name_field] == "坏\ufffd名" and q.raw["extra\ufffd"] == "x\ufffd"
