@@ -17,9 +17,10 @@ from govbridge.core.grading import GRADES, LABELS_EN, LABELS_ZH
 from govbridge.core.permissions import Role
 from govbridge.identity.actor import Actor
 from govbridge.standards.usecases import seed_builtin_elements
-from govbridge.web import i18n
+from govbridge.web import labels
 from govbridge.web.catalog_pages import describe
 from govbridge.web.forms import problems_of
+from govbridge.web.translations import text_for
 
 HIT = re.compile(r'<li class="hit" data-code="([^"]+)"')
 FACET_LINK = re.compile(
@@ -378,11 +379,12 @@ def test_describe_names_rows_and_values():
 
 
 def test_grade_labels_are_the_standards_words():
+    zh, en = text_for("zh-CN"), text_for("en")
     for grade in GRADES:
-        assert i18n.t("zh-CN", f"grade.{grade}") == LABELS_ZH[grade]
-        assert i18n.t("en", f"grade.{grade}") == LABELS_EN[grade]
-    for catalog in i18n.CATALOGS.values():
-        shown = " ".join(v for k, v in catalog.items() if k.startswith("grade."))
+        assert zh.label(labels.GRADE, grade) == LABELS_ZH[grade]
+        assert en.label(labels.GRADE, grade) == LABELS_EN[grade]
+    for text in (zh, en):
+        shown = " ".join(text(msg) for msg in labels.GRADE.values())
         assert "secret" not in shown.lower() and "涉密" not in shown
 
 
