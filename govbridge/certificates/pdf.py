@@ -37,11 +37,12 @@ from typing import Any
 
 import segno
 from asn1crypto import algos
+from asn1crypto import cms as asn1_cms
 from asn1crypto import x509 as ax509
 from cryptography.hazmat.primitives.asymmetric.utils import encode_dss_signature
 from fpdf import FPDF
 
-from govbridge.certificates import pdf_page, truetype
+from govbridge.certificates import cms, pdf_page, truetype
 from govbridge.certificates.pdf_page import VC_ATTACHMENT, Sheet
 from govbridge.seals.signers import Signer as SealSigner
 
@@ -183,6 +184,18 @@ def _chain(x5c: tuple[str, ...]) -> tuple[ax509.Certificate, ...]:
     return chain
 
 
+@functools.lru_cache(maxsize=256)
+def _seal_parts(x5c: tuple[str, ...]) -> cms.SealParts:
+    """What every CMS of this seal certificate shares, prepared once."""
+    from cryptography import x509 as cx509
+
+    chain = [base64.b64decode(c) for c in x5c]
+    leaf = cx509.load_der_x509_certificate(chain[0])
+    serial = leaf.serial_number
+    serial_der = cms.tlv(0x02, serial.to_bytes((serial.bit_length() + 8) // 8, "big"))
+    return cms.seal_parts(chain, leaf.issuer.public_bytes(), serial_der)
+
+
 def _der_chain(seal: SealSigner) -> tuple[ax509.Certificate, list[ax509.Certificate]]:
     chain = _chain(tuple(seal.headers["x5c"]))
     return chain[0], list(chain[1:])
@@ -196,6 +209,8 @@ def _pyhanko_signer(seal: SealSigner) -> Any:
         raise ValueError("a PDF seal is an ECDSA P-256 key")
     leaf, rest = _der_chain(seal)
 
+    parts = _seal_parts(tuple(seal.headers["x5c"]))
+
     class _SealSigner(signers.Signer):
         async def async_sign_raw(self, data: bytes, digest_algorithm: str,
                                  dry_run: bool = False) -> bytes:
@@ -204,6 +219,22 @@ def _pyhanko_signer(seal: SealSigner) -> Any:
             raw = seal.sign(data)  # ES256: SHA-256, r‖s
             return encode_dss_signature(int.from_bytes(raw[:32], "big"),
                                         int.from_bytes(raw[32:], "big"))
+
+        async def async_sign(self, data_digest: bytes, digest_algorithm: str,
+                             dry_run: bool = False, use_pades: bool = False,
+                             timestamper: Any = None, signed_attr_settings: Any = None,
+                             is_pdf_sig: bool = True, encap_content_info: Any = None) -> Any:
+            """The CMS written directly (`cms.py`) for what we sign; anything else (a trial
+            run, a timestamp, another digest) as pyHanko builds it."""
+            if (dry_run or timestamper is not None or encap_content_info is not None
+                    or digest_algorithm != "sha256" or not is_pdf_sig):
+                return await super().async_sign(
+                    data_digest, digest_algorithm, dry_run=dry_run, use_pades=use_pades,
+                    timestamper=timestamper, signed_attr_settings=signed_attr_settings,
+                    is_pdf_sig=is_pdf_sig, encap_content_info=encap_content_info)
+            attributes = cms.signed_attributes(parts, data_digest)
+            signature = await self.async_sign_raw(cms.to_be_signed(attributes), "sha256")
+            return asn1_cms.ContentInfo.load(cms.signed_data(parts, attributes, signature))
 
     return _SealSigner(
         signing_cert=leaf,
