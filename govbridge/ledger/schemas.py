@@ -1,4 +1,5 @@
-"""Typed inputs of the ledger's use cases (their limits live here, checked for every edge)."""
+"""Typed inputs of the ledger's use cases and routes (their limits live here, checked for every
+edge)."""
 
 from __future__ import annotations
 
@@ -19,3 +20,14 @@ class SubjectKeyRotateIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     reason: Annotated[str, Field(min_length=1, max_length=ROTATE_REASON_MAX), NO_CONTROLS]
+
+
+class CosignatureIn(BaseModel):
+    """A witness's co-signature of a checkpoint, as a node relays it (the signature itself is
+    checked against the department's seal by `checkpoints.record_cosignature`)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    organization_code: str = Field(min_length=18, max_length=18)
+    key_id: str = Field(min_length=1, max_length=64)
+    signature: str = Field(description="base64 signature over the checkpoint body")

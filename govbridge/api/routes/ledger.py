@@ -7,22 +7,15 @@ import binascii
 from typing import Any
 
 from fastapi import APIRouter, Query, Request, Response
-from pydantic import BaseModel, ConfigDict, Field
 
 from govbridge.api import bodies
 from govbridge.api.deps import acting, runtime
 from govbridge.core.errors import InvalidInput
 from govbridge.identity.organizations import referenced_organization
 from govbridge.ledger import audit, checkpoints, queries
+from govbridge.ledger.schemas import CosignatureIn
 
 router = APIRouter(prefix="/ledger", tags=["ledger"])
-
-
-class CosignatureIn(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-    organization_code: str = Field(min_length=18, max_length=18)
-    key_id: str = Field(min_length=1, max_length=64)
-    signature: str = Field(description="base64 signature over the checkpoint body")
 
 
 @router.get("/checkpoints", summary="Signed tree heads, newest first, with witness counts")
