@@ -5,6 +5,10 @@ consumer → parsed and validated by the element rules → committed → acknowl
 The clock stops when the database holds every record and the consumer has nothing
 pending or unacknowledged.
 
+The worker stores in micro-batches (`stream_batch_messages`, `stream_batch_wait_ms`
+in config.py; GOVBRIDGE_STREAM_BATCH_MESSAGES etc. apply here too); the result says
+how many micro-batches it took (`micro_batches`).
+
 Baseline in the same run: the same messages published the same way and consumed by a
 bare nats-py pull consumer that only acknowledges (no parsing, validation or
 storage). The ratio says what validation + storage cost on top of the broker.
@@ -59,6 +63,7 @@ class StreamBenchResult:
     baseline: Leg
     machine: dict[str, Any] = field(default_factory=dict)
     worker_counts: dict[str, int] = field(default_factory=dict)
+    micro_batches: int = 0
 
     @property
     def ratio(self) -> float:
@@ -224,6 +229,7 @@ async def _end_to_end(rt: Runtime, url: str, topo: Topology, code: str, nc: Any,
     worker.stop.set()
     await task
     counts = dict(worker.ingestor.counts) if worker.ingestor else {}
+    counts["micro_batches"] = worker.ingestor.batches if worker.ingestor else 0
     return Leg(len(bodies), seconds, publish_seconds), counts
 
 
@@ -249,7 +255,9 @@ async def _run(rt: Runtime, url: str, code: str, count: int, window: int,
             await js.delete_stream(topo.stream)
         finally:
             await nc.close()
-    return StreamBenchResult(count, rt.engine.dialect.name, e2e, baseline, machine, counts)
+    batches = counts.pop("micro_batches", 0)
+    return StreamBenchResult(count, rt.engine.dialect.name, e2e, baseline, machine, counts,
+                             batches)
 
 
 def run_stream_bench(

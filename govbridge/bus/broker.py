@@ -7,9 +7,13 @@ handlers; tested here only with FastStream's in-memory TestKafkaBroker).
 Two things live here:
 
 - the async building blocks the stream worker uses (`make_broker`, `subscribe_durable`,
-  `publish_raw`): one durable consumer per subject, raw message bytes handed to the
-  handler untouched (so a body that is not JSON still reaches it), and a manual
-  acknowledgement only after the handler says the message is settled;
+  `publish_raw`): one durable consumer per subject delivering micro-batches (up to
+  `batch_size` messages, collected for at most `max_wait` seconds), raw message bytes
+  handed to the handler untouched (so a body that is not JSON still reaches it), and
+  a manual acknowledgement of each message only after the handler says it is settled
+  (NATS acknowledges message by message; Kafka commits the batch's offsets, so when
+  one message of a Kafka batch must come back the whole batch does, and the settled
+  ones are then duplicates that add nothing);
 - `BrokerBus`, the synchronous `EventBus` the `Runtime` holds: it runs the broker on
   a private event loop thread, publishes domain events after commit (best effort,
   failures counted and logged like the in-process bus), and its `health()` really
@@ -20,6 +24,7 @@ Two things live here:
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import logging
 import threading
@@ -41,9 +46,10 @@ broker_log = logging.getLogger("govbridge.bus.faststream")
 
 BrokerKind = Literal["nats", "kafka"]
 Handler = Callable[[str, dict[str, Any]], None]
-# Takes (subject, raw body); returns True when the message is settled (stored,
-# duplicate or quarantined: acknowledge it) and False when it must come back later.
-RawHandler = Callable[[str, bytes], Awaitable[bool]]
+# Takes (subject, raw bodies of a micro-batch); returns one flag per body: True when
+# that message is settled (stored, duplicate or quarantined: acknowledge it), False
+# when it must come back later.
+BatchHandler = Callable[[str, list[bytes]], Awaitable[list[bool]]]
 T = TypeVar("T")
 
 DEFAULT_INGEST_STREAM = "GOVBRIDGE_INGEST"  # JetStream stream over `govbridge.ingest.>`
@@ -123,6 +129,11 @@ async def raw_body(msg: StreamMessage[Any]) -> bytes:
     return bytes(msg.body)
 
 
+async def raw_bodies(msg: StreamMessage[Any]) -> list[bytes]:
+    """`raw_body` for a micro-batch: each body exactly as sent, in delivery order."""
+    return [bytes(b) for b in msg.body]
+
+
 def jetstream(name: str, subjects: list[str], max_age: float = DEFAULT_STREAM_MAX_AGE) -> Any:
     """The JetStream stream over the ingest subjects.
 
@@ -137,61 +148,172 @@ def jetstream(name: str, subjects: list[str], max_age: float = DEFAULT_STREAM_MA
 
 @dataclass(frozen=True)
 class Durable:
-    """One durable subscription: a subject (Kafka: topic), a consumer (Kafka: group)."""
+    """One durable subscription: a subject (Kafka: topic), a consumer (Kafka: group).
+
+    Messages come in micro-batches of at most `batch_size`, collected for at most
+    `max_wait` seconds (config.py: `stream_batch_messages`, `stream_batch_wait_ms`).
+    """
 
     subject: str
     name: str
     stream: Any = None  # the JStream for NATS; unused by Kafka
-    batch_size: int = 256
+    batch_size: int = 500
+    max_wait: float = 0.2
 
 
-def subscribe_durable(broker: Any, spec: Durable, handler: RawHandler) -> Any:
-    """Register a durable, manually acknowledged subscriber; returns FastStream's subscriber.
+def subscribe_durable(broker: Any, spec: Durable, handler: BatchHandler) -> Any:
+    """A durable, manually acknowledged micro-batch subscription; call `await sub.start()`
+    once the broker is started (Kafka: registering before the start is enough).
 
-    The message is acknowledged only after `handler` returned True (for ingest:
-    after the database commit), so an acknowledged message is never lost; when the
-    handler fails or returns False it is negatively acknowledged and comes back.
-    Works before the broker starts and after (call `await sub.start()` then).
+    A message is acknowledged only after `handler` said it is settled (for ingest:
+    after the database commit of its micro-batch), so an acknowledged message is never
+    lost; one the handler did not settle (or all, when the handler fails) is
+    negatively acknowledged and comes back after RETRY_DELAY.
+
+    NATS: our own pull loop over the broker's connection (`NatsBatchConsumer`), not
+    FastStream's batch subscriber, which (0.7.8 with nats-py 2.16) lets nats-py's bare
+    `asyncio.TimeoutError` escape its collecting loop when a batch is not full at the
+    deadline: the task restarts and the messages collected so far wait out the
+    consumer's 30-second ack wait. Kafka: FastStream's batch subscriber (`getmany`).
     """
-    kind = kind_of(broker)
-    if kind == "nats":
-        from faststream.nats import PullSub
+    if kind_of(broker) == "nats":
+        return NatsBatchConsumer(broker, spec, handler)
+    sub = broker.subscriber(
+        spec.subject,
+        group_id=spec.name,
+        auto_offset_reset="earliest",
+        batch=True,
+        max_records=spec.batch_size,
+        batch_timeout_ms=max(1, round(spec.max_wait * 1000)),
+        ack_policy=AckPolicy.MANUAL,
+        decoder=raw_bodies,
+    )
 
-        sub = broker.subscriber(
-            spec.subject,
-            stream=spec.stream,
-            durable=spec.name,
-            pull_sub=PullSub(batch_size=spec.batch_size, timeout=5.0),
-            ack_policy=AckPolicy.MANUAL,
-            decoder=raw_body,
-        )
-    else:
-        sub = broker.subscriber(
-            spec.subject,
-            group_id=spec.name,
-            auto_offset_reset="earliest",
-            ack_policy=AckPolicy.MANUAL,
-            decoder=raw_body,
-        )
-
-    # One body parameter (FastStream hands it the decoded bytes whole) and the message
+    # One body parameter (FastStream hands it the decoded bodies whole) and the message
     # from the context; a second plain parameter would make FastStream unpack the body.
-    async def on_message(body: bytes, message: Any = Context("message")) -> None:
-        try:
-            settled = await handler(spec.subject, body)
-        except Exception:
-            log.exception("handler failed on %s; the message will be redelivered", spec.subject)
-            settled = False
-        if settled:
-            await message.ack()
-        elif kind == "nats":
-            await message.nack(delay=RETRY_DELAY)  # type: ignore[call-arg]
+    async def on_batch(bodies: list[bytes], message: Any = Context("message")) -> None:
+        settled = await _settle(handler, spec.subject, bodies)
+        if all(settled):
+            await message.ack()  # commits the batch's offsets
         else:
-            await asyncio.sleep(RETRY_DELAY)  # Kafka: seek back; pause to avoid a hot loop
+            await asyncio.sleep(RETRY_DELAY)  # seek back to the batch; pause: no hot loop
             await message.nack()
 
-    sub(on_message)
+    sub(on_batch)
     return sub
+
+
+async def _settle(handler: BatchHandler, subject: str, bodies: list[bytes]) -> list[bool]:
+    try:
+        settled = await handler(subject, bodies)
+    except Exception:
+        log.exception("handler failed on %s; %d messages will be redelivered", subject,
+                      len(bodies))
+        return [False] * len(bodies)
+    if len(settled) != len(bodies):
+        log.error("handler settled %d of %d messages on %s; all will be redelivered",
+                  len(settled), len(bodies), subject)
+        return [False] * len(bodies)
+    return settled
+
+
+class NatsBatchConsumer:
+    """A JetStream durable pull consumer handing micro-batches to a handler.
+
+    A micro-batch closes when it holds `batch_size` messages or `max_wait` seconds
+    after its first message arrived, whichever comes first; an idle consumer asks the
+    server again every IDLE_POLL seconds. Each message is acknowledged on its own once
+    the handler settled it (one lost acknowledgement only means a redelivery, which
+    the handler finds stored already); the others are negatively acknowledged with
+    RETRY_DELAY. The consumer is created if missing (explicit acknowledgement, the
+    server's 30-second ack wait: a killed worker's unacknowledged messages come back
+    after it).
+    """
+
+    IDLE_POLL = 1.0
+
+    def __init__(self, broker: Any, spec: Durable, handler: BatchHandler) -> None:
+        self.broker, self.spec, self.handler = broker, spec, handler
+        self.batches = 0
+        self._psub: Any = None
+        self._task: asyncio.Task[None] | None = None
+
+    async def start(self) -> None:
+        await ensure_stream(self.broker, self.spec.stream)
+        js = self.broker.connection.jetstream()
+        stream = getattr(self.spec.stream, "name", None)
+        self._psub = await js.pull_subscribe(self.spec.subject, durable=self.spec.name,
+                                             stream=stream)
+        self._task = asyncio.create_task(self._run(), name=f"nats-batch-{self.spec.name}")
+
+    async def stop(self) -> None:
+        if self._task is not None:
+            self._task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._task
+            self._task = None
+        if self._psub is not None:
+            with contextlib.suppress(Exception):  # the connection may be gone already
+                await self._psub.unsubscribe()
+            self._psub = None
+
+    async def _run(self) -> None:
+        from nats.errors import ConnectionClosedError
+        from nats.js.errors import ServiceUnavailableError
+
+        # The next micro-batch is collected while the last one is being stored; it is
+        # handed over only once that one is settled, so micro-batches are stored one
+        # at a time, in delivery order.
+        storing: asyncio.Task[None] | None = None
+        try:
+            while True:
+                try:
+                    msgs = await self._collect()
+                except (ConnectionClosedError, ServiceUnavailableError, ConnectionError):
+                    log.warning("NATS unavailable for %s; trying again", self.spec.subject)
+                    await asyncio.sleep(self.IDLE_POLL)
+                    continue
+                except Exception:  # logged; what was fetched and not acked comes back later
+                    log.exception("fetching from %s failed; trying again", self.spec.subject)
+                    await asyncio.sleep(self.IDLE_POLL)
+                    continue
+                if storing is not None:
+                    await asyncio.shield(storing)  # a stop lets it settle (finally)
+                    storing = None
+                if msgs:
+                    storing = asyncio.create_task(self._deliver(msgs))
+        finally:
+            if storing is not None:  # stopping: let the one being stored settle
+                await asyncio.shield(storing)
+
+    async def _collect(self) -> list[Any]:
+        msgs: list[Any] = []
+        size, closes = self.spec.batch_size, None
+        while len(msgs) < size:
+            wait = self.IDLE_POLL if closes is None else closes - time.monotonic()
+            if wait <= 0.001:
+                break
+            try:
+                msgs += await self._psub.fetch(batch=size - len(msgs), timeout=wait)
+            except TimeoutError:  # nats-py raises its own and the bare asyncio one
+                if closes is None:
+                    continue
+                break
+            if closes is None and msgs:
+                closes = time.monotonic() + self.spec.max_wait
+        return msgs
+
+    async def _deliver(self, msgs: list[Any]) -> None:
+        settled = await _settle(self.handler, self.spec.subject, [bytes(m.data) for m in msgs])
+        self.batches += 1
+        for msg, done in zip(msgs, settled, strict=True):
+            try:
+                if done:
+                    await msg.ack()
+                else:
+                    await msg.nak(delay=RETRY_DELAY)
+            except Exception:  # noqa: BLE001 - unacknowledged: redelivered, found stored
+                log.warning("acknowledging a message on %s failed", self.spec.subject)
 
 
 async def ensure_stream(broker: Any, stream: Any) -> None:

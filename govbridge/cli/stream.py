@@ -10,9 +10,10 @@ from pathlib import Path
 
 import typer
 
-from govbridge.bus.broker import broker_kind, safe_url
+from govbridge.bus.broker import DEFAULT_INGEST_STREAM, broker_kind, safe_url
 from govbridge.cli.common import JsonOpt, err, fail, out, settings
 from govbridge.ingest import streams
+from govbridge.ingest.stream_messages import DEFAULT_PREFIX, Topology
 from govbridge.runtime import Runtime
 from govbridge.storage.migrate import current_revision, head_revision
 
@@ -20,8 +21,8 @@ stream_app = typer.Typer(help="Event stream ingest (NATS JetStream, Kafka, in-pr
                          no_args_is_help=True)
 
 BusOpt = typer.Option(None, "--bus", help="Broker URL; default GOVBRIDGE_BUS_URL")
-PrefixOpt = typer.Option(streams.DEFAULT_PREFIX, help="Subject prefix of ingest messages")
-StreamOpt = typer.Option(streams.DEFAULT_INGEST_STREAM, help="JetStream stream over the prefix")
+PrefixOpt = typer.Option(DEFAULT_PREFIX, help="Subject prefix of ingest messages")
+StreamOpt = typer.Option(DEFAULT_INGEST_STREAM, help="JetStream stream over the prefix")
 
 
 def _runtime() -> Runtime:
@@ -57,7 +58,7 @@ def worker_cmd(
         raise fail(f"the worker needs a broker (nats://host:4222 or kafka://host:9092), not "
                    f"{url.split('://', 1)[0]}://; on the embedded default `govbridge stream "
                    "publish` stores the messages itself")
-    topology = streams.Topology(prefix=prefix, stream=stream)
+    topology = Topology(prefix=prefix, stream=stream)
     worker = streams.Worker(rt, url, topology=topology, rescan_seconds=rescan,
                             on_attach=lambda code: err.print(
                                 f"subscribed {topology.subject(code)} "
@@ -93,7 +94,7 @@ def publish_cmd(
     """Publish each line of FILE as one message, as a department system would."""
     s = settings()
     url = bus or s.bus_url
-    topology = streams.Topology(prefix=prefix, stream=stream)
+    topology = Topology(prefix=prefix, stream=stream)
     if broker_kind(url) is not None:
         try:
             report = asyncio.run(streams.publish_lines(url, resource_code, _lines(file),

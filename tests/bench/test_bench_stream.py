@@ -38,6 +38,7 @@ def test_bench_stream_stores_every_message_and_measures_the_bare_broker(tmp_path
     assert data["messages"] == 300
     assert data["end_to_end"]["messages"] == data["baseline"]["messages"] == 300
     assert data["worker_counts"] == {"stored": 300}  # every message stored once, no retry
+    assert 1 <= data["micro_batches"] < 100  # micro-batches, not a commit per message
     assert data["end_to_end"]["per_second"] > 0 and data["baseline"]["per_second"] > 0
     assert data["backend"] == ("postgresql" if SERVER_URL else "sqlite")
     saved = sorted(p.suffix for p in (tmp_path / "results").iterdir())

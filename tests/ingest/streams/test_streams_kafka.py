@@ -57,17 +57,22 @@ def test_kafka_wiring_stores_and_quarantines(rt, publish_persons, make_id, monke
     topic = topology.subject(code)
     good = json.dumps({"id_number": make_id(5), "full_name": "赵五"}).encode()
 
+    other = json.dumps({"id_number": make_id(6), "full_name": "赵六"}).encode()
+
     async def run() -> None:
         async with TestKafkaBroker(broker) as br:
             await br.publish(good, topic)
             await br.publish(good, topic)  # re-sent: nothing added
             await br.publish(b"\x00garbage", topic)
+            # a micro-batch: stored in one transaction, its offsets committed once
+            await br.publish_batch(other, good, topic=topic)
 
     asyncio.run(run())
-    assert ingestor.counts == {"stored": 1, "duplicate": 1, "rejected": 1}
-    assert acks == ["ack", "ack", "ack"]  # each committed only after it was settled
+    assert ingestor.counts == {"stored": 2, "duplicate": 2, "rejected": 1}
+    assert ingestor.batches == 4
+    assert acks == ["ack"] * 4  # each committed only after it was settled
     with rt.context() as ctx:
-        assert ctx.db.scalar(select(func.count()).select_from(DatasetRecord)) == 1
+        assert ctx.db.scalar(select(func.count()).select_from(DatasetRecord)) == 2
         q = ctx.db.scalars(select(QuarantinedRow)).one()
     assert q.problems[0]["rule"] == "json" and topic in q.problems[0]["reason"]
 

@@ -17,7 +17,7 @@ import pytest
 from sqlalchemy import func, select
 
 from govbridge.bus import broker as broker_mod
-from govbridge.ingest import streams
+from govbridge.ingest import stream_store, streams
 from govbridge.ingest.models import DatasetRecord, IngestBatch, QuarantinedRow
 from govbridge.ingest.streams import Topology, Worker, content_sha256
 
@@ -128,104 +128,170 @@ def test_end_to_end_duplicates_and_bad_messages(rt, publish_persons, topology) -
     assert worker.ingestor.counts["retry"] == 0
 
 
-def test_failure_before_commit_is_redelivered_and_stored_once(rt, publish_persons, topology,
-                                                              monkeypatch) -> None:
+async def publish_first(topology: Topology, subject: str, messages: list[bytes]) -> list[int]:
+    """Create the stream and publish before any worker runs (so the first fetch finds
+    them all); returns each message's stream sequence."""
+    import nats
+
+    from govbridge.bus.broker import jetstream
+
+    nc = await nats.connect(NATS_URL)
+    js = nc.jetstream()
+    cfg = jetstream(topology.stream, [f"{topology.prefix}.>"]).config
+    await js.add_stream(config=cfg, subjects=[f"{topology.prefix}.>"])
+    seqs: list[int] = []
+    for i in range(0, len(messages), 500):
+        acks = await asyncio.gather(*(js.publish(subject, m) for m in messages[i : i + 500]))
+        seqs += [a.seq for a in acks]
+    await nc.close()
+    return seqs
+
+
+def test_micro_batch_failing_for_a_passing_reason_is_redelivered_and_stored_once(
+        rt, publish_persons, topology, monkeypatch) -> None:
+    """The database goes away during the first micro-batch's transaction: nothing is
+    acknowledged, the broker delivers every message again, each is stored once."""
+    from sqlalchemy.exc import OperationalError
+
     code = publish_persons()
     subject = topology.subject(code)
-    doomed, other = body(record(1)), body(record(2))
-    calls: list[bytes] = []
-    groups: list[int] = []
-    first_delivery = {"over": False}
-    real_ingest, real_process = streams._ingest_one, streams.process_messages
+    messages = [body(record(n)) for n in range(40)]
+    real = stream_store.store_micro_batch
+    seen: list[int] = []
 
-    def crashing(ctx, topo, subj, raw):
-        # Every attempt to store the doomed message's first delivery crashes (in a group
-        # with the other message, then alone); its redelivery stores normally.
-        calls.append(raw)
-        if raw == doomed and not first_delivery["over"]:
-            raise RuntimeError("simulated crash before commit")
-        return real_ingest(ctx, topo, subj, raw)
+    def database_away_once(ctx, topo, items):
+        seen.append(len(items))
+        out = real(ctx, topo, items)  # the rows are written; the commit never happens
+        if len(seen) == 1:
+            raise OperationalError("COMMIT", {}, ConnectionError("server closed the connection"))
+        return out
 
-    def process(rt_, messages, **kw):
-        groups.append(len(messages))
-        outcomes = real_process(rt_, messages, **kw)
-        if any(o.status == "retry" for o in outcomes):
-            first_delivery["over"] = True  # it is nacked now: the next one is a redelivery
-        return outcomes
-
-    monkeypatch.setattr(streams, "_ingest_one", crashing)
-    monkeypatch.setattr(streams, "process_messages", process)
+    monkeypatch.setattr(stream_store, "store_micro_batch", database_away_once)
     monkeypatch.setattr(broker_mod, "RETRY_DELAY", 0.2)
+    asyncio.run(publish_first(topology, subject, messages))
 
-    async def publish(js) -> int:
-        await asyncio.gather(js.publish(subject, doomed), js.publish(subject, other))
-        return 2
+    async def nothing(js) -> int:
+        return 0
 
-    info, worker, _ = asyncio.run(with_worker(rt, topology, code, publish))
+    info, worker, _ = asyncio.run(with_worker(rt, topology, code, nothing))
 
-    # Delivered together, the group fails and each is retried alone (the doomed one
-    # failing again); delivered apart, the doomed one fails alone. Then it comes back.
-    together = groups[0] == 2
-    assert calls.count(doomed) == (3 if together else 2), groups
-    # (in the group, the other one is tried only if it came before the doomed one)
-    assert 1 <= calls.count(other) <= (2 if together else 1), groups
-    assert info.delivered.consumer_seq == 3  # the broker delivered the doomed one again
-    assert info.num_redelivered == 0 and info.num_ack_pending == 0  # all acknowledged
-    assert count(rt, DatasetRecord) == 2
-    assert count(rt, IngestBatch, IngestBatch.content_sha256 == content_sha256(doomed)) == 1
-    assert worker.ingestor is not None and worker.ingestor.counts["retry"] == 1
+    assert seen[0] == len(messages), seen  # delivered together: one micro-batch
+    assert worker.ingestor is not None
+    assert worker.ingestor.counts["retry"] == len(messages)  # all nacked, none acked
+    assert worker.ingestor.counts["stored"] == len(messages)  # then each stored once
+    assert info.delivered.consumer_seq == 2 * len(messages)  # the broker delivered all again
+    assert info.num_ack_pending == 0 and info.num_pending == 0
+    assert count(rt, DatasetRecord) == len(messages)
+    assert count(rt, IngestBatch) == len(messages)
 
 
-def test_kill_9_mid_stream_loses_nothing_and_stores_once(rt, publish_persons, topology,
-                                                         database_url, tmp_path) -> None:
-    """A worker process killed with SIGKILL mid-stream; the next one finishes the job."""
+def test_one_message_that_cannot_be_stored_is_split_out_and_quarantined(
+        rt, publish_persons, topology, monkeypatch) -> None:
+    """A message that breaks storing (here: the checker trips over it) fails its
+    micro-batch; the batch is split until it is alone, the others commit, it goes to
+    the quarantine with rule "store", and nothing is redelivered."""
+    code = publish_persons()
+    subject = topology.subject(code)
+    messages = [body(record(n)) for n in range(64)]
+    poison = messages[37]
+    real_check = stream_store._DatasetMessages._check
+    tries: list[int] = []
+
+    def tripping(self, ds, validate, msg, rows):
+        if msg.sha == content_sha256(poison):
+            tries.append(1)
+            raise TypeError("a checker that trips over this one message")
+        return real_check(self, ds, validate, msg, rows)
+
+    monkeypatch.setattr(stream_store._DatasetMessages, "_check", tripping)
+    asyncio.run(publish_first(topology, subject, messages))
+
+    async def nothing(js) -> int:
+        return 0
+
+    info, worker, _ = asyncio.run(with_worker(rt, topology, code, nothing))
+
+    assert worker.ingestor is not None
+    assert worker.ingestor.counts == {"stored": 63, "rejected": 1}
+    assert info.delivered.consumer_seq == 64  # each delivered once: nothing redelivered
+    assert info.num_ack_pending == 0 and info.num_pending == 0
+    assert len(tries) <= 1 + 6 + 1  # halves: 64 → 32 → … → 1, not one try per message
+    assert count(rt, DatasetRecord) == 63
+    with rt.context() as ctx:
+        q = ctx.db.scalars(select(QuarantinedRow)).one()
+        assert q.raw["body"] == poison.decode()
+        assert q.problems[0]["rule"] == "store"
+        assert "TypeError" in q.problems[0]["reason"] and subject in q.problems[0]["reason"]
+    # sent again, it is known: a duplicate, not a second quarantine entry
+    with rt.context() as ctx:
+        assert ctx.db.scalar(select(func.count()).select_from(IngestBatch).where(
+            IngestBatch.content_sha256 == content_sha256(poison))) == 1
+
+
+def test_kill_9_mid_batch_loses_nothing_acknowledged_and_stores_once(
+        rt, publish_persons, topology, database_url, tmp_path) -> None:
+    """A worker process killed with SIGKILL while a micro-batch is delivered and not yet
+    acknowledged. At that moment every acknowledged message is stored; the next worker
+    gets the unacknowledged ones again and each message ends up stored exactly once."""
     import nats
 
     code = publish_persons()
     subject = topology.subject(code)
-    total = 3000
+    total = 6000
     messages = [body({"id_number": citizen_id(n), "full_name": f"李{n:05d}"})
                 for n in range(total)]
-
-    async def publish_all() -> None:
-        from govbridge.bus.broker import jetstream
-
-        nc = await nats.connect(NATS_URL)
-        js = nc.jetstream()
-        cfg = jetstream(topology.stream, [f"{topology.prefix}.>"]).config
-        await js.add_stream(config=cfg, subjects=[f"{topology.prefix}.>"])
-        for i in range(0, total, 500):
-            await asyncio.gather(*(js.publish(subject, m) for m in messages[i : i + 500]))
-        await nc.close()
-
-    asyncio.run(publish_all())
+    seqs = asyncio.run(publish_first(topology, subject, messages))
+    key_of_seq = {seq: citizen_id(n) for n, seq in enumerate(seqs)}
     env = {**os.environ, "GOVBRIDGE_HOME": str(tmp_path / "home"),
            "GOVBRIDGE_DATABASE_URL": database_url, "GOVBRIDGE_BUS_URL": NATS_URL}
     cmd = [sys.executable, "-m", "govbridge.cli.stream", "worker", "--prefix", topology.prefix,
            "--stream", topology.stream]
 
+    async def consumer() -> Any:
+        nc = await nats.connect(NATS_URL)
+        try:
+            return await nc.jetstream().consumer_info(topology.stream, topology.durable(code))
+        finally:
+            await nc.close()
+
     first = subprocess.Popen(cmd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     try:
-        deadline = time.monotonic() + 30
-        while count(rt, DatasetRecord) == 0:
+        deadline = time.monotonic() + 60
+        while True:  # a micro-batch acknowledged, and the next one delivered, not yet
             assert first.poll() is None, first.stderr.read().decode() if first.stderr else ""
-            assert time.monotonic() < deadline, "the first worker stored nothing"
-            time.sleep(0.01)
+            assert time.monotonic() < deadline, "the first worker got nowhere"
+            if count(rt, DatasetRecord) > 0:
+                try:
+                    info = asyncio.run(consumer())
+                except Exception:  # noqa: BLE001 - not created yet
+                    continue
+                if info.ack_floor.stream_seq > 0 and info.num_ack_pending > 0:
+                    break
+            time.sleep(0.005)
         first.send_signal(signal.SIGKILL)
         first.wait(10)
     finally:
         if first.poll() is None:
             first.kill()
-    at_kill = count(rt, DatasetRecord)
-    assert 0 < at_kill < total, f"killed too late to prove anything ({at_kill} stored)"
+    assert first.returncode == -signal.SIGKILL
+    killed = asyncio.run(consumer())
+    stored_at_kill = count(rt, DatasetRecord)
+    assert 0 < stored_at_kill < total, f"killed too late to prove anything ({stored_at_kill})"
+    # Killed mid-batch: messages delivered to the dead worker, never acknowledged.
+    assert killed.num_ack_pending > 0, killed
+    # Everything acknowledged before the kill is stored (acknowledged only after commit).
+    acked = [key_of_seq[s] for s in seqs if s <= killed.ack_floor.stream_seq]
+    assert acked, killed
+    with rt.context() as ctx:
+        keys = set(ctx.db.scalars(select(DatasetRecord.record_key)))
+    assert set(acked) <= keys
 
     second = subprocess.Popen(cmd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
         async def wait() -> Any:
             nc = await nats.connect(NATS_URL)
             try:
-                # The killed worker's deliveries come back only after ack_wait (30 s); then
-                # 3,000 committed batches, which a loaded 2-core machine takes a while for.
+                # The killed worker's deliveries come back only after ack_wait (30 s).
                 return await drained(nc.jetstream(), topology, code, timeout=150)
             finally:
                 await nc.close()
@@ -234,13 +300,13 @@ def test_kill_9_mid_stream_loses_nothing_and_stores_once(rt, publish_persons, to
     finally:
         second.send_signal(signal.SIGTERM)
         second.wait(15)
-    assert info.num_ack_pending == 0
+    assert info.num_ack_pending == 0 and info.num_pending == 0
+    assert info.num_redelivered == 0  # the redeliveries were all acknowledged
     assert count(rt, DatasetRecord) == total
     assert count(rt, IngestBatch) == total  # one batch per message: no message stored twice
     with rt.context() as ctx:
-        keys = ctx.db.scalar(select(func.count(func.distinct(DatasetRecord.record_key))))
-    assert keys == total
-
+        keys_now = ctx.db.scalar(select(func.count(func.distinct(DatasetRecord.record_key))))
+    assert keys_now == total
 
 
 def test_dataset_published_while_the_worker_runs_is_subscribed(rt, publish_persons,

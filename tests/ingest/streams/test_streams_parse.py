@@ -5,11 +5,11 @@ from __future__ import annotations
 import pytest
 
 from govbridge.ingest.schemas import BatchReport, RowProblem
-from govbridge.ingest.streams import (
+from govbridge.ingest.stream_messages import (
     MessageRejected,
     Topology,
-    _outcome_of,
     canonical_body,
+    outcome_of,
     parse_message,
 )
 
@@ -91,18 +91,18 @@ def _report(**kw) -> BatchReport:
 
 
 def test_outcome_of_a_batch_report() -> None:
-    stored = _outcome_of(SUBJECT, "s", _report(received=2, accepted=1, rejected=1, problems=[
+    stored = outcome_of(SUBJECT, "s", _report(received=2, accepted=1, rejected=1, problems=[
         RowProblem(row=2, field="id_number", value="x", rule="citizen_id", reason="bad")]))
     assert (stored.status, stored.accepted, stored.rejected, stored.batch_id) == ("stored", 1, 1, 7)
     assert stored.problems == [{"row": 2, "field": "id_number", "value": "x",
                                 "rule": "citizen_id", "reason": "bad"}]
-    assert _outcome_of(SUBJECT, "s", _report(received=1, rejected=1)).status == "rejected"
+    assert outcome_of(SUBJECT, "s", _report(received=1, rejected=1)).status == "rejected"
     # new bytes, but every row was stored before: nothing added
-    assert _outcome_of(SUBJECT, "s", _report(received=1, duplicates=1)).status == "duplicate"
+    assert outcome_of(SUBJECT, "s", _report(received=1, duplicates=1)).status == "duplicate"
 
 
 def test_outcome_of_a_duplicate_batch_counts_nothing_again() -> None:
     # the first report comes back for content seen before: its accepted rows are not new
-    again = _outcome_of(SUBJECT, "s", _report(received=3, accepted=3, duplicate_batch=True))
+    again = outcome_of(SUBJECT, "s", _report(received=3, accepted=3, duplicate_batch=True))
     assert again.status == "duplicate" and again.settled
     assert (again.accepted, again.duplicates, again.batch_id) == (0, 3, 7)
