@@ -1,13 +1,17 @@
-"""Typed inputs and results of the exchange gateway."""
+"""Typed inputs and results of the exchange gateway and of reviewing its flags."""
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from govbridge.core.inputs import NO_CONTROLS
+
 MAX_SUBJECTS = 200
 MAX_ROWS = 1000
+# The longest note an auditor writes when closing a flag of unusual access.
+NOTE_MAX = 2000
 
 
 class PurposeIn(BaseModel):
@@ -72,3 +76,12 @@ class ExchangeResponse(BaseModel):
     sealed: str = Field(description="JWS compact serialization, signed by the provider's seal")
     data: dict[str, Any]
     receipt: Receipt
+
+
+class FlagReviewIn(BaseModel):
+    """An auditor closes a flag of unusual access: a false alarm, or a confirmed misuse."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    verdict: Literal["dismissed", "confirmed"]
+    note: Annotated[str, Field(min_length=1, max_length=NOTE_MAX), NO_CONTROLS]

@@ -26,9 +26,11 @@ from govbridge.agreements.models import Agreement
 from govbridge.audit.record import record
 from govbridge.catalog.models import Dataset, DatasetVersion
 from govbridge.core.errors import Conflict, InvalidInput, NotFound, PermissionDenied
+from govbridge.core.inputs import checked
 from govbridge.core.permissions import Permission
 from govbridge.exchange import anomaly
 from govbridge.exchange.models import AccessFlag, ExchangeUsage
+from govbridge.exchange.schemas import FlagReviewIn
 from govbridge.identity.access import require
 from govbridge.identity.actor import Actor
 from govbridge.identity.models import Organization
@@ -312,11 +314,12 @@ def review_flag(ctx: Ctx, actor: Actor, flag_id: int,
         raise InvalidInput.one("verdict", "dismissed or confirmed", verdict, "enum")
     if not note.strip():
         raise InvalidInput.one("note", "say what was found", None, "required")
+    checked(FlagReviewIn, {"verdict": verdict, "note": note})
     flag = ctx.db.get(AccessFlag, flag_id)
     if flag is None:
         raise NotFound("flag", flag_id)
     if flag.status != "open":
         raise Conflict(f"flag {flag_id} is already {flag.status}", "status", flag.status)
-    flag.status, flag.note = verdict, note.strip()[:2000]
+    flag.status, flag.note = verdict, note.strip()
     flag.reviewed_by, flag.reviewed_at = actor.label, ctx.now()
     record(ctx, actor, "access.flag_review", "access_flag", flag_id, {"verdict": verdict})

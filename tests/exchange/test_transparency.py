@@ -81,6 +81,14 @@ def test_bulk_at_night_and_volume_are_flagged_and_reviewed(rt, consumer, licence
             transparency.list_flags(ctx, consumer.officer)
         with pytest.raises(InvalidInput):
             transparency.review_flag(ctx, AUDITOR, flags[0].id, "dismissed", "")
+        # The schema's limits hold for every caller (the pages and the API alike).
+        for note, says in [("x" * 2001, "at most 2000 characters"),
+                           ("约谈\x00", "control character U+0000")]:
+            with pytest.raises(InvalidInput) as refused:
+                transparency.review_flag(ctx, AUDITOR, flags[0].id, "dismissed", note)
+            assert [(p.field, says in p.reason) for p in refused.value.problems] == [
+                ("note", True)]
+        assert len(transparency.list_flags(ctx, AUDITOR, status="open")) == len(flags)
         transparency.review_flag(ctx, AUDITOR, flags[0].id, "confirmed", "已约谈")
         with pytest.raises(Conflict):
             transparency.review_flag(ctx, AUDITOR, flags[0].id, "dismissed", "again")

@@ -10,6 +10,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from govbridge.api import bodies
 from govbridge.api.deps import acting
 from govbridge.exchange import transparency
+from govbridge.exchange.schemas import FlagReviewIn
 from govbridge.exchange.transparency import AccessOut, FlagOut
 
 router = APIRouter(tags=["transparency"])
@@ -18,12 +19,6 @@ router = APIRouter(tags=["transparency"])
 class SubjectIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
     subject_id: str = Field(min_length=1, max_length=64)
-
-
-class ReviewIn(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-    verdict: Literal["dismissed", "confirmed"]
-    note: str = Field(min_length=1, max_length=2000)
 
 
 @router.get("/me/accesses", response_model=list[AccessOut],
@@ -49,7 +44,7 @@ def flags(request: Request, status: Literal["open", "dismissed", "confirmed"] = 
 
 
 @router.post("/access-flags/{flag_id}/review", status_code=204)
-def review(flag_id: bodies.Id, body: ReviewIn, request: Request) -> Response:
+def review(flag_id: bodies.Id, body: FlagReviewIn, request: Request) -> Response:
     with acting(request) as (ctx, actor):
         transparency.review_flag(ctx, actor, flag_id, body.verdict, body.note)
     return Response(status_code=204)
