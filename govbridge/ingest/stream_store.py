@@ -174,8 +174,7 @@ class _DatasetMessages:
                 out[i] = _refused(ctx, self.code, subject, body, exc)
             return
         shas = [content_sha256(body) for _, _, body in items]
-        before = {b.content_sha256: b for b in ctx.db.scalars(select(IngestBatch).where(
-            IngestBatch.dataset_id == ds.id, IngestBatch.content_sha256.in_(set(shas))))}
+        before = _batches_seen(ctx, ds.id, set(shas))
         validate: RowValidator | None = None
         pending: list[_Pending] = []
         first: dict[str, _Pending] = {}
@@ -329,6 +328,24 @@ class _DatasetMessages:
         return counted_outcome(msg.subject, msg.sha, t.received, t.accepted, t.duplicates,
                                t.rejected, msg.batch_id,
                                [p.model_dump() for p in t.problems[:20]])
+
+
+def _batches_seen(ctx: Ctx, dataset_id: int, shas: set[str]) -> dict[str, IngestBatch]:
+    """The dataset's batches with these content hashes (the messages stored before)."""
+    if ctx.db.connection().dialect.name == "postgresql":
+        # One probe of the (dataset, hash) index per hash: with its statistics behind a
+        # growing table the planner walks every batch of the dataset instead (~0.4 s
+        # per micro-batch at 10,000 batches and growing).
+        ids = list(ctx.db.scalars(text(
+            "SELECT b.id FROM unnest(CAST(:shas AS text[])) AS h(sha) CROSS JOIN LATERAL "
+            "(SELECT id FROM ingest_batches WHERE dataset_id = :ds AND content_sha256 = h.sha "
+            "OFFSET 0) AS b"), {"shas": list(shas), "ds": dataset_id}))
+        if not ids:
+            return {}
+        where = IngestBatch.id.in_(ids)
+    else:
+        where = (IngestBatch.dataset_id == dataset_id) & IngestBatch.content_sha256.in_(shas)
+    return {b.content_sha256: b for b in ctx.db.scalars(select(IngestBatch).where(where))}
 
 
 # On PostgreSQL a micro-batch's batches and records go in as one INSERT each, their
