@@ -71,6 +71,10 @@ def test_service_items_over_http(client, login, departments):
     assert "审核" in v1["bpmn_xml"]
     raw = client.get(f"/api/v1/service-items/{CODE}/versions/2/bpmn", headers=admin)
     assert raw.headers["content-type"].startswith("application/xml") and "复核" in raw.text
+    drawn = client.get(f"/api/v1/service-items/{CODE}/versions/2/diagram.svg", headers=admin)
+    assert drawn.status_code == 200 and drawn.headers["content-type"] == "image/svg+xml"
+    assert drawn.text.startswith("<svg") and "default-src 'none'" in drawn.headers[
+        "content-security-policy"]
     patched = client.patch(f"/api/v1/service-items/{CODE}", json={"status": "published"},
                            headers=admin)
     assert patched.status_code == 200 and patched.json()["status"] == "published"
