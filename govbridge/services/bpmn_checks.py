@@ -11,7 +11,7 @@ id and its line):
   no start reaches, a flow to nowhere);
 - a *blocker* (`blocks="publish"`): the process is kept, but the engine cannot run it
   correctly as drawn - compensation, transactions and cancel events, complex gateways,
-  ad-hoc sub-processes, scripts, link events, a condition outside the safe subset
+  ad-hoc sub-processes, scripts, a condition outside the safe subset
   (`bpmn_expressions`), a timer without an ISO 8601 time, a multi-instance task without
   a cardinality or a collection, a call to a process the document does not hold.
 
@@ -285,7 +285,7 @@ def unfinishable(reason: str, el: etree._Element) -> BpmnProblem:
 
 def _entries(g: Graph) -> list[str]:
     """Where tokens enter a scope: start events, and catch events without incoming flows
-    (link targets and the like, which the element checks report on their own)."""
+    (link targets: `bpmn_runnable` joins a link's throw and catch with a flow)."""
     return [n for n, k in g.kinds.items()
             if k == "startEvent" or (k == "intermediateCatchEvent" and not g.into.get(n))]
 
