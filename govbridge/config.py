@@ -66,10 +66,11 @@ class Settings(BaseSettings):
     public_url: str = "http://localhost:8000"
     # Stream ingest micro-batches (ingest/stream_store.py): a durable subscriber hands
     # over up to this many messages, collected for at most this long after the first,
-    # stored with one commit and acknowledged after it. 500 / 200 ms: 0.31-0.48 of a
-    # bare NATS consumer end to end on SQLite and PostgreSQL (0.9-2.3k messages/s on 2
-    # busy vCPUs), against 0.05 and 0.01 (151 and 63 messages/s) with a commit per
-    # message (`govbridge bench stream`); a quiet stream holds a message <= 200 ms.
+    # stored with one commit and acknowledged after it. 500 / 200 ms: 0.31-0.51 of a
+    # bare NATS consumer end to end on SQLite and PostgreSQL (0.75-2.3k messages/s on
+    # 2 busy vCPUs), against 0.05 and 0.01 (151 and 63 messages/s) with a commit per
+    # message (`govbridge bench stream`); 1,000 measured ~0.1 better, 250 no worse
+    # than 500 but twice the commits. A quiet stream holds a message <= 200 ms.
     stream_batch_messages: int = Field(default=500, ge=1, le=10_000)
     stream_batch_wait_ms: int = Field(default=200, ge=1, le=60_000)
 
