@@ -24,6 +24,8 @@ def query_cmd(
     subject: list[str] = typer.Option(..., "--subject", help="Subject ID (repeatable)"),
     legal_basis: str | None = typer.Option(None, help="Purpose: the legal basis in words"),
     service_item: str | None = typer.Option(None, help="Purpose: the service item's code"),
+    case: str | None = typer.Option(None, "--case",
+                                    help="The case (办件) a --service-item read serves"),
     field: list[str] = typer.Option([], "--field", help="Field to return (repeatable)"),
     save: Path | None = typer.Option(None, "--out", help="Write the whole response here"),
     as_json: bool = JsonOpt,
@@ -31,8 +33,12 @@ def query_cmd(
     """Query a dataset for a consumer department and a purpose (as its operator)."""
     if bool(legal_basis) == bool(service_item):
         raise fail("give exactly one of --legal-basis or --service-item", 2)
+    if service_item and not case:
+        raise fail("a --service-item read names the case it serves: give --case", 2)
+    if legal_basis and case:
+        raise fail("--case goes with --service-item; a legal basis names no case", 2)
     purpose = ({"kind": "legal_basis", "text": legal_basis} if legal_basis
-               else {"kind": "service_item", "code": service_item})
+               else {"kind": "service_item", "code": service_item, "case": case})
     try:
         body = QueryIn(subject_ids=subject, fields=field or None, purpose=purpose)
     except ValueError as exc:

@@ -331,6 +331,27 @@ def test_a_read_for_an_open_or_recent_case_is_ledgered_with_its_case(rt, consume
         assert transparency.list_flags(ctx, AUDITOR) == []
 
 
+def test_the_command_line_reads_for_a_case_it_names(rt, settings, consumer, population, item):
+    from typer.testing import CliRunner
+
+    from govbridge.cli.main import app as cli
+
+    _case(rt, "C-1", citizen(1))
+    env = {"GOVBRIDGE_HOME": str(settings.home), "GOVBRIDGE_DATABASE_URL": settings.database_url}
+    base = ["exchange", "query", population, "--org", consumer.code, "--subject", citizen(1),
+            "--service-item", "SB-001"]
+    runner = CliRunner()
+    no_case = runner.invoke(cli, base, env=env)
+    assert no_case.exit_code == 2 and "--case" in no_case.output
+    unknown = runner.invoke(cli, [*base, "--case", "NO-SUCH-CASE"], env=env)
+    assert unknown.exit_code == 1 and "no case NO-SUCH-CASE" in unknown.output
+    assert citizen(1) not in unknown.output and _reads(rt) == 0
+    read = runner.invoke(cli, [*base, "--case", "C-1", "--json"], env=env)
+    assert read.exit_code == 0, read.output
+    assert json.loads(json.loads(read.stdout)["receipt"]["entry"])["purpose"]["case"] == "C-1"
+    assert _reads(rt) == 1
+
+
 # --- property: a masked subject ID reaches nobody ----------------------------------------------
 
 _DIVISIONS = iter(range(100_000, 999_999))
