@@ -20,10 +20,13 @@ class PurposeIn(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
     kind: Literal["service_item", "legal_basis"]
-    code: str | None = Field(default=None, max_length=64)
-    case: str | None = Field(default=None, max_length=40,
-                             description="the case (办件) a service-item read serves")
-    text: str | None = Field(default=None, max_length=2000)
+    # Each goes into the ledger entry's purpose and the citizen's access log: no control
+    # characters (an escape sequence would reach every page and terminal that shows them).
+    code: Annotated[str | None, Field(default=None, max_length=64), NO_CONTROLS] = None
+    case: Annotated[str | None, Field(default=None, max_length=40,
+                                      description="the case (办件) a service-item read serves"),
+                    NO_CONTROLS] = None
+    text: Annotated[str | None, Field(default=None, max_length=2000), NO_CONTROLS] = None
 
     @model_validator(mode="after")
     def _named(self) -> PurposeIn:

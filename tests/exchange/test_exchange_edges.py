@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 
+import pytest
 from fastapi.testclient import TestClient
 from typer.testing import CliRunner
 
@@ -93,3 +94,18 @@ def test_transparency_routes(rt, consumer, licences, agree, make_user):
         key = _key(rt, consumer.code, "另一个系统")
         assert http.get("/api/v1/me/accesses", headers=key).status_code == 403
         assert http.get("/api/v1/access-flags", headers=key).status_code == 403
+
+
+@pytest.mark.parametrize("purpose", [
+    {"kind": "legal_basis", "text": "依据\x1b[2J《条例》"},
+    {"kind": "service_item", "code": "SB-001", "case": "C-1\x00"},
+    {"kind": "service_item", "code": "SB\x07", "case": "C-1"},
+])
+def test_a_purpose_with_control_characters_is_refused_naming_where(rt, consumer, licences,
+                                                                   agree, purpose):
+    agree()
+    with TestClient(create_app(rt), raise_server_exceptions=False) as http:
+        refused = http.post(f"/api/v1/exchange/{licences}/query", headers=_key(rt, consumer.code),
+                            json={"subject_ids": [company_code(1)], "purpose": purpose})
+    assert refused.status_code == 422, refused.text
+    assert "control character" in refused.text and "purpose" in refused.text
