@@ -14,7 +14,7 @@ from functools import cached_property
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field
+from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -73,6 +73,27 @@ class Settings(BaseSettings):
     # than 500 but twice the commits. A quiet stream holds a message <= 200 ms.
     stream_batch_messages: int = Field(default=500, ge=1, le=10_000)
     stream_batch_wait_ms: int = Field(default=200, ge=1, le=60_000)
+    # Notifications (notifications/): written with the change that causes them, delivered
+    # after commit by a dispatcher round every `notify_seconds` (0: only by hand,
+    # `govbridge notify deliver`). A failed send waits base × 2^(attempt-1) seconds, at
+    # most `notify_retry_cap_seconds`; 12 attempts at 30 s capped at 1 h span ~7 h.
+    # E-mail goes through SMTP when `smtp_host` is set (none: no e-mail is written);
+    # the password is a secret (never logged, never shown). A webhook may only point at a
+    # host on `webhook_hosts` (exact names or ".domain"; empty: none can be registered),
+    # as a live source may only at `live_source_hosts`.
+    notify_seconds: float = Field(default=30, ge=0)
+    notify_batch: int = Field(default=100, ge=1, le=10_000)
+    notify_timeout_seconds: float = Field(default=10, gt=0, le=120)
+    notify_retry_base_seconds: float = Field(default=30, ge=0)
+    notify_retry_cap_seconds: float = Field(default=3600, ge=0)
+    notify_max_attempts: int = Field(default=12, ge=1, le=100)
+    smtp_host: str | None = None
+    smtp_port: int = Field(default=587, ge=1, le=65535)
+    smtp_from: str = "govbridge@localhost"
+    smtp_starttls: bool = True
+    smtp_username: str | None = None
+    smtp_password: SecretStr | None = None
+    webhook_hosts: list[str] = Field(default_factory=list)
 
     @cached_property
     def resolved_database_url(self) -> str:

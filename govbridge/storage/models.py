@@ -25,6 +25,13 @@ from govbridge.ledger.models import (
     WitnessSignature,
 )
 from govbridge.nodes.models import Node
+from govbridge.notifications.models import (
+    Delivery,
+    InboxItem,
+    Notification,
+    NotificationPreference,
+    WebhookEndpoint,
+)
 from govbridge.quality.models import QualityRun
 from govbridge.registry.models import Company, Person
 from govbridge.seals.models import SealAuthority, SealKey
@@ -49,8 +56,10 @@ __all__ = [
     "Dataset",
     "DatasetRecord",
     "DatasetVersion",
+    "Delivery",
     "ExchangeUsage",
     "Holiday",
+    "InboxItem",
     "IngestBatch",
     "InstallationFact",
     "LedgerEntry",
@@ -59,6 +68,8 @@ __all__ = [
     "LedgerSubject",
     "LiveSource",
     "Node",
+    "Notification",
+    "NotificationPreference",
     "Organization",
     "PasswordHistory",
     "Person",
@@ -72,5 +83,6 @@ __all__ = [
     "User",
     "UserRole",
     "WebSession",
+    "WebhookEndpoint",
     "WitnessSignature",
 ]
