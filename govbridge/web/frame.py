@@ -11,12 +11,14 @@ edit views serve every form:
                   again=lambda errors, status: _form_page(request, lang, errors=errors,
                                                           status=status))
 
-It opens one `Runtime.context()`, finds the viewer, checks the form's CSRF token,
-runs the action; a problem with the input (`InvalidInput`, `Conflict`, pydantic's
-`ValidationError`, or what `catch` names) is worded by `forms.errors_of` in the
-area's `Wording` and the form is shown `again` with its status (422, 409, the
-error's own); else `done` answers, usually with a 303 redirect. What `catch` does
-not name goes on to `web_page`.
+It opens one `Runtime.context()`, finds who submits and checks the form's CSRF token
+(`who`: the signed-in viewer unless told; the sign-in steps pass their own, the login
+form's cookie or the half-open session, see login_pages.py), runs the action; a
+problem with the input (`InvalidInput`, `Conflict`, pydantic's `ValidationError`, or
+what `catch` names) is worded by `forms.errors_of` in the area's `Wording` and the
+form is shown `again` with its status (422, 409, the error's own; a throttled refusal
+adds Retry-After); else `done` answers, usually with a 303 redirect. What `catch`
+does not name goes on to `web_page`.
 """
 
 from __future__ import annotations
@@ -37,6 +39,7 @@ from govbridge.core.errors import (
     NotFound,
     PermissionDenied,
     SecondFactorRequired,
+    Throttled,
 )
 from govbridge.identity import auth
 from govbridge.identity.actor import Actor
@@ -50,6 +53,7 @@ from govbridge.web.translations import text_for
 
 log = logging.getLogger("govbridge.web")
 T = TypeVar("T")
+W = TypeVar("W")
 
 
 @dataclass(frozen=True)
@@ -102,24 +106,26 @@ class Refused(Exception):
 
 def submit(
     request: Request,
-    action: Callable[[Ctx, Viewer], T],
+    action: Callable[[Ctx, W], T],
     *,
     csrf_token: str | None,
     done: Callable[[T], Response],
     again: Callable[[list[FormError], int], Response] | None = None,
     catch: tuple[type[Exception], ...] = FORM_PROBLEMS,
     wording: Wording = PLAIN,
+    who: Callable[[Ctx, Request, str | None], W] = checked_viewer,  # type: ignore[assignment]
     **params: object,
 ) -> Response:
-    """Run a form's `action` for the checked viewer in one context; show the form `again`
-    with the worded errors of what `catch` names (and of `Refused`), else answer `done`.
-    Without `again` nothing is caught: every error goes on to `web_page`."""
+    """Run a form's `action` for `who` submits it (the checked viewer unless told) in one
+    context; show the form `again` with the worded errors of what `catch` names (and of
+    `Refused`), else answer `done`. Without `again` nothing is caught: every error goes on
+    to `web_page`."""
     lang = session.language(request)
     if again is None:
         catch = ()
     try:
         with runtime(request).context() as ctx:
-            result = action(ctx, checked_viewer(ctx, request, csrf_token))
+            result = action(ctx, who(ctx, request, csrf_token))
     except Refused as exc:
         if again is None:
             raise
@@ -127,7 +133,10 @@ def submit(
     except catch as exc:
         assert again is not None
         errors, status = errors_of(lang, exc, wording, **params)
-        return again(errors, status)
+        response = again(errors, status)
+        if isinstance(exc, Throttled):
+            response.headers["Retry-After"] = str(exc.retry_after)
+        return response
     return done(result)
 
 

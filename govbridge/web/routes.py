@@ -1,49 +1,40 @@
-"""The web UI's pages: login (password, TOTP, enrollment), home, and the admin lists.
+"""The web UI's root router: the language switch, the page for an unknown URL, home, the
+admin lists (organizations, users, audit log), system clients and one's own password;
+it takes in the sign-in steps (login_pages.py), so `create_app` mounts the two as one.
 
-Every handler parses its form, runs use cases in one `Runtime.context()` and
-renders a template; rules live in the use cases. The frame every page shares (the
-viewer, the CSRF check, `web_page`, `submit` for a form POST) is `web/frame.py`.
+Every handler runs use cases in one `Runtime.context()` and renders a template; a form
+POST goes through `frame.submit`. Rules live in the use cases; the frame every page
+shares (the viewer, the CSRF check, `web_page`, `submit`) is `web/frame.py`.
 """
 
 from __future__ import annotations
 
 import json
-import logging
 from typing import Annotated, Any
 
-import segno
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import Response
 
 from govbridge.api.deps import runtime
 from govbridge.audit.record import list_events
-from govbridge.core.errors import (
-    AuthenticationFailed,
-    InvalidInput,
-    SecondFactorRequired,
-    Throttled,
-)
+from govbridge.core.errors import InvalidInput
 from govbridge.core.password_policy import MIN_LENGTH
 from govbridge.core.permissions import Permission
-from govbridge.identity import auth, clients, organizations, users
-from govbridge.identity.schemas import ClientCreate, LoginResult
+from govbridge.identity import clients, organizations, users
+from govbridge.identity.schemas import ClientCreate
 from govbridge.runtime import Ctx
-from govbridge.web import csrf, i18n, session
+from govbridge.web import i18n, login_pages, session
 from govbridge.web.format import mask_subject
 from govbridge.web.forms import FormError, message
-from govbridge.web.frame import Viewer, error_page, redirect, submit, viewer_of, web_page
+from govbridge.web.frame import Refused, Viewer, error_page, redirect, submit, viewer_of, web_page
 from govbridge.web.nav import pages_for
 from govbridge.web.render import render
-from govbridge.web.translations import N_, Labels, text_for
+from govbridge.web.translations import N_, text_for
 
-log = logging.getLogger("govbridge.web")
 router = APIRouter(include_in_schema=False)
+router.include_router(login_pages.router)
 
 AUDIT_LIMIT = 200
-LOGIN_NOTICES: Labels = {
-    "signed_out": N_("You have been logged out."),
-    "expired": N_("Your session expired or was closed; please log in again."),
-}
 FormStr = Annotated[str, Form()]
 
 
@@ -65,224 +56,6 @@ def switch_language(code: str, request: Request, next: str | None = None) -> Res
     lang = i18n.normalize(code) or i18n.DEFAULT_LANG
     response = redirect(session.safe_next(next))
     session.set_language(response, request, runtime(request).settings, lang)
-    return response
-
-
-# --- login ----------------------------------------------------------------------------------
-
-
-def _login_page(
-    request: Request,
-    lang: str,
-    *,
-    username: str = "",
-    errors: list[FormError] | None = None,
-    notice: str | None = None,
-    status: int = 200,
-) -> Response:
-    token = session.login_csrf(request)
-    response = render(
-        request,
-        "identity/login.html",
-        lang,
-        status=status,
-        csrf_token=token,
-        username=username,
-        errors=errors or [],
-        notice=notice,
-    )
-    # Set (or refresh) the double-submit cookie each time the form is shown.
-    session.set_login_csrf(response, request, runtime(request).settings, token)
-    return response
-
-
-def _signed_in(ctx: Ctx, request: Request) -> bool:
-    token = session.session_token(request)
-    if token is None:
-        return False
-    try:
-        auth.actor_for_session(ctx, token)
-    except (AuthenticationFailed, SecondFactorRequired):
-        return False
-    return True
-
-
-@router.get("/login")
-@web_page
-def login_form(request: Request, notice: str | None = None) -> Response:
-    lang = session.language(request)
-    with runtime(request).context() as ctx:
-        if _signed_in(ctx, request):
-            return redirect("/")
-    return _login_page(request, lang, notice=text_for(lang).lookup(LOGIN_NOTICES, notice))
-
-
-@router.post("/login")
-@web_page
-def login_submit(
-    request: Request, username: FormStr = "", password: FormStr = "", csrf_token: FormStr = ""
-) -> Response:
-    lang = session.language(request)
-    rt = runtime(request)
-    csrf.check(csrf_token, request.cookies.get(csrf.LOGIN_COOKIE))
-    username = username.strip()[:64]
-    if not username or not password:
-        return _login_page(
-            request,
-            lang,
-            username=username,
-            status=400,
-            errors=[message(lang, N_("Enter your username and password."))],
-        )
-    try:
-        with rt.context() as ctx:
-            previous = session.session_token(request)
-            if previous:
-                auth.logout(ctx, previous)
-            result = auth.login(ctx, username, password[:256],
-                                client_address=session.client_address(request, rt.settings))
-    except AuthenticationFailed:
-        return _login_page(
-            request, lang, username=username, status=401,
-            errors=[message(lang, N_("Wrong username or password."))],
-        )
-    except Throttled as exc:
-        return _throttled(request, lang, exc, username)
-    target = {"none": "/", "verify": "/login/totp", "enroll": "/login/enroll"}
-    response = redirect(target[result.second_factor])
-    session.set_session(response, request, rt.settings, result.session_token)
-    return response
-
-
-def _throttled(request: Request, lang: str, exc: Throttled, username: str = "") -> Response:
-    """429 with Retry-After: the same page whatever name was tried."""
-    response = _login_page(
-        request, lang, username=username, status=429,
-        errors=[FormError(None, None, text_for(lang).ngettext(
-            "Too many login attempts from your address. Try again in %(num)s minute.",
-            "Too many login attempts from your address. Try again in %(num)s minutes.",
-            max(1, -(-exc.retry_after // 60))))],
-    )
-    response.headers["Retry-After"] = str(exc.retry_after)
-    return response
-
-
-def _renewed(request: Request, result: LoginResult) -> Response:
-    """The second factor is done: on to the home page with the new session's cookie."""
-    response = redirect("/")
-    session.set_session(response, request, runtime(request).settings, result.session_token)
-    return response
-
-
-def _pending_csrf(ctx: Ctx, request: Request) -> tuple[str, str]:
-    """The half-open session's token and CSRF token (the password step is done)."""
-    token = session.session_token(request)
-    if token is None:
-        raise AuthenticationFailed("not signed in")
-    return token, auth.session_csrf(ctx, token)
-
-
-@router.get("/login/totp")
-@web_page
-def totp_form(request: Request) -> Response:
-    lang = session.language(request)
-    with runtime(request).context() as ctx:
-        if _signed_in(ctx, request):
-            return redirect("/")
-        _token, token_csrf = _pending_csrf(ctx, request)
-    return render(request, "identity/totp.html", lang, csrf_token=token_csrf)
-
-
-@router.post("/login/totp")
-@web_page
-def totp_submit(request: Request, totp_code: FormStr = "", csrf_token: FormStr = "") -> Response:
-    lang = session.language(request)
-    rt = runtime(request)
-    try:
-        with rt.context() as ctx:
-            token, token_csrf = _pending_csrf(ctx, request)
-            csrf.check(csrf_token, token_csrf)
-            result = auth.verify_second_factor(
-                ctx, token, totp_code[:16],
-                client_address=session.client_address(request, rt.settings))
-    except SecondFactorRequired:
-        return redirect("/login/enroll")
-    except Throttled as exc:
-        return _throttled(request, lang, exc)
-    except InvalidInput as exc:
-        with rt.context() as ctx:
-            _token, token_csrf = _pending_csrf(ctx, request)
-        problem = (
-            N_("Wrong or already used code. Wait for the next code and try again.")
-            if totp_code.strip() else N_("Enter the 6-digit one-time code."))
-        log.info("wrong one-time code at login: %s", exc.detail)
-        return render(
-            request,
-            "identity/totp.html",
-            lang,
-            status=401,
-            csrf_token=token_csrf,
-            errors=[message(lang, problem)],
-        )
-    return _renewed(request, result)
-
-
-@router.get("/login/enroll")
-@web_page
-def enroll_form(request: Request, error: str | None = None) -> Response:
-    lang = session.language(request)
-    try:
-        with runtime(request).context() as ctx:
-            token, token_csrf = _pending_csrf(ctx, request)
-            secret, uri = auth.begin_enrollment(ctx, token)
-    except InvalidInput:  # already enrolled: this login proves a code instead
-        return redirect("/login/totp")
-    qr = segno.make(uri, error="m").svg_data_uri(scale=5, border=2)
-    wrong = N_("Wrong code. A new secret has been generated: scan the new QR code and try again.")
-    errors = [message(lang, wrong)] if error == "wrong" else []
-    response = render(
-        request,
-        "identity/enroll.html",
-        lang,
-        status=401 if errors else 200,
-        csrf_token=token_csrf,
-        secret=secret,
-        uri=uri,
-        qr=qr,
-        errors=errors,
-    )
-    return response
-
-
-@router.post("/login/enroll")
-@web_page
-def enroll_submit(request: Request, totp_code: FormStr = "", csrf_token: FormStr = "") -> Response:
-    rt = runtime(request)
-    try:
-        with rt.context() as ctx:
-            token, token_csrf = _pending_csrf(ctx, request)
-            csrf.check(csrf_token, token_csrf)
-            result = auth.confirm_enrollment(
-                ctx, token, totp_code[:16],
-                client_address=session.client_address(request, rt.settings))
-    except Throttled as exc:
-        return _throttled(request, session.language(request), exc)
-    except InvalidInput:
-        # The pending seed cannot be shown again, so a fresh one is offered.
-        return redirect("/login/enroll?error=wrong")
-    return _renewed(request, result)
-
-
-@router.post("/logout")
-@web_page
-def logout(request: Request, csrf_token: FormStr = "") -> Response:
-    rt = runtime(request)
-    with rt.context() as ctx:
-        token, token_csrf = _pending_csrf(ctx, request)
-        csrf.check(csrf_token, token_csrf)
-        auth.logout(ctx, token)
-    response = redirect("/login?notice=signed_out")
-    session.clear_session(response, request, rt.settings)
     return response
 
 
@@ -476,23 +249,16 @@ def password_submit(
     csrf_token: FormStr = "",
 ) -> Response:
     lang = session.language(request)
-    mismatch = new_password != confirm_password
 
     def change(ctx: Ctx, viewer: Viewer) -> None:
-        if not mismatch:
-            users.set_password(ctx, viewer.actor, viewer.profile.username, new_password,
-                               old_password=old_password)
-
-    def done(_: None) -> Response:
-        if mismatch:
-            return _password_page(
-                request, lang, status=422,
-                errors=[message(lang, N_("The two new passwords differ."))],
-            )
-        return _password_page(request, lang, done=True)
+        if new_password != confirm_password:
+            raise Refused([message(lang, N_("The two new passwords differ."))], 422)
+        users.set_password(ctx, viewer.actor, viewer.profile.username, new_password,
+                           old_password=old_password)
 
     return submit(
-        request, change, csrf_token=csrf_token, done=done, catch=(InvalidInput,),
+        request, change, csrf_token=csrf_token, catch=(InvalidInput,),
+        done=lambda _: _password_page(request, lang, done=True),
         again=lambda errors, status: _password_page(request, lang, errors=errors, status=status),
         count=runtime(request).settings.password_history,
     )
