@@ -3,9 +3,11 @@ first: request, decide (answer), revoke, read, list, overdue; and the predicates
 and the pages ask (`can_decide`, `can_revoke`, `can_query`, `allowed`).
 
 Every state change (requested, approved, partially approved, refused, revoked) appends
-an entry to the ledger in the same transaction. Expiry is not a write: an agreement
-reads as expired once its `valid_until` has passed (see `policy.effective_state`), and
-like a revocation it takes effect on the next call through `lookup.active_agreement_for`.
+an entry to the ledger in the same transaction; a request notifies the provider's data
+officers and an answer the requester (notifications/outbox.py), in that transaction too.
+Expiry is not a write: an agreement reads as expired once its `valid_until` has passed
+(see `policy.effective_state`), and like a revocation it takes effect on the next call
+through `lookup.active_agreement_for`.
 Lookups and the shape shown without an actor are in `lookup.py`; `today` is imported from
 there and stays reachable here for the web pages that still read it from this module.
 """
@@ -40,12 +42,16 @@ from govbridge.identity.access import require
 from govbridge.identity.actor import Actor
 from govbridge.identity.models import Organization
 from govbridge.identity.organizations import referenced_organization
+from govbridge.notifications.outbox import notify, officers_of, requester_or_officers
 from govbridge.runtime import Ctx
 from govbridge.standards.usecases import spec_of
 
 Role = Literal["consumer", "provider", "all"]
 # Who decides an unconditional grant: nobody, the catalog entry did.
 AUTO_DECIDER = "system:unconditional"
+# How an answer is named in the requester's notification.
+ANSWER_WORDS = {policy.APPROVED: "已批准", policy.PARTIALLY_APPROVED: "部分批准",
+                policy.REFUSED: "不予批准"}
 
 
 # ---- helpers ---------------------------------------------------------------------------
@@ -277,6 +283,12 @@ def request_agreement(ctx: Ctx, actor: Actor, data: AgreementRequestIn) -> Agree
                 answer_due=agr.answer_due.isoformat(), **common)
     record(ctx, actor, "agreement.request", "agreement", agr.code,
            {"dataset": ds.resource_code, "fields": fields, "state": agr.state})
+    notify(ctx, officers_of(ctx, ds.provider_id), f"agreement.{agr.state}",
+           f"共享申请 {agr.code}：{consumer.name} 申请「{ds.name}」",
+           f"{consumer.name} 申请共享「{ds.name}」（{ds.resource_code}）的 {len(fields)} 个字段，"
+           f"用途：{agr.purpose_text}。" + (f"请于 {agr.answer_due.isoformat()} 前答复。"
+                                          if agr.answer_due else "无条件共享，已自动批准。"),
+           link=f"/agreements/{agr.code}")
     ctx.emit("agreement.changed", {"code": agr.code, "state": agr.state})
     return to_out(ctx, agr)
 
@@ -337,6 +349,12 @@ def decide(
                 refused_fields=[f for f in agr.fields if f not in agr.grants] or None)
     record(ctx, actor, "agreement.decide", "agreement", agr.code,
            {"state": agr.state, "grants": agr.grants, "reason": agr.decision_reason})
+    notify(ctx, requester_or_officers(ctx, agr.requested_by, agr.consumer_org_id),
+           f"agreement.{agr.state}", f"共享申请 {agr.code} 已答复：{ANSWER_WORDS[agr.state]}",
+           f"{ds.name}（{ds.resource_code}）：{ANSWER_WORDS[agr.state]}"
+           + (f"，理由：{agr.decision_reason}" if agr.decision_reason else
+              f"，授权字段 {len(agr.grants)} 个") + "。",
+           link=f"/agreements/{agr.code}")
     ctx.emit("agreement.changed", {"code": agr.code, "state": agr.state})
     return to_out(ctx, agr)
 

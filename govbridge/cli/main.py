@@ -23,6 +23,7 @@ from govbridge.cli.identity import client_app, org_app, user_app
 from govbridge.cli.ingest import ingest_cmd, quarantine_app
 from govbridge.cli.ledger import ledger_app
 from govbridge.cli.nodes import node_app
+from govbridge.cli.notifications import notify_app
 from govbridge.cli.quality import quality_app
 from govbridge.cli.seals import seal_app
 from govbridge.cli.services import service_app
@@ -55,6 +56,7 @@ app.add_typer(node_app, name="node")
 app.add_typer(service_app, name="service")
 app.add_typer(case_app, name="case")
 app.add_typer(cert_app, name="cert")
+app.add_typer(notify_app, name="notify")
 app.command("ingest")(ingest_cmd)
 
 
@@ -123,11 +125,13 @@ def _serve(rt: Runtime, host: str, port: int, workers: int = 1) -> None:
     from govbridge.api.app import create_app
     from govbridge.cases.schedule import CaseScheduler
     from govbridge.ledger.schedule import CheckpointScheduler
+    from govbridge.notifications.dispatcher import NotificationDispatcher
 
     # One scheduler each, in this process, whatever the number of workers.
     schedule = CheckpointScheduler(rt, rt.settings.checkpoint_seconds,
                                    witnesses=rt.settings.embedded_witnesses).start()
     cases = CaseScheduler(rt, rt.settings.case_tick_seconds).start()
+    notices = NotificationDispatcher(rt, rt.settings.notify_seconds).start()
     options: dict[str, Any] = {"host": host, "port": port, "log_level": "info",
                                "proxy_headers": False, "server_header": False}
     try:
@@ -142,6 +146,7 @@ def _serve(rt: Runtime, host: str, port: int, workers: int = 1) -> None:
                 attach_inprocess(rt)
             uvicorn.run(create_app(rt), **options)
     finally:
+        notices.stop()
         cases.stop()
         schedule.stop()
 
