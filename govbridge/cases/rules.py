@@ -33,6 +33,22 @@ def awaits_acceptance(state: str) -> bool:
     return state == "submitted"
 
 
+def awaits_materials(state: str) -> bool:
+    """Whether the case waits for the applicant: accepted with required materials still
+    missing, or returned for correction (补正) with materials to supply again."""
+    return state == "accepted"
+
+
+def was_accepted(state: str) -> bool:
+    """Whether the front desk accepted the case (whatever happened since)."""
+    return state not in ("submitted", "not_accepted")
+
+
+def is_final(state: str) -> bool:
+    """Whether the case is over (not accepted, completed or refused): nothing changes it."""
+    return state in FINAL
+
+
 def check_transition(current: str, target: str) -> None:
     """Raise Conflict unless `current → target` is a step of the state machine."""
     if target not in TRANSITIONS.get(current, frozenset()):

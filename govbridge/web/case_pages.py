@@ -33,7 +33,15 @@ from govbridge.identity.organizations import org_by_code
 from govbridge.runtime import Ctx
 from govbridge.services import usecases as services
 from govbridge.web import form_text, session
-from govbridge.web.case_view import CASES, certificates_of, material_rows, org_names
+from govbridge.web.case_view import (
+    CASES,
+    CaseStage,
+    case_diagram,
+    certificates_of,
+    diagram_response,
+    material_rows,
+    org_names,
+)
 from govbridge.web.format import mask_subject
 from govbridge.web.forms import FormError, message
 from govbridge.web.frame import (
@@ -69,6 +77,7 @@ def _case_context(ctx: Ctx, viewer: Viewer, detail: CaseDetail, lang: str) -> di
                       + [e.detail.get("department") for e in detail.events], lang)
     return {
         "case": detail, "item": item, "names": names, "rows": material_rows(detail),
+        "stage": CaseStage.of(detail.state),
         "applicant_masked": masked(detail.applicant_id),
         "certificates": certificates_of(detail),
         "events": detail.events,
@@ -186,6 +195,17 @@ def material_file(code: str, key: str, request: Request) -> Response:
     return Response(content, media_type=media_type, headers={
         "Content-Disposition": f"attachment; filename*=UTF-8''{quote(filename)}",
         "X-Content-Type-Options": "nosniff", "Cache-Control": "no-store"})
+
+
+@router.get("/cases/{code}/diagram.svg")
+@web_page
+def case_diagram_svg(code: str, request: Request) -> Response:
+    """The case's process with its steps marked, for the applicant, desk and task pages'
+    `<img>`: to whoever may read the case (the use case decides; 404 for anyone else)."""
+    with runtime(request).context() as ctx:
+        viewer = viewer_of(ctx, request)
+        svg = case_diagram(ctx, viewer.actor, code[:40])
+    return diagram_response(svg)
 
 
 # --- front desk -------------------------------------------------------------------------------

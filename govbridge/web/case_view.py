@@ -2,7 +2,13 @@
 (the field and value), department names, and how a case's materials and steps are shown.
 
 Nothing here decides anything: statuses, steps and permissions come from the case and
-service use cases; this module only turns them into labelled rows for the templates.
+service use cases, where a case stands from the case rules (`CaseStage`: templates ask it,
+never compare a state); this module only turns them into labelled rows for the templates.
+
+Processes are drawn by `bpmn_diagram.render_svg` and served as their own SVG documents
+(`diagram_response`), shown with `<img>`: the pages' CSP allows no inline style, the SVG
+styles its marks inside, and an image never runs a script. A case's drawing marks its
+run's steps (finished, current, waiting) for whoever may read the case.
 """
 
 from __future__ import annotations
@@ -10,11 +16,19 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from fastapi.responses import Response
+
+from govbridge.cases import rules
+from govbridge.cases import usecases as cases
 from govbridge.cases.rules import awaits_acceptance
 from govbridge.cases.schemas import CaseDetail, MaterialOut
 from govbridge.core.errors import DomainError
+from govbridge.identity.actor import Actor
 from govbridge.identity.organizations import org_by_code
 from govbridge.runtime import Ctx
+from govbridge.services import usecases as services
+from govbridge.services.bpmn_diagram import render_svg
+from govbridge.services.engine import ProcessRun
 from govbridge.web import form_text
 from govbridge.web.forms import FormError, Wording, message
 from govbridge.web.translations import N_, Labels, Msg, text_for
@@ -66,12 +80,28 @@ def org_names(ctx: Ctx, codes: list[str | None], lang: str) -> dict[str, str]:
 
 
 @dataclass(frozen=True)
+class CaseStage:
+    """Where a case stands, as the case rules say it: what its pages ask."""
+
+    awaits_acceptance: bool  # a new application, for the front desk
+    awaits_materials: bool  # accepted, waiting for the applicant's materials
+    accepted: bool  # the front desk accepted it
+    final: bool  # over: nothing changes it
+
+    @classmethod
+    def of(cls, state: str) -> CaseStage:
+        return cls(rules.awaits_acceptance(state), rules.awaits_materials(state),
+                   rules.was_accepted(state), rules.is_final(state))
+
+
+@dataclass(frozen=True)
 class MaterialRow:
     material: MaterialOut
     status: str  # fetched_shared | uploaded | form | missing | rejected | fetched
     uploadable: bool  # the applicant may upload it now
     has_file: bool = False  # an uploaded file to open
     note: Msg | None = None  # the label of a known detail; else the detail is shown as is
+    shared_on_acceptance: bool = False  # the front desk fetches it by sharing on acceptance
 
 
 # The use cases' fixed details of a material, as labels (anything else — a file name, an
@@ -113,14 +143,42 @@ def material_rows(detail: CaseDetail) -> list[MaterialRow]:
     rows = []
     for m in detail.materials:
         waiting_for_sharing = awaits_acceptance(detail.state) and m.kind in SHARED_KINDS
-        open_case = detail.state not in ("not_accepted", "completed", "refused")
+        open_case = not rules.is_final(detail.state)
         rows.append(MaterialRow(m, material_status(m),
                                 open_case and m.status in ("missing", "rejected")
                                 and not waiting_for_sharing,
-                                (m.source or "").startswith("upload:"), note_of(m)))
+                                (m.source or "").startswith("upload:"), note_of(m),
+                                waiting_for_sharing and m.status == "missing"))
     return rows
 
 
 def certificates_of(detail: CaseDetail) -> list[object]:
     """The certificates the process issued for the case (a newer `CaseDetail` carries them)."""
     return list(getattr(detail, "certificates", None) or [])
+
+
+# The drawing is a document of its own: nothing may load or run in it; its marks are
+# styled by the <style> inside it.
+DIAGRAM_CSP = "default-src 'none'; style-src 'unsafe-inline'"
+
+
+def diagram_response(svg: str) -> Response:
+    """A drawn process as an image (`<img src>`), under its own strict CSP."""
+    return Response(svg, media_type="image/svg+xml", headers={
+        "Content-Security-Policy": DIAGRAM_CSP, "X-Content-Type-Options": "nosniff"})
+
+
+def item_diagram(ctx: Ctx, actor: Actor, code: str) -> str:
+    """The item's current process drawn (NotFound while it has none)."""
+    return render_svg(services.get_version(ctx, actor, code).bpmn_xml or "")
+
+
+def case_diagram(ctx: Ctx, actor: Actor, code: str) -> str:
+    """The case's process drawn with its run's steps marked. Only for a viewer who may read
+    the case: `cases.timeline` decides (NotFound for anyone else, as the case pages). Before
+    acceptance the case has no run yet: the item's current process, unmarked."""
+    detail = cases.timeline(ctx, actor, code)
+    state = cases.find_case(ctx, detail.code).workflow_state
+    marks = ProcessRun.from_json(state).step_marks() if state else {}
+    version = services.get_version(ctx, actor, detail.item_code, detail.item_version)
+    return render_svg(version.bpmn_xml or "", marks)
