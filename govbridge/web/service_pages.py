@@ -1,6 +1,7 @@
 """Service item pages (政务服务事项): the applicant's list of published items with their
 materials and the application form; the bureau's item admin (create, edit, import a BPMN
-process, versions, publish), the holiday calendar, and the per-item figures.
+process, see it drawn, map its lanes to departments, versions, publish), the holiday
+calendar, and the per-item figures.
 
 Each handler parses its form, calls the service, case and report use cases in one
 `Runtime.context()` and renders a template, as `govbridge.web.routes` does. The fixed
@@ -34,7 +35,13 @@ from govbridge.services.schemas import (
     ServiceItemUpdate,
 )
 from govbridge.web import form_text, labels, session
-from govbridge.web.case_view import CASES, SHARED_KINDS, org_names
+from govbridge.web.case_view import (
+    CASES,
+    SHARED_KINDS,
+    diagram_response,
+    item_diagram,
+    org_names,
+)
 from govbridge.web.forms import FormError, message
 from govbridge.web.frame import Refused, Viewer, redirect, submit, viewer_of, web_page
 from govbridge.web.render import render
@@ -53,6 +60,11 @@ CHART_LABEL = 96
 CHART_WIDTH = 200
 BAR_HEIGHT = 14
 BAR_GAP = 6
+
+
+# The item page's notices: form_text's, and the lane mapping's.
+ITEM_NOTICE = {**form_text.SERVICE_ADMIN_NOTICE,
+               "lanes_mapped": N_("Lanes mapped: each shows its department below.")}
 
 
 # --- applicant: the service guide and the application form -------------------------------------
@@ -76,6 +88,17 @@ def services_page(request: Request) -> Response:
         names = _names(ctx, items, lang)
     return render(request, "services/list.html", lang, viewer=viewer, items=items, names=names,
                   shared_kinds=SHARED_KINDS)
+
+
+@router.get("/services/{code}/diagram.svg")
+@web_page
+def item_diagram_svg(code: str, request: Request) -> Response:
+    """The item's current process drawn, for the `<img>` of the apply and admin pages
+    (service items are the public guide: any signed-in caller reads them)."""
+    with runtime(request).context() as ctx:
+        viewer = viewer_of(ctx, request)
+        svg = item_diagram(ctx, viewer.actor, code[:64])
+    return diagram_response(svg)
 
 
 def form_inputs(item: ServiceItemOut) -> list[tuple[str, list[str]]]:
@@ -291,7 +314,8 @@ def admin_items(request: Request) -> Response:
 def _item_page(request: Request, lang: str, code: str | None, *,
                form: dict[str, Any] | None = None, errors: list[FormError] | None = None,
                notice: str | None = None, bpmn_errors: list[FormError] | None = None,
-               status: int = 200) -> Response:
+               lane_errors: list[FormError] | None = None,
+               lane_form: dict[str, str] | None = None, status: int = 200) -> Response:
     with runtime(request).context() as ctx:
         viewer = viewer_of(ctx, request)
         require(viewer.actor, Permission.SERVICE_MANAGE)
@@ -305,7 +329,11 @@ def _item_page(request: Request, lang: str, code: str | None, *,
     return render(request, "services/item.html", lang, status=status, viewer=viewer, item=item,
                   versions=versions, form=shown, material_rows=rows, kinds=KINDS,
                   choices=choices, statuses=STATUSES, errors=errors or [],
-                  bpmn_errors=bpmn_errors or [], notice=notice)
+                  bpmn_errors=bpmn_errors or [], notice=notice,
+                  lane_errors=lane_errors or [], lane_form=lane_form or {},
+                  # The item's outcome: a lane without a department (None) blocks publishing.
+                  unmapped=[lane.lane for lane in (item.lanes if item else [])
+                            if lane.department is None])
 
 
 @router.get("/admin/services/new")
@@ -335,7 +363,7 @@ def admin_item_create(request: Request, posted: Annotated[ItemForm, Form()]) -> 
 @web_page
 def admin_item(code: str, request: Request, notice: str = "", version: str = "") -> Response:
     lang = session.language(request)
-    text = text_for(lang).lookup(form_text.SERVICE_ADMIN_NOTICE, notice, version=version[:8])
+    text = text_for(lang).lookup(ITEM_NOTICE, notice, version=version[:8])
     return _item_page(request, lang, code[:64], notice=text)
 
 
@@ -374,6 +402,37 @@ def admin_item_status(code: str, request: Request, status: FormStr = "",
         done=lambda _: redirect(f"/admin/services/{code}?notice={status}"),
         again=lambda errors, code_status: _item_page(request, lang, code[:64], errors=errors,
                                                      status=code_status),
+    )
+
+
+class LaneForm(BaseModel):
+    """The lane mapping as posted: each lane with the department chosen for it."""
+
+    model_config = ConfigDict(extra="ignore")
+
+    csrf_token: str = ""
+    lane: list[str] = []
+    department: list[str] = []
+
+
+@router.post("/admin/services/{code}/lanes")
+@web_page
+def admin_item_lanes(code: str, request: Request,
+                     posted: Annotated[LaneForm, Form()]) -> Response:
+    """Map each lane (or pool) of the process to a department; a blank choice unmaps it."""
+    lang = session.language(request)
+    chosen = {lane[:201]: (dept.strip()[:64] or None)
+              for lane, dept in zip(posted.lane[:200], posted.department, strict=False)}
+
+    def map_them(ctx: Ctx, viewer: Viewer) -> Any:
+        return services.map_lanes(ctx, viewer.actor, code[:64], chosen)
+
+    return submit(
+        request, map_them, csrf_token=posted.csrf_token, wording=CASES,
+        done=lambda _: redirect(f"/admin/services/{code}?notice=lanes_mapped#lanes"),
+        again=lambda errors, status: _item_page(
+            request, lang, code[:64], lane_errors=errors, status=status,
+            lane_form={k: v or "" for k, v in chosen.items()}),
     )
 
 
