@@ -22,6 +22,7 @@ from typing import Any, Literal
 
 from SpiffWorkflow.bpmn.serializer import DEFAULT_CONFIG, BpmnWorkflowSerializer
 from SpiffWorkflow.bpmn.serializer.default.task_spec import BpmnTaskSpecConverter
+from SpiffWorkflow.bpmn.specs.bpmn_process_spec import BpmnProcessSpec
 from SpiffWorkflow.bpmn.specs.defaults import EndEvent
 from SpiffWorkflow.bpmn.specs.event_definitions.message import MessageEventDefinition
 from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimerEventDefinition
@@ -88,7 +89,14 @@ class ProcessRun:
 
         `lane_map` (lane name -> credit code) names the department of each lane whose name
         does not hold its credit code; the run keeps it whatever is mapped later."""
-        spec, subprocesses = load_spec(xml, lane_map)
+        return cls.start_loaded(load_spec(xml, lane_map), data)
+
+    @classmethod
+    def start_loaded(cls, loaded: tuple[BpmnProcessSpec, dict[str, BpmnProcessSpec]],
+                     data: dict[str, Any] | None = None) -> ProcessRun:
+        """Start a run from a spec `load_spec` made before (it may start many runs: a run
+        reads its spec, never changes it); as `start`."""
+        spec, subprocesses = loaded
         run = cls(BpmnWorkflow(spec, subprocesses, script_engine=SAFE_ENGINE))
         if data:
             run.workflow.data.update(data)

@@ -159,3 +159,44 @@ def test_a_non_interrupting_timer_reminds_and_the_task_goes_on(clock):
     assert task.bpmn_id == "Task_A" and not run.finished
     run.complete(task.id)
     assert run.finished and sorted(run.end_events()) == ["Done", "Escalated"]
+
+
+def _drive(runs: list[ProcessRun], clock) -> list[list[str]]:
+    """Take every run a step at a time, in turns, to its end; the tasks each completed."""
+    done: list[list[str]] = [[] for _ in runs]
+    for _ in range(60):
+        for n, run in enumerate(runs):
+            if run.finished:
+                continue
+            ready = run.ready_tasks()
+            if ready:
+                done[n].append(ready[0].bpmn_id)
+                run.complete(ready[0].id, "approve", {"approved": True, "clarified": "yes"})
+            elif run.waiting_messages():
+                run.receive(run.waiting_messages()[0])
+            else:
+                clock.offset += timedelta(days=30)
+                run.fire_timers()
+    assert all(r.finished for r in runs)
+    return done
+
+
+def test_runs_started_from_one_loaded_spec_share_nothing(clock):
+    """`start_loaded` (the spec cache of `services.start_process`): runs of one parsed spec,
+    taken in turns, go as a run of a spec of its own does (sub-processes, pools, timers)."""
+    from govbridge.demo.services import SERVICES, process_xml
+    from govbridge.services.bpmn import load_spec, parse_process
+    from support import SHARED
+
+    documents = [process_xml(s.bpmn) for s in SERVICES]
+    miwg = SHARED / "testdata" / "bpmn-miwg" / "Reference"
+    documents += [p.read_bytes() for p in sorted(miwg.glob("*.bpmn"))
+                  if not parse_process(p.read_bytes()).blockers]
+    assert len(documents) > len(SERVICES)
+    for xml in documents:
+        loaded = load_spec(xml)
+        shared = [ProcessRun.start_loaded(loaded) for _ in range(2)]
+        alone = ProcessRun.start(xml)
+        first, second, own = _drive([*shared, alone], clock)
+        assert first == second == own
+        assert shared[0].workflow.spec is shared[1].workflow.spec

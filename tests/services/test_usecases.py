@@ -205,3 +205,46 @@ def test_the_holiday_calendar_moves_promised_deadlines(rt, make_item, bureau):
             usecases.remove_holiday(ctx, bureau, date(2026, 10, 10))
         cal = usecases.calendar(ctx)
     assert not cal.is_working_day(date(2026, 10, 2)) and cal.is_working_day(date(2026, 10, 7))
+
+
+def test_a_version_is_parsed_once_and_a_new_version_or_mapping_anew(rt, make_item, bureau,
+                                                                    monkeypatch):
+    parsed: list[str] = []
+    real = usecases.load_spec
+
+    def counting(xml, lane_map=None):
+        parsed.append(xml)
+        return real(xml, lane_map)
+
+    monkeypatch.setattr(usecases, "load_spec", counting)
+    monkeypatch.setattr(usecases, "_specs", type(usecases._specs)())  # none parsed yet
+    item = make_item()
+    with rt.context() as ctx:
+        usecases.import_bpmn(ctx, bureau, item.code, two_step("税务登记"))
+        first = [usecases.start_process(ctx, item.code)[1] for _ in range(3)]
+    assert len(parsed) == 1  # three runs, one parse
+    assert first[0].workflow is not first[1].workflow  # each run is its own
+    first[0].complete(first[0].ready_tasks()[0].id)
+    assert [t.name for t in first[1].ready_tasks()] == ["审核"]  # runs share no state
+    with rt.context() as ctx:
+        usecases.import_bpmn(ctx, bureau, item.code, two_step("税务登记（新流程）"))
+        _, run = usecases.start_process(ctx, item.code)
+        _, old = usecases.start_process(ctx, item.code, 1)
+    assert len(parsed) == 2  # the new version is parsed; version 1 is still known
+    run.complete(run.ready_tasks()[0].id)
+    assert run.ready_tasks()[0].name == "税务登记（新流程）"
+    old.complete(old.ready_tasks()[0].id)
+    assert old.ready_tasks()[0].name == "税务登记"
+
+
+def test_the_spec_cache_keys_on_content_and_lanes_and_is_bounded(monkeypatch):
+    monkeypatch.setattr(usecases, "SPEC_CACHE_LIMIT", 2)
+    monkeypatch.setattr(usecases, "_specs", type(usecases._specs)())
+    one, two = two_step("甲"), two_step("乙")
+    a = usecases.loaded_spec(7, one, {})
+    assert usecases.loaded_spec(7, one, {}) is a
+    assert usecases.loaded_spec(7, two, {}) is not a  # same row id, other XML: parsed
+    mapped = usecases.loaded_spec(7, one, {"审核": AMR.code})
+    assert mapped is not a
+    assert len(usecases._specs) == 2  # the oldest (7, one, {}) was forgotten
+    assert usecases.loaded_spec(7, one, {}) is not a
