@@ -200,6 +200,7 @@ def unseal_key(secret: bytes, epoch: int, sealed: bytes) -> SubjectKey:
 
 
 def _create(ctx: Ctx, epoch: int, created_by: str) -> None:
+    ctx.db.info.pop(_SESSION_KEY, None)  # a new epoch: the next append reads it
     sealed = seal(ctx.settings.secret_key, _purpose(epoch), os.urandom(KEY_BYTES))
     dialect = ctx.db.get_bind().dialect.name
     upsert = pg_insert if dialect == "postgresql" else sqlite_insert
@@ -209,15 +210,36 @@ def _create(ctx: Ctx, epoch: int, created_by: str) -> None:
         .on_conflict_do_nothing())
 
 
+# Where a transaction keeps the current key it read: a case's step appends up to three
+# entries, each of which read the key again. Kept in the session's `info` with the
+# (innermost) transaction it was read in, so another transaction or savepoint reads it
+# afresh; a rotation in the same transaction drops it. Only the unsealed key's holder, the
+# session, keeps it, as `_UNSEALED` does for the process: never stored, never logged.
+_SESSION_KEY = "govbridge.ledger.current_subject_key"
+
+
+def _transaction(ctx: Ctx) -> object | None:
+    return ctx.db.get_nested_transaction() or ctx.db.get_transaction()
+
+
 def current_key(ctx: Ctx) -> SubjectKey:
-    """The key new entries commit under (epoch 1 is made on first use)."""
+    """The key new entries commit under (epoch 1 is made on first use); read once per
+    transaction."""
+    kept = ctx.db.info.get(_SESSION_KEY)
+    transaction = _transaction(ctx)
+    if kept is not None and transaction is not None and kept[0] is transaction:
+        return kept[1]  # type: ignore[no-any-return]
     stmt = (select(LedgerSubjectKey.epoch, LedgerSubjectKey.key_enc)
             .order_by(LedgerSubjectKey.epoch.desc()).limit(1))
     row = ctx.db.execute(stmt).first()
     if row is None:
         _create(ctx, 1, "ledger")
         row = ctx.db.execute(stmt).one()
-    return unseal_key(ctx.settings.secret_key, int(row.epoch), row.key_enc)
+    key = unseal_key(ctx.settings.secret_key, int(row.epoch), row.key_enc)
+    transaction = _transaction(ctx)  # the read began one if none was open
+    if transaction is not None:
+        ctx.db.info[_SESSION_KEY] = (transaction, key)
+    return key
 
 
 def all_keys(ctx: Ctx) -> list[SubjectKey]:
