@@ -15,6 +15,7 @@ from fastapi.responses import Response
 from govbridge.api.deps import runtime
 from govbridge.core.errors import Conflict, InvalidInput
 from govbridge.exchange import transparency
+from govbridge.exchange.schemas import NOTE_MAX
 from govbridge.web import form_text, session
 from govbridge.web.exchange_view import EXCHANGE
 from govbridge.web.forms import FormError
@@ -26,7 +27,6 @@ router = APIRouter(include_in_schema=False)
 
 FormStr = Annotated[str, Form()]
 FLAG_STATUSES = ("open", "confirmed", "dismissed")
-NOTE_MAX = 2000
 
 
 # --- the citizen's access log -----------------------------------------------------------------
@@ -63,7 +63,7 @@ def _flags_page(
     return render(
         request, "exchange/flags.html", lang, status=status, viewer=viewer, flags=flags,
         shown=status_shown, statuses=FLAG_STATUSES, errors=errors or [], failed=failed,
-        note=note, notice=notice,
+        note=note, note_max=NOTE_MAX, notice=notice,
     )
 
 
@@ -83,7 +83,6 @@ def flags_page(request: Request, status: str = "open", done: str = "", flag: str
 def flag_review(flag_id: int, request: Request, verdict: FormStr = "", note: FormStr = "",
                 csrf_token: FormStr = "") -> Response:
     lang = session.language(request)
-    note = note.strip()[:NOTE_MAX]
     return submit(
         request,
         lambda ctx, viewer: transparency.review_flag(ctx, viewer.actor, flag_id, verdict,  # type: ignore[arg-type]

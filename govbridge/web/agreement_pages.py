@@ -21,6 +21,7 @@ from pydantic import BaseModel, ConfigDict
 
 from govbridge.agreements import policy
 from govbridge.agreements import usecases as agreements
+from govbridge.agreements.lookup import today
 from govbridge.agreements.schemas import REASON_MAX, AgreementOut, AgreementRequestIn, DecisionIn
 from govbridge.api.deps import runtime
 from govbridge.catalog import search as catalog_search
@@ -108,7 +109,7 @@ def _blank_request(ctx: Ctx, resource_code: str, fields: list[str]) -> dict[str,
         "purpose_code": "",
         "purpose_text": "",
         "valid_from": "",
-        "valid_until": (agreements.today(ctx) + timedelta(days=DEFAULT_VALIDITY_DAYS)).isoformat(),
+        "valid_until": (today(ctx) + timedelta(days=DEFAULT_VALIDITY_DAYS)).isoformat(),
         "rate_per_minute": str(defaults["rate_per_minute"].default),
         "daily_volume": str(defaults["daily_volume"].default),
     }
@@ -248,7 +249,7 @@ def _inbox_page(
     return render(
         request, "agreements/inbox.html", lang, status=status, viewer=viewer, pending=pending,
         masks=[(m, mask_label(lang, m)) for m in MASK_CHOICES], errors=errors or [],
-        failed=failed, posted=posted or {}, notice=notice,
+        failed=failed, posted=posted or {}, notice=notice, reason_max=REASON_MAX,
     )
 
 
@@ -281,14 +282,17 @@ class DecisionForm(BaseModel):
 def agreement_decide(request: Request, posted: Annotated[DecisionForm, Form()]) -> Response:
     lang = session.language(request)
     masks = {f: m.strip() for f, m in zip(posted.field, posted.mask, strict=False) if m.strip()}
-    reason = posted.reason.strip()[:REASON_MAX]
+    reason = posted.reason.strip()
+    # Built unchecked: the use case validates it (a reason over REASON_MAX, a control
+    # character) and its InvalidInput is shown beside the form with the input kept.
     if posted.decision == "refuse":
-        answer = DecisionIn(decision="refuse", reason=reason)
+        answer = DecisionIn.model_construct(decision="refuse", reason=reason)
     else:  # approve the fields ticked with their masks, or every requested field
         chosen = None if posted.decision == "approve_all" else posted.approve
         if chosen is not None:
             masks = {f: m for f, m in masks.items() if f in chosen}
-        answer = DecisionIn(decision="approve", fields=chosen, masks=masks or None)
+        answer = DecisionIn.model_construct(decision="approve", fields=chosen,
+                                            masks=masks or None)
 
     return submit(
         request, lambda ctx, viewer: agreements.answer(ctx, viewer.actor, posted.code, answer),
@@ -324,7 +328,7 @@ def _agreement_page(
         grants=[(f, agr.grants.get(f)) for f in agr.fields],
         mask_label=lambda m: mask_label(lang, m),
         may_revoke=allowed.revoke, may_query=allowed.query, may_decide=allowed.decide,
-        errors=errors or [], notice=notice, reason=reason,
+        errors=errors or [], notice=notice, reason=reason, reason_max=REASON_MAX,
     )
 
 
@@ -333,7 +337,6 @@ def _agreement_page(
 def agreement_revoke(code: str, request: Request, reason: FormStr = "",
                      csrf_token: FormStr = "") -> Response:
     lang = session.language(request)
-    reason = reason.strip()[:REASON_MAX]
     return submit(
         request, lambda ctx, viewer: agreements.revoke(ctx, viewer.actor, code, reason),
         csrf_token=csrf_token, catch=(InvalidInput, Conflict), wording=EXCHANGE,

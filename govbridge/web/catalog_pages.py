@@ -1,10 +1,10 @@
 """The catalog's pages: search with facets, a dataset, the publish wizard, file upload, review.
 
 Each handler parses its form, calls the catalog (and standards, quality, ingest)
-use cases in one `Runtime.context()` and renders a template, exactly like
-`govbridge.web.routes`. What a page offers (a submit button, an upload form) is
-a convenience computed from the same rule functions the use cases apply; the
-use cases still check on every request.
+use cases in one `Runtime.context()` and renders a template, on the frame every
+page shares (`web/frame.py`: a form POST through `submit`). What a page offers (a
+submit button, an upload form) is a convenience computed from the same rule
+functions the use cases apply; the use cases still check on every request.
 
 Resource codes contain a slash (`301001001/000001`), so the dataset routes take
 a `{resource_code:path}` parameter. They are declared after the fixed
@@ -29,6 +29,7 @@ from govbridge.api.deps import runtime
 from govbridge.catalog import search as catalog_search
 from govbridge.catalog import usecases
 from govbridge.catalog.schemas import (
+    COMMENT_MAX,
     DatasetIn,
     DatasetOut,
     Format,
@@ -57,7 +58,6 @@ PAGE_SIZE = 20
 WIZARD_ROWS = 5
 MAX_WIZARD_ROWS = 60
 EDIT_SPARE_ROWS = 3
-COMMENT_MAX = 2000
 # The choices of the wizard's selects, taken from the use case's typed input.
 CHOICES = {
     "format": get_args(Format),
@@ -456,6 +456,7 @@ def _review_page(
         errors=errors or [],
         failed=failed,
         comment=comment,
+        comment_max=COMMENT_MAX,
         notice=notice,
     )
 
@@ -480,7 +481,6 @@ def catalog_review_submit(
     csrf_token: FormStr = "",
 ) -> Response:
     lang = session.language(request)
-    comment = comment.strip()[:COMMENT_MAX]
     approve = decision == "approve"
     done = "approved" if approve else "returned"
     return submit(

@@ -10,6 +10,7 @@ pages (accounts, catalog, exchange, cases) gives its `Wording`.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
@@ -20,6 +21,8 @@ from govbridge.core.errors import Conflict, DomainError, InvalidInput
 from govbridge.core.password_policy import MAX_LENGTH, MIN_LENGTH
 from govbridge.web import form_text
 from govbridge.web.translations import Labels, Msg, text_for
+
+PLACEHOLDER = re.compile(r"%\((\w+)\)s")
 
 
 @dataclass(frozen=True)
@@ -112,7 +115,10 @@ def describe(
         fill = {**wording.fills, **params, **p.params, "value": shown or ""}
         for msg_key in (f"{key}.{p.code}", p.code):
             msg = wording.problems.get(msg_key)
-            if msg is not None:
+            # A message naming a bound the problem does not carry (a use case's InvalidInput
+            # keeps pydantic's reason, not its max_length) gives way to that reason, which
+            # names the bound, rather than showing a bare placeholder.
+            if msg is not None and set(PLACEHOLDER.findall(msg.msgid)) <= fill.keys():
                 text = tr(msg, **fill)
                 break
         else:

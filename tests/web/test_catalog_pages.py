@@ -11,7 +11,7 @@ from urllib.parse import unquote
 import pytest
 
 from govbridge.catalog import usecases
-from govbridge.catalog.schemas import DatasetIn, DatasetOut
+from govbridge.catalog.schemas import COMMENT_MAX, DatasetIn, DatasetOut
 from govbridge.core.errors import FieldProblem, InvalidInput
 from govbridge.core.grading import GRADES, LABELS_EN, LABELS_ZH
 from govbridge.core.permissions import Role
@@ -463,6 +463,14 @@ def test_bureau_approves_and_returns_submitted_entries(rt, signed_in, dataset, o
     )
     assert resp.status_code == 422
     assert "<strong>审核意见</strong>：退回时必须写明理由" in resp.text
+    # Too long: the use case refuses it (the page no longer cuts it), shown with the text kept.
+    long_comment = "理" * (COMMENT_MAX + 1)
+    resp = web.post("/catalog/review", data={"csrf_token": token, "resource_code": second,
+                                             "decision": "return", "comment": long_comment})
+    assert resp.status_code == 422
+    assert (f"<strong>审核意见</strong>：String should have at most {COMMENT_MAX} characters"
+            in resp.text)
+    assert f">{long_comment}</textarea>" in resp.text
     resp = web.post(
         "/catalog/review",
         data={

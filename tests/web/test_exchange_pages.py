@@ -16,9 +16,10 @@ import pyotp
 import pytest
 
 from govbridge.agreements import usecases as agreements
-from govbridge.agreements.schemas import AgreementRequestIn
+from govbridge.agreements.schemas import REASON_MAX, AgreementRequestIn
 from govbridge.core.permissions import Role
 from govbridge.exchange.models import AccessFlag
+from govbridge.exchange.schemas import NOTE_MAX
 from govbridge.exchange.verify import verify_response
 from govbridge.identity.actor import Actor
 from govbridge.identity.organizations import org_by_code
@@ -419,6 +420,40 @@ def test_revoke_from_the_agreement_page(rt, web, world, login):
     assert "协议已撤销" in done.text and 'data-testid="revoke"' not in done.text
 
 
+
+def test_an_over_long_or_control_character_reason_is_refused_with_the_text_kept(
+        rt, web, world, login):
+    """The pages no longer cut a reason at REASON_MAX: the use case refuses it (as it does
+    for the API and the CLI) and the form comes back naming the field, the text still in
+    it; nothing is decided or revoked."""
+    code = request_by_use_case(rt, world)
+    login(web, world.provider)
+    inbox = web.get("/agreements/inbox")
+    base = {"csrf_token": csrf_of(inbox.text), "code": code, "field": FIELDS,
+            "mask": ["", "", "", ""], "approve": FIELDS, "decision": "refuse"}
+    long_reason = "因" * (REASON_MAX + 1)
+    resp = web.post("/agreements/inbox", data={**base, "reason": long_reason})
+    assert resp.status_code == 422
+    assert f"<strong>原因</strong>：String should have at most {REASON_MAX} characters" in resp.text
+    assert f">{long_reason}</textarea>" in resp.text
+    bell = web.post("/agreements/inbox", data={**base, "reason": "用途\x07无关"})
+    assert bell.status_code == 422
+    assert "<strong>原因</strong>：请检查填写的内容" in bell.text
+    with rt.context() as ctx:
+        assert agreements.get_agreement(ctx, world.consumer_actor, code).state == "requested"
+
+    approve_by_use_case(rt, world, code)
+    login(web, world.consumer)
+    page = web.get(f"/agreements/{code}")
+    resp = web.post(f"/agreements/{code}/revoke",
+                    data={"reason": long_reason, "csrf_token": csrf_of(page.text)})
+    assert resp.status_code == 422
+    assert f"String should have at most {REASON_MAX} characters" in resp.text
+    assert f">{long_reason}</textarea>" in resp.text
+    with rt.context() as ctx:
+        assert agreements.get_agreement(ctx, world.consumer_actor, code).state == "approved"
+
+
 # --- the ledger explorer ---------------------------------------------------------------------
 
 
@@ -515,6 +550,13 @@ def test_auditor_reviews_a_flag(rt, web, world, account, login):
     blank = web.post(f"/audit/flags/{flag_id}/review",
                      data={"verdict": "dismissed", "note": "", "csrf_token": csrf_of(page.text)})
     assert blank.status_code == 422 and "请填写审查意见" in blank.text
+    long_note = "查" * (NOTE_MAX + 1)
+    over = web.post(f"/audit/flags/{flag_id}/review",
+                    data={"verdict": "confirmed", "note": long_note,
+                          "csrf_token": csrf_of(page.text)})
+    assert over.status_code == 422
+    assert f"String should have at most {NOTE_MAX} characters" in over.text
+    assert f">{long_note}</textarea>" in over.text and f'data-flag="{flag_id}"' in over.text
     resp = web.post(f"/audit/flags/{flag_id}/review",
                     data={"verdict": "confirmed", "note": "夜间批量查询无办件依据",
                           "csrf_token": csrf_of(page.text)}, follow_redirects=False)
