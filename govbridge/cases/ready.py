@@ -8,6 +8,12 @@ saved state, so it is kept here under the state's BLAKE2b digest: a step that sa
 records what it left ready (`remember`), a reader asks `of_state` and restores the run
 only for a state this process has not seen (another server process wrote it, or the
 memo was full). No I/O; bounded (`LIMIT` states, oldest forgotten first); thread-safe.
+
+The run a step saved is kept too (`RUNS` of them), for the next step of that case to take
+instead of restoring it from the same JSON (~2-3 ms a step): `take_run` hands it out once
+and forgets it, so no two steps share a run; a step that fails after taking it leaves
+nothing behind and the next one restores from the stored state. A run is kept only once its
+step has saved it and changes nothing after (`remember` is the last thing done to it).
 """
 
 from __future__ import annotations
@@ -19,9 +25,11 @@ from collections import OrderedDict
 from govbridge.services.engine import ProcessRun, ReadyTask
 
 LIMIT = 4096  # states remembered (a digest and a few tasks each: well under 4 MB)
+RUNS = 64  # saved runs kept for their next step (~0.1-0.3 MB each)
 
 _lock = threading.Lock()
 _memo: OrderedDict[bytes, tuple[ReadyTask, ...]] = OrderedDict()
+_runs: OrderedDict[bytes, ProcessRun] = OrderedDict()
 
 
 def _key(state: str) -> bytes:
@@ -29,8 +37,22 @@ def _key(state: str) -> bytes:
 
 
 def remember(state: str, run: ProcessRun) -> None:
-    """Record what `run`, just saved as `state`, has ready."""
-    _put(_key(state), tuple(run.ready_tasks()))
+    """Record what `run`, just saved as `state`, has ready, and keep the run for the next
+    step (the caller does not change it any more)."""
+    key = _key(state)
+    _put(key, tuple(run.ready_tasks()))
+    with _lock:
+        _runs[key] = run
+        _runs.move_to_end(key)
+        while len(_runs) > RUNS:
+            _runs.popitem(last=False)
+
+
+def take_run(state: str) -> ProcessRun:
+    """The run saved as `state`: the one kept for it (handed out once), else restored."""
+    with _lock:
+        run = _runs.pop(_key(state), None)
+    return run if run is not None else ProcessRun.from_json(state)
 
 
 def of_state(state: str) -> list[ReadyTask]:

@@ -66,9 +66,12 @@ def find_case(ctx: Ctx, code: str, *, lock: bool = False) -> Case:
     run: two departments deciding parallel tasks at once must not overwrite each other)."""
     key = code.strip().upper()
     query = select(Case).where(Case.code == key)
-    if lock:
-        # An UPDATE takes the row's write lock on every database (SQLite included) before
-        # the row is read; the read then sees what a concurrent step committed.
+    if lock and ctx.db.get_bind().dialect.name == "postgresql":
+        # One statement: the row is locked as it is read (and read as last committed).
+        query = query.with_for_update().execution_options(populate_existing=True)
+    elif lock:
+        # SQLite has no FOR UPDATE: an UPDATE takes the database's write lock before the
+        # row is read; the read then sees what a concurrent step committed.
         ctx.db.execute(update(Case).where(Case.code == key).values(updated_at=Case.updated_at)
                        .execution_options(synchronize_session=False))
         query = query.execution_options(populate_existing=True)
@@ -103,7 +106,8 @@ def _missing(materials: list[CaseMaterial]) -> list[str]:
 
 
 def _run(case: Case) -> ProcessRun | None:
-    return ProcessRun.from_json(case.workflow_state) if case.workflow_state else None
+    """The case's run to take a step on (the one its last step saved, when kept)."""
+    return ready.take_run(case.workflow_state) if case.workflow_state else None
 
 
 def _save(case: Case, run: ProcessRun) -> None:
@@ -213,10 +217,13 @@ def _handles(ctx: Ctx, actor: Actor, case: Case, known: ItemOrgs | None = None) 
             and actor.organization_id in _item_orgs(ctx, case, known))
 
 
-def _start_work_if_complete(ctx: Ctx, case: Case, actor: Actor | str) -> None:
+def _start_work_if_complete(ctx: Ctx, case: Case, actor: Actor | str,
+                            materials: list[CaseMaterial] | None = None) -> None:
     """An accepted case goes into the back office once no required material is missing;
-    after a correction the promised day moves on by the working days it waited."""
-    if case.state != "accepted" or _missing(_materials(ctx, case)):
+    after a correction the promised day moves on by the working days it waited.
+    `materials`: the case's, as the caller already read them in this transaction."""
+    if case.state != "accepted" or _missing(
+            materials if materials is not None else _materials(ctx, case)):
         return
     if case.suspended_at is not None and case.promised_due is not None:
         cal = services.calendar(ctx)
@@ -291,7 +298,8 @@ def upload_material(ctx: Ctx, actor: Actor, code: str, key: str, filename: str,
     _own_case(actor, case)
     if case.state in rules.FINAL:
         raise Conflict(f"case {case.code} is {case.state}", "state", case.state)
-    material = next((m for m in _materials(ctx, case) if m.key == key), None)
+    materials = _materials(ctx, case)
+    material = next((m for m in materials if m.key == key), None)
     if material is None:
         raise NotFound("material", key)
     if case.state == "submitted" and material.kind in ("certificate", "dataset"):
@@ -318,8 +326,8 @@ def upload_material(ctx: Ctx, actor: Actor, code: str, key: str, filename: str,
                         content=content, uploaded_by=actor.label, uploaded_at=ctx.now()))
     _event(ctx, case, actor.label, "uploaded", material=key, filename=name, sha256=digest)
     ctx.db.flush()
-    _start_work_if_complete(ctx, case, actor)
-    return _detail(ctx, case)
+    _start_work_if_complete(ctx, case, actor, materials)
+    return _detail(ctx, case, materials=materials)
 
 
 def material_file(ctx: Ctx, actor: Actor, code: str, key: str) -> CaseFile:
@@ -420,7 +428,8 @@ def accept(ctx: Ctx, actor: Actor, code: str, identity_checked_id: str) -> CaseD
     case.promised_due = services.promised_due(ctx, item.code, ctx.now().date())
     _save(case, run)
     resources = {m["key"]: m.get("resource_code") for m in item.materials or []}
-    for material in _materials(ctx, case):
+    materials = _materials(ctx, case)
+    for material in materials:
         if material.kind in ("certificate", "dataset"):
             _request_to_view(ctx, actor, org, case, material, resources.get(material.key))
         elif material.status == "missing":
@@ -428,9 +437,9 @@ def accept(ctx: Ctx, actor: Actor, code: str, identity_checked_id: str) -> CaseD
         material.updated_at = ctx.now()
     _move(ctx, case, actor, "accepted", version=version, due=case.promised_due.isoformat())
     ctx.db.flush()
-    _start_work_if_complete(ctx, case, actor)
+    _start_work_if_complete(ctx, case, actor, materials)
     record(ctx, actor, "case.accept", "case", case.code, {"item": case.item_code})
-    return _detail(ctx, case)
+    return _detail(ctx, case, materials=materials)
 
 
 def not_accept(ctx: Ctx, actor: Actor, code: str, reason: str) -> CaseDetail:
