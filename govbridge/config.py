@@ -76,7 +76,7 @@ class Settings(BaseSettings):
     # Notifications (notifications/): written with the change that causes them, delivered
     # after commit by a dispatcher round every `notify_seconds` (0: only by hand,
     # `govbridge notify deliver`). A failed send waits base × 2^(attempt-1) seconds, at
-    # most `notify_retry_cap_seconds`; 12 attempts at 30 s capped at 1 h span ~7 h.
+    # most `notify_retry_cap_seconds`; 12 attempts at 30 s capped at 1 h span ~5 h (18,210 s).
     # E-mail goes through SMTP when `smtp_host` is set (none: no e-mail is written);
     # the password is a secret (never logged, never shown). A webhook may only point at a
     # host on `webhook_hosts` (exact names or ".domain"; empty: none can be registered),

@@ -2,9 +2,11 @@
 it sent or schedules its retry; `NotificationDispatcher` runs a round every
 `notify_seconds` in the server (core/periodic.py), `govbridge notify deliver` one by hand.
 
-A round, in three steps, so no send ever happens inside a transaction (a slow receiver
-must not hold SQLite's writer lock) and a killed process loses nothing:
-1. lease (one transaction): each due row (pending, `next_attempt_at` ≤ now) gets
+A round takes one row at a time, in three steps, so no send ever happens inside a
+transaction (a slow receiver must not hold SQLite's writer lock), a lease is taken just
+before its send (it cannot run out while earlier rows of the round are sent), and a
+killed process loses nothing:
+1. lease (one transaction): the oldest due row (pending, `next_attempt_at` ≤ now) gets
    `attempts + 1` and `next_attempt_at` = now + lease, guarded by its old `attempts`,
    so two dispatchers never take the same row at once;
 2. send, outside any transaction;
@@ -33,6 +35,8 @@ from govbridge.notifications.webhook_secrets import open_secret
 from govbridge.runtime import Ctx, Runtime
 
 log = logging.getLogger("govbridge.notifications")
+# Due rows read per lease: enough to step past those another dispatcher just took.
+LEASE_CANDIDATES = 8
 
 
 @dataclass(frozen=True)
@@ -51,14 +55,14 @@ class _Job:
 
 
 def deliver_round(rt: Runtime, limit: int | None = None) -> DeliveryReport:
-    """Send what is due now; returns what the round did."""
+    """Send what is due now, one row at a time (at most `limit`); what the round did."""
     report = DeliveryReport()
-    with rt.context() as ctx:
-        jobs = _lease(ctx, limit or ctx.settings.notify_batch)
-    report.taken = len(jobs)
-    if not jobs:
-        return report
-    for job in jobs:
+    for _ in range(limit or rt.settings.notify_batch):
+        with rt.context() as ctx:
+            job = _lease_one(ctx)
+        if job is None:
+            break
+        report.taken += 1
         error = job.gone
         if error is None:
             try:
@@ -81,14 +85,15 @@ def deliver_round(rt: Runtime, limit: int | None = None) -> DeliveryReport:
     return report
 
 
-def _lease(ctx: Ctx, limit: int) -> list[_Job]:
+def _lease_one(ctx: Ctx) -> _Job | None:
+    """The oldest due row, leased; None when nothing is due. A row another dispatcher
+    took between the read and the update is skipped for the next one."""
     now = ctx.now()
     until = now + rules.lease(ctx.settings.notify_timeout_seconds)
     due = ctx.db.execute(
         select(Delivery.id, Delivery.attempts)
         .where(Delivery.state == rules.PENDING, Delivery.next_attempt_at <= now)
-        .order_by(Delivery.next_attempt_at, Delivery.id).limit(limit)).all()
-    jobs = []
+        .order_by(Delivery.next_attempt_at, Delivery.id).limit(LEASE_CANDIDATES)).all()
     for delivery_id, attempts in due:
         taken = ctx.db.execute(
             update(Delivery)
@@ -97,8 +102,8 @@ def _lease(ctx: Ctx, limit: int) -> list[_Job]:
             .values(attempts=attempts + 1, next_attempt_at=until)
             .execution_options(synchronize_session=False))
         if taken.rowcount == 1:  # type: ignore[attr-defined]
-            jobs.append(_job(ctx, ctx.db.get_one(Delivery, delivery_id), attempts + 1))
-    return jobs
+            return _job(ctx, ctx.db.get_one(Delivery, delivery_id), attempts + 1)
+    return None
 
 
 def _job(ctx: Ctx, d: Delivery, attempt: int) -> _Job:

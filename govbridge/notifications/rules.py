@@ -3,9 +3,10 @@ idempotency keys, the Standard Webhooks signature, and how a webhook URL is show
 
 Back-off: attempt n (1-based) failed → wait base × 2^(n-1), at most `cap`; with the
 defaults (30 s, 1 h, 12 attempts) the waits are 30 s, 1, 2, 4, 8, 16, 32 min, then 1 h
-each: a receiver down for ~7 h still gets its message. A lease (a dispatcher holding a
-row while it sends) is 3 × the send timeout + 30 s: a killed dispatcher's rows are due
-again after it, and a live one never loses its lease while a send can still be running.
+each: the 12 attempts span ~5 h (18,210 s), so a receiver down that long still gets it.
+A lease (a dispatcher holding a row while it sends) is 3 × the send timeout + 30 s: a
+killed dispatcher's rows are due again after it, and a live one never loses its lease
+while a send can still be running.
 
 Standard Webhooks (https://www.standardwebhooks.com): the signed content is
 `{webhook-id}.{webhook-timestamp}.{body}`, HMAC-SHA256 with the secret's bytes (the

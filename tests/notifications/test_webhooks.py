@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import logging
+import threading
 
 import pytest
 from sqlalchemy import select
@@ -122,3 +123,21 @@ def test_secret_shown_once_and_in_no_list_log_or_audit(rt, dept, receiver, caplo
         assert secret not in text and rules.secret_bytes(secret).hex() not in text
         assert "im-robot-token-123" not in text
     assert secret.encode() not in stored  # sealed at rest
+
+
+def test_two_dispatchers_at_once_send_each_row_once(rt, dept, receiver):
+    receiver.start()
+    _register(rt, dept, receiver)
+    with rt.context() as ctx:
+        for n in range(20):
+            notify(ctx, [dept["alice"].user_id], "test.hello", f"第 {n} 条", "正文")
+    reports = []
+    workers = [threading.Thread(target=lambda: reports.append(deliver_round(rt)))
+               for _ in range(2)]
+    for w in workers:
+        w.start()
+    for w in workers:
+        w.join(120)
+    assert sum(r.sent for r in reports) == 20
+    ids = [r["headers"]["webhook-id"] for r in receiver.requests]
+    assert len(ids) == 20 and len(set(ids)) == 20
