@@ -51,9 +51,24 @@ def in_force(state: str, valid_from: date, valid_until: date, today: date) -> bo
     return effective_state(state, valid_until, today) in GRANTED and valid_from <= today
 
 
+def awaits_answer(state: str) -> bool:
+    """A request the provider has not answered yet (what the inbox lists)."""
+    return state == REQUESTED
+
+
 def is_overdue(state: str, answer_due: date | None, today: date) -> bool:
     """A request still unanswered after its answer deadline."""
-    return state == REQUESTED and answer_due is not None and answer_due < today
+    return awaits_answer(state) and answer_due is not None and answer_due < today
+
+
+def requestable(share_type: str) -> bool:
+    """Whether a dataset may be asked for at all (不予共享 data cannot)."""
+    return share_type != "none"
+
+
+def granted_at_once(share_type: str) -> bool:
+    """Whether a request takes effect without a decision (无条件共享 data)."""
+    return share_type == "unconditional"
 
 
 @dataclass(frozen=True)

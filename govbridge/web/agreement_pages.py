@@ -74,6 +74,7 @@ def agreements_page(request: Request, tab: str = "", state: str = "") -> Respons
                 if Permission.AGREEMENT_READ in viewer.actor.permissions else [])
     return render(
         request, "agreements/list.html", lang, viewer=viewer, tabs=tabs, tab=shown, state=wanted,
+        awaits_answer=policy.awaits_answer,
         states=policy.STATES, rows=listed, late=late,
         may_request=may(viewer, Permission.AGREEMENT_REQUEST),
         may_decide=may(viewer, Permission.AGREEMENT_DECIDE),
@@ -155,6 +156,8 @@ def _request_page(
         request, "agreements/new.html", lang, status=status, viewer=viewer, dataset=dataset,
         hits=hits, q=q, form=form, errors=errors, kinds=policy.PURPOSE_KINDS,
         org_name=viewer.org_name(lang),
+        requestable=dataset is None or policy.requestable(dataset.share_type),
+        granted_at_once=dataset is not None and policy.granted_at_once(dataset.share_type),
     )
 
 
@@ -329,6 +332,7 @@ def _agreement_page(
         mask_label=lambda m: mask_label(lang, m),
         may_revoke=allowed.revoke, may_query=allowed.query, may_decide=allowed.decide,
         errors=errors or [], notice=notice, reason=reason, reason_max=REASON_MAX,
+        awaits_answer=policy.awaits_answer(agr.state),
     )
 
 
