@@ -121,3 +121,8 @@ class Verdict(BaseModel):
     valid_until: datetime | None = None
     revoked_at: datetime | None = None
     reasons: list[str] = Field(default_factory=list)
+
+    @property
+    def valid(self) -> bool:
+        """The certificate checks out: issued, signed, neither revoked nor expired."""
+        return self.status == "valid"

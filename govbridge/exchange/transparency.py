@@ -77,6 +77,11 @@ class AccessOut(BaseModel):
     flagged: bool
 
 
+# A flag is open until an auditor closes it as a false alarm or a confirmed misuse.
+FLAG_OPEN = "open"
+FLAG_STATUSES: tuple[str, ...] = (FLAG_OPEN, "confirmed", "dismissed")
+
+
 class FlagOut(BaseModel):
     id: int
     leaf_index: int
@@ -88,6 +93,11 @@ class FlagOut(BaseModel):
     created_at: datetime
     reviewed_by: str | None
     note: str | None
+
+    @property
+    def awaits_review(self) -> bool:
+        """Still open: an auditor may review it (review_flag refuses a closed one)."""
+        return self.status == FLAG_OPEN
 
 
 @dataclass(frozen=True)
@@ -251,7 +261,7 @@ def flag_rule(ctx: Ctx, *, leaf_index: int, consumer_org_id: int, rule: str,
     now = ctx.now()
     ctx.db.add(AccessFlag(leaf_index=leaf_index, consumer_org_id=consumer_org_id, rule=rule,
                           day=f"{now.astimezone(anomaly.LOCAL_TZ):%Y%m%d}", detail=detail,
-                          status="open", created_at=now))
+                          status=FLAG_OPEN, created_at=now))
 
 
 def _volume(ctx: Ctx, consumer_org_id: int, local: datetime, today_rows: int | None,
@@ -293,7 +303,7 @@ def _earlier_days(ctx: Ctx, consumer_org_id: int, days: list[str],
     return earlier
 
 
-def list_flags(ctx: Ctx, actor: Actor, *, status: str = "open",
+def list_flags(ctx: Ctx, actor: Actor, *, status: str = FLAG_OPEN,
                limit: int = 200) -> list[FlagOut]:
     require(actor, Permission.ACCESS_FLAGS_READ)
     stmt = (select(AccessFlag, Organization.code, Organization.name)
@@ -318,7 +328,7 @@ def review_flag(ctx: Ctx, actor: Actor, flag_id: int,
     flag = ctx.db.get(AccessFlag, flag_id)
     if flag is None:
         raise NotFound("flag", flag_id)
-    if flag.status != "open":
+    if flag.status != FLAG_OPEN:
         raise Conflict(f"flag {flag_id} is already {flag.status}", "status", flag.status)
     flag.status, flag.note = verdict, note.strip()
     flag.reviewed_by, flag.reviewed_at = actor.label, ctx.now()

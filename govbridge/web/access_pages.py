@@ -16,6 +16,7 @@ from govbridge.api.deps import runtime
 from govbridge.core.errors import Conflict, InvalidInput
 from govbridge.exchange import transparency
 from govbridge.exchange.schemas import NOTE_MAX
+from govbridge.exchange.transparency import FLAG_OPEN, FLAG_STATUSES
 from govbridge.web import form_text, session
 from govbridge.web.exchange_view import EXCHANGE
 from govbridge.web.forms import FormError
@@ -26,7 +27,6 @@ from govbridge.web.translations import text_for
 router = APIRouter(include_in_schema=False)
 
 FormStr = Annotated[str, Form()]
-FLAG_STATUSES = ("open", "confirmed", "dismissed")
 
 
 # --- the citizen's access log -----------------------------------------------------------------
@@ -69,12 +69,13 @@ def _flags_page(
 
 @router.get("/audit/flags")
 @web_page
-def flags_page(request: Request, status: str = "open", done: str = "", flag: str = "") -> Response:
+def flags_page(request: Request, status: str = FLAG_OPEN, done: str = "",
+               flag: str = "") -> Response:
     lang = session.language(request)
     notice = None
     if flag.isdigit():
         notice = text_for(lang).lookup(form_text.EXCHANGE_FLAGS_DONE, done, id=flag)
-    return _flags_page(request, lang, status if status in FLAG_STATUSES else "open",
+    return _flags_page(request, lang, status if status in FLAG_STATUSES else FLAG_OPEN,
                        notice=notice)
 
 
@@ -89,6 +90,6 @@ def flag_review(flag_id: int, request: Request, verdict: FormStr = "", note: For
                                                      note),
         csrf_token=csrf_token, catch=(InvalidInput, Conflict), wording=EXCHANGE,
         done=lambda _: redirect(f"/audit/flags?{urlencode({'done': verdict, 'flag': flag_id})}"),
-        again=lambda errors, status: _flags_page(request, lang, "open", errors=errors,
+        again=lambda errors, status: _flags_page(request, lang, FLAG_OPEN, errors=errors,
                                                  failed=flag_id, note=note, status=status),
     )
