@@ -115,6 +115,11 @@ class DatasetOut(BaseModel):
     fields: list[FieldOut]
     versions: list[VersionOut]
 
+    @property
+    def published(self) -> bool:
+        """In the catalog for everyone: search, DCAT and requests find it."""
+        return self.status == "published"
+
 
 class SearchHit(BaseModel):
     resource_code: str
