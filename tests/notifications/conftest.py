@@ -3,7 +3,6 @@ a real SMTP server (aiosmtpd) and a real HTTP webhook receiver, both on 127.0.0.
 
 from __future__ import annotations
 
-import asyncio
 import socket
 import threading
 import warnings
@@ -135,7 +134,6 @@ def smtp(channels) -> Iterator[SmtpServer]:
     channels.smtp_host, channels.smtp_port = "127.0.0.1", server.port
     yield server
     server.stop()
-    asyncio.set_event_loop(None)
 
 
 # ---- a real webhook receiver -----------------------------------------------------------
