@@ -140,8 +140,11 @@ async def publish_first(topology: Topology, subject: str, messages: list[bytes])
     cfg = jetstream(topology.stream, [f"{topology.prefix}.>"]).config
     await js.add_stream(config=cfg, subjects=[f"{topology.prefix}.>"])
     seqs: list[int] = []
-    for i in range(0, len(messages), 500):
-        acks = await asyncio.gather(*(js.publish(subject, m) for m in messages[i : i + 500]))
+    # 100 in flight, each given 30 s: on a loaded 2-vCPU CI machine 500 concurrent publishes
+    # missed nats-py's 5 s default and failed the set-up, not the guarantee under test.
+    for i in range(0, len(messages), 100):
+        acks = await asyncio.gather(*(js.publish(subject, m, timeout=30)
+                                      for m in messages[i : i + 100]))
         seqs += [a.seq for a in acks]
     await nc.close()
     return seqs
