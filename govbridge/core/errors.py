@@ -8,7 +8,8 @@ caller marks as sensitive to keep masked data out of error messages.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 
 
 @dataclass
@@ -20,6 +21,8 @@ class FieldProblem:
     value: str | None = None
     code: str = "invalid"
     row: int | None = None
+    # The rule's bounds (e.g. max_length) for wording the problem in another language.
+    params: Mapping[str, int | str] = field(default_factory=dict)
 
     def as_dict(self) -> dict[str, object]:
         out: dict[str, object] = {"field": self.field, "reason": self.reason, "code": self.code}

@@ -20,6 +20,7 @@ import unicodedata
 from typing import Any, TypeVar
 
 from pydantic import BaseModel, BeforeValidator, ValidationError
+from pydantic_core import PydanticCustomError
 
 from govbridge.core.errors import FieldProblem, InvalidInput
 
@@ -39,8 +40,11 @@ def _no_controls(value: object) -> object:
         return value  # the str schema refuses it with its own message
     for i, ch in enumerate(value):
         if ch not in _ALLOWED_CONTROLS and unicodedata.category(ch) == "Cc":
-            raise ValueError(f"control character U+{ord(ch):04X} at position {i} is not "
-                             "allowed")
+            # Its own error type, so every edge words it (and none echoes the character).
+            raise PydanticCustomError(
+                "control_character",
+                "control character U+{code} at position {position} is not allowed",
+                {"code": f"{ord(ch):04X}", "position": i})
     return value
 
 
@@ -58,16 +62,21 @@ def _shown(value: object) -> str | None:
 
 def problems_of(exc: ValidationError) -> list[FieldProblem]:
     """Each broken rule of a pydantic error as one `FieldProblem` (field path, pydantic's
-    message, its error type as the code, the value shortened; a secret's value withheld)."""
+    message, its error type as the code, its bounds such as max_length as `params` so a
+    page words it in its language, the value shortened; a secret's value and a refused
+    control character withheld)."""
     problems = []
     for err in exc.errors():
         loc = tuple(str(p) for p in err.get("loc", ()))
         field = ".".join(loc) or "input"
         msg = str(err.get("msg", "invalid")).removeprefix("Value error, ")
         secret = bool(loc) and loc[-1] in WITHHELD
-        problems.append(FieldProblem(
-            field=field, reason=msg, value=None if secret else _shown(err.get("input")),
-            code=str(err.get("type", "invalid"))))
+        code = str(err.get("type", "invalid"))
+        value = None if secret or code == "control_character" else _shown(err.get("input"))
+        bounds = {k: v for k, v in (err.get("ctx") or {}).items()
+                  if isinstance(v, (int, str)) and not isinstance(v, bool)}
+        problems.append(FieldProblem(field=field, reason=msg, value=value, code=code,
+                                     params=bounds))
     return problems
 
 

@@ -138,7 +138,13 @@ FIELD: Labels = {
     "confirm_password": N_("Confirm new password"),
 }
 
+# A control character in words people write (core.inputs.NO_CONTROLS); the character is
+# never echoed back.
+CONTROL_CHARACTER = N_("must not contain control characters (U+%(code)s at position "
+                       "%(position)s)")
+
 PROBLEM: Labels = {
+    "control_character": CONTROL_CHARACTER,
     "password.too_short": N_("must be at least %(min)s characters long"),
     "password.too_long": N_("must be at most %(max)s characters long"),
     "password.contains_username": N_("must not contain the username"),
@@ -156,6 +162,7 @@ PROBLEM: Labels = {
 }
 
 CATALOG_PROBLEM: Labels = {
+    "control_character": CONTROL_CHARACTER,
     "required": N_("is required"),
     "missing": N_("is required"),
     "string_too_short": N_("needs at least %(min_length)s characters"),
@@ -220,6 +227,7 @@ EXCHANGE_FIELD: Labels = {
 }
 
 EXCHANGE_PROBLEM: Labels = {
+    "control_character": CONTROL_CHARACTER,
     "required": N_("is required"),
     "missing": N_("is required"),
     "string_too_short": N_("needs at least %(min_length)s characters"),
@@ -255,6 +263,7 @@ EXCHANGE_PROBLEM: Labels = {
 }
 
 CASE_PROBLEM: Labels = {
+    "control_character": CONTROL_CHARACTER,
     "value": N_(" (sent: %(value)s)"),
     "identity_mismatch": N_(
         "does not match the applicant's ID; nothing was accepted. Check the card."

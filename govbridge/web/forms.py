@@ -43,7 +43,8 @@ class FormError:
 
 def problems_of(exc: InvalidInput | Conflict | ValidationError) -> list[Problem]:
     if isinstance(exc, InvalidInput):
-        return [Problem(p.field, p.code, p.reason, p.value) for p in exc.problems]
+        return [Problem(p.field, p.code, p.reason, p.value, dict(p.params))
+                for p in exc.problems]
     if isinstance(exc, Conflict):
         return [Problem(exc.field, "conflict", exc.detail, exc.value)]
     out = []

@@ -468,7 +468,7 @@ def test_bureau_approves_and_returns_submitted_entries(rt, signed_in, dataset, o
     resp = web.post("/catalog/review", data={"csrf_token": token, "resource_code": second,
                                              "decision": "return", "comment": long_comment})
     assert resp.status_code == 422
-    assert (f"<strong>审核意见</strong>：String should have at most {COMMENT_MAX} characters"
+    assert (f"<strong>审核意见</strong>：不能超过 {COMMENT_MAX} 个字符"
             in resp.text)
     assert f">{long_comment}</textarea>" in resp.text
     resp = web.post(

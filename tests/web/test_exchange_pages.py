@@ -434,11 +434,12 @@ def test_an_over_long_or_control_character_reason_is_refused_with_the_text_kept(
     long_reason = "因" * (REASON_MAX + 1)
     resp = web.post("/agreements/inbox", data={**base, "reason": long_reason})
     assert resp.status_code == 422
-    assert f"<strong>原因</strong>：String should have at most {REASON_MAX} characters" in resp.text
+    assert f"<strong>原因</strong>：不能超过 {REASON_MAX} 个字符" in resp.text
     assert f">{long_reason}</textarea>" in resp.text
     bell = web.post("/agreements/inbox", data={**base, "reason": "用途\x07无关"})
     assert bell.status_code == 422
-    assert "<strong>原因</strong>：请检查填写的内容" in bell.text
+    assert "<strong>原因</strong>：不能包含控制字符（第 2 个字符 U+0007）" in bell.text
+    assert "\x07" not in bell.text.replace("用途\x07无关</textarea>", "")  # not echoed in the error
     with rt.context() as ctx:
         assert agreements.get_agreement(ctx, world.consumer_actor, code).state == "requested"
 
@@ -448,7 +449,7 @@ def test_an_over_long_or_control_character_reason_is_refused_with_the_text_kept(
     resp = web.post(f"/agreements/{code}/revoke",
                     data={"reason": long_reason, "csrf_token": csrf_of(page.text)})
     assert resp.status_code == 422
-    assert f"String should have at most {REASON_MAX} characters" in resp.text
+    assert f"不能超过 {REASON_MAX} 个字符" in resp.text
     assert f">{long_reason}</textarea>" in resp.text
     with rt.context() as ctx:
         assert agreements.get_agreement(ctx, world.consumer_actor, code).state == "approved"
@@ -555,7 +556,7 @@ def test_auditor_reviews_a_flag(rt, web, world, account, login):
                     data={"verdict": "confirmed", "note": long_note,
                           "csrf_token": csrf_of(page.text)})
     assert over.status_code == 422
-    assert f"String should have at most {NOTE_MAX} characters" in over.text
+    assert f"不能超过 {NOTE_MAX} 个字符" in over.text
     assert f">{long_note}</textarea>" in over.text and f'data-flag="{flag_id}"' in over.text
     resp = web.post(f"/audit/flags/{flag_id}/review",
                     data={"verdict": "confirmed", "note": "夜间批量查询无办件依据",
