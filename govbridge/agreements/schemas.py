@@ -12,8 +12,8 @@ from govbridge.core.inputs import NO_CONTROLS
 PurposeKind = Literal["service_item", "legal_basis"]
 
 
-# The longest reason a provider or a revoker writes (the forms cut at this length; the use
-# cases check it for every edge, see `core.inputs.checked`).
+# The longest reason a provider or a revoker writes; the use cases check it for every edge
+# (`core.inputs.checked`), and a page shows their refusal beside the form, text kept.
 REASON_MAX = 2000
 # The most fields one request names or one decision approves or masks.
 FIELDS_MAX = 300

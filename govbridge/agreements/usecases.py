@@ -197,7 +197,7 @@ def _check_request(ctx: Ctx, data: AgreementRequestIn, ds: Dataset,
     if ds.status != "published" or ds.published_version is None:
         raise InvalidInput.one("resource_code", "dataset is not published", ds.resource_code,
                                "not_published")
-    if ds.share_type == "none":
+    if not policy.requestable(ds.share_type):
         raise InvalidInput.one(
             "share_type", "dataset is not shared (不予共享) and cannot be requested",
             ds.share_type, "not_shared",
@@ -265,7 +265,7 @@ def request_agreement(ctx: Ctx, actor: Actor, data: AgreementRequestIn) -> Agree
     purpose = {"kind": agr.purpose_kind, "code": agr.purpose_code, "text": agr.purpose_text}
     common = {"fields": fields, "purpose": purpose, "valid_from": start.isoformat(),
               "valid_until": agr.valid_until.isoformat()}
-    if ds.share_type == "unconditional":
+    if policy.granted_at_once(ds.share_type):
         ctx.db.add(agr)
         ctx.db.flush()
         _ledger(ctx, "agreement.requested", agr, actor.label, **common)
