@@ -324,6 +324,7 @@ SERVICE_ADMIN_NOTICE: Labels = {
     "created": N_("Item created. Import its process, then publish it."),
     "saved": N_("Changes saved."),
     "imported": N_("Process imported as version v%(version)s."),
+    "lanes_mapped": N_("Lanes mapped: each shows its department below."),
     "draft": N_("The item is a draft again."),
     "published": N_("The item is published."),
     "retired": N_("The item is retired."),

@@ -3,8 +3,8 @@ materials and the application form; the bureau's item admin (create, edit, impor
 process, see it drawn, map its lanes to departments, versions, publish), the holiday
 calendar, and the per-item figures.
 
-Each handler parses its form, calls the service, case and report use cases in one
-`Runtime.context()` and renders a template, as `govbridge.web.routes` does. The fixed
+Each form posts through `web.frame.submit` (viewer, CSRF, the use case in one
+`Runtime.context()`, errors beside the form or a redirect), as every page does. The fixed
 paths (`/services/figures`, `/admin/services/new`) come before the ones with a code.
 """
 
@@ -63,10 +63,6 @@ BAR_GAP = 6
 
 
 # The item page's notices: form_text's, and the lane mapping's.
-ITEM_NOTICE = {**form_text.SERVICE_ADMIN_NOTICE,
-               "lanes_mapped": N_("Lanes mapped: each shows its department below.")}
-
-
 # --- applicant: the service guide and the application form -------------------------------------
 
 
@@ -363,7 +359,7 @@ def admin_item_create(request: Request, posted: Annotated[ItemForm, Form()]) -> 
 @web_page
 def admin_item(code: str, request: Request, notice: str = "", version: str = "") -> Response:
     lang = session.language(request)
-    text = text_for(lang).lookup(ITEM_NOTICE, notice, version=version[:8])
+    text = text_for(lang).lookup(form_text.SERVICE_ADMIN_NOTICE, notice, version=version[:8])
     return _item_page(request, lang, code[:64], notice=text)
 
 
