@@ -25,10 +25,21 @@ from govbridge.services import usecases as services
 SHARED_KINDS = ("certificate", "dataset")
 
 
+def can_claim(actor: Actor, claimed_by: str | None) -> bool:
+    """Whether `actor` may claim a ready task its department decides: no one holds it, or
+    they do already (claiming again changes nothing). Pure."""
+    return not claimed_by or claimed_by == actor.label
+
+
+def can_release(actor: Actor, claimed_by: str | None) -> bool:
+    """Whether `actor` may give a claimed task back: only whoever claimed it. Pure."""
+    return claimed_by is not None and claimed_by == actor.label
+
+
 def claim_task(ctx: Ctx, actor: Actor, code: str, task_id: str) -> CaseDetail:
     """Take a ready task on (领办): colleagues see who holds it and cannot decide it."""
     case, run, task = ready_task(ctx, actor, code, task_id)
-    if task.claimed_by and task.claimed_by != actor.label:
+    if not can_claim(actor, task.claimed_by):
         raise Conflict(f"task {task.name} is already claimed by {task.claimed_by}",
                        "task_id", task_id)
     run.claim(task.id, actor.label)
@@ -41,7 +52,7 @@ def claim_task(ctx: Ctx, actor: Actor, code: str, task_id: str) -> CaseDetail:
 def release_task(ctx: Ctx, actor: Actor, code: str, task_id: str) -> CaseDetail:
     """Give a claimed task back to the department (the claimer only)."""
     case, run, task = ready_task(ctx, actor, code, task_id)
-    if task.claimed_by != actor.label:
+    if not can_release(actor, task.claimed_by):
         raise Conflict(f"task {task.name} is not claimed by you", "task_id", task_id)
     run.claim(task.id, None)
     _save(case, run)

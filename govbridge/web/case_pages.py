@@ -356,7 +356,10 @@ def _task_page(request: Request, lang: str, code: str, task_id: str, *,
         status = 404 if status == 200 else status
     return render(request, "cases/task.html", lang, status=status, viewer=viewer, step=step,
                   task_id=task_id, errors=errors or [], decisions=DECISIONS, notice=notice,
-                  shared=shared, me=viewer.actor.label,
+                  shared=shared,
+                  may_claim=step is not None and review.can_claim(viewer.actor, step.claimed_by),
+                  may_release=step is not None and review.can_release(viewer.actor,
+                                                                      step.claimed_by),
                   form=form or {"decision": "approve", "opinion": "", "materials": []},
                   **shown)
 

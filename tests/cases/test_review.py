@@ -96,3 +96,14 @@ def test_outsiders_and_applicants_see_no_shared_data(rt, world, in_progress):
         for code in (in_progress, "BJ00000000NOSUCH"):
             with rt.context() as ctx, pytest.raises(NotFound):
                 review.shared_data(ctx, who, code)
+
+
+def test_who_may_claim_and_give_back_a_task():
+    from govbridge.cases.review import can_claim, can_release
+    from govbridge.identity.actor import Actor
+
+    me, colleague = Actor.operator("me"), Actor.operator("colleague")
+    assert can_claim(me, None) and can_claim(me, me.label)
+    assert not can_claim(colleague, me.label)
+    assert can_release(me, me.label)
+    assert not can_release(colleague, me.label) and not can_release(me, None)
