@@ -24,14 +24,11 @@ from starlette.routing import Match
 
 from govbridge.api.deps import authenticate, needs_caller, runtime
 from govbridge.core.errors import DomainError, Unavailable
+from govbridge.core.inputs import SECRET_FIELDS
 
 log = logging.getLogger("govbridge.api")
 
 PROBLEM_JSON = "application/problem+json"
-SECRET_FIELDS = frozenset(
-    {"password", "new_password", "old_password", "totp_code", "api_key", "secret", "token"}
-)
-
 
 METHODS = ("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS")
 MAX_ECHO = 200  # characters of an input value shown back

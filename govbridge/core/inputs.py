@@ -17,6 +17,7 @@ the limits keep pydantic's usual wording ("String should have at most 2000 chara
 from __future__ import annotations
 
 import unicodedata
+from collections.abc import Mapping
 from typing import Any, TypeVar
 
 from pydantic import BaseModel, BeforeValidator, ValidationError
@@ -28,8 +29,8 @@ M = TypeVar("M", bound=BaseModel)
 
 # The longest value an error message echoes back (a refused 1 MB value is not repeated).
 ECHO_MAX = 80
-# Fields whose value an error never repeats.
-WITHHELD = frozenset(
+# Fields whose value an error never repeats (the API's problems and the pages use it too).
+SECRET_FIELDS = frozenset(
     {"password", "new_password", "old_password", "totp_code", "api_key", "secret", "token"}
 )
 _ALLOWED_CONTROLS = frozenset("\t\n\r")
@@ -60,6 +61,12 @@ def _shown(value: object) -> str | None:
     return text
 
 
+def bounds_of(err: Mapping[str, Any]) -> dict[str, int | str]:
+    """A pydantic error's bounds (max_length, ge, …) that a message can fill in."""
+    return {k: v for k, v in (err.get("ctx") or {}).items()
+            if isinstance(v, (int, str)) and not isinstance(v, bool)}
+
+
 def problems_of(exc: ValidationError) -> list[FieldProblem]:
     """Each broken rule of a pydantic error as one `FieldProblem` (field path, pydantic's
     message, its error type as the code, its bounds such as max_length as `params` so a
@@ -70,13 +77,11 @@ def problems_of(exc: ValidationError) -> list[FieldProblem]:
         loc = tuple(str(p) for p in err.get("loc", ()))
         field = ".".join(loc) or "input"
         msg = str(err.get("msg", "invalid")).removeprefix("Value error, ")
-        secret = bool(loc) and loc[-1] in WITHHELD
+        secret = bool(loc) and loc[-1] in SECRET_FIELDS
         code = str(err.get("type", "invalid"))
         value = None if secret or code == "control_character" else _shown(err.get("input"))
-        bounds = {k: v for k, v in (err.get("ctx") or {}).items()
-                  if isinstance(v, (int, str)) and not isinstance(v, bool)}
         problems.append(FieldProblem(field=field, reason=msg, value=value, code=code,
-                                     params=bounds))
+                                     params=bounds_of(err)))
     return problems
 
 

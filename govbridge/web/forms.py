@@ -16,8 +16,8 @@ from dataclasses import dataclass, field
 
 from pydantic import ValidationError
 
-from govbridge.api.problems import SECRET_FIELDS
 from govbridge.core.errors import Conflict, DomainError, InvalidInput
+from govbridge.core.inputs import SECRET_FIELDS, bounds_of
 from govbridge.core.password_policy import MAX_LENGTH, MIN_LENGTH
 from govbridge.web import form_text
 from govbridge.web.translations import Labels, Msg, text_for
@@ -50,7 +50,6 @@ def problems_of(exc: InvalidInput | Conflict | ValidationError) -> list[Problem]
     out = []
     for err in exc.errors():
         loc = [str(x) for x in err.get("loc", ())]
-        ctx = {k: v for k, v in (err.get("ctx") or {}).items() if isinstance(v, (int, str))}
         value = err.get("input")
         out.append(
             Problem(
@@ -58,7 +57,7 @@ def problems_of(exc: InvalidInput | Conflict | ValidationError) -> list[Problem]
                 str(err.get("type", "invalid")),
                 str(err.get("msg", "invalid")),
                 value if isinstance(value, str) else None,
-                ctx,
+                bounds_of(err),
             )
         )
     return out
