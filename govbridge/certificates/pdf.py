@@ -119,7 +119,7 @@ def _render_fpdf(sheet: Sheet, code: Any) -> bytes:
     pdf.add_page()
     family, cjk = _font(pdf)
 
-    def line(label: str, value: str, size: int = 12) -> None:
+    def line(label: str, value: str, size: float) -> None:
         pdf.set_font(family, size=size)
         pdf.set_x(20)
         pdf.cell(45, 9, _text(label, cjk))
@@ -132,14 +132,8 @@ def _render_fpdf(sheet: Sheet, code: Any) -> bytes:
     pdf.cell(0, 6, _text(f"证照标识 {sheet.identifier}", cjk), align="C",
              new_x="LMARGIN", new_y="NEXT")
     pdf.ln(8)
-    line("持证主体 Holder", sheet.holder_name)
-    line("主体代码 Holder ID", sheet.holder_id)
-    line("证照编号 Number", sheet.number)
-    line("颁发机构 Issuer", sheet.issuer_name)
-    line("有效期自 Valid from", sheet.valid_from)
-    line("有效期至 Valid until", sheet.valid_until)
-    for label, value in sheet.lines:
-        line(label[:40], value[:300], 11)
+    for label, value, size in sheet.rows():
+        line(label, value, size)
 
     # The visible seal: a red ring, a star, the issuer's name.
     cx, cy, r = 150.0, 228.0, 22.0

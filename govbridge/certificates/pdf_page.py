@@ -48,6 +48,16 @@ class Sheet:
     verify_url: str
     vc_jws: str
 
+    def rows(self) -> list[tuple[str, str, float]]:
+        """The labelled rows under the title, (label, value, font size), in order; both
+        renderers (this module's and fpdf2's in `pdf.py`) draw these."""
+        fixed = [("持证主体 Holder", self.holder_name), ("主体代码 Holder ID", self.holder_id),
+                 ("证照编号 Number", self.number), ("颁发机构 Issuer", self.issuer_name),
+                 ("有效期自 Valid from", self.valid_from),
+                 ("有效期至 Valid until", self.valid_until)]
+        return ([(label, value, 12.0) for label, value in fixed]
+                + [(label[:40], value[:300], 11.0) for label, value in self.lines])
+
 
 @dataclass(frozen=True)
 class Run:
@@ -124,14 +134,8 @@ def draw(s: Sheet, face: truetype.Face, qr_matrix: tuple[bytes, ...] | list[byte
         page.cell(20, top, 45, 9, size, label)
         top = page.multi_cell(65, top, 125, 9, size, value)
 
-    line("持证主体 Holder", s.holder_name)
-    line("主体代码 Holder ID", s.holder_id)
-    line("证照编号 Number", s.number)
-    line("颁发机构 Issuer", s.issuer_name)
-    line("有效期自 Valid from", s.valid_from)
-    line("有效期至 Valid until", s.valid_until)
-    for label, value in s.lines:
-        line(label[:40], value[:300], 11)
+    for label, value, size in s.rows():
+        line(label, value, size)
     cx, cy, r = 150.0, 228.0, 22.0
     page.cell(cx - r, cy + 8, 2 * r, 5, 8, s.issuer_name[:14], center=True, color=RED)
     page.cell(cx - r, cy - 14, 2 * r, 5, 8, "电子证照专用章", center=True, color=RED)
