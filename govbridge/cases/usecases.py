@@ -19,7 +19,7 @@ from sqlalchemy import select, update
 from govbridge.agreements.policy import AgreementDenied
 from govbridge.agreements.workdays import add_working_days, working_days_between
 from govbridge.audit.record import record
-from govbridge.cases import filetypes, issuance, ready, rules
+from govbridge.cases import filetypes, issuance, notices, ready, rules
 from govbridge.cases.models import Case, CaseEvent, CaseFile, CaseMaterial
 from govbridge.cases.outcome import form_paths, form_value
 from govbridge.cases.schemas import (
@@ -94,6 +94,9 @@ def _move(ctx: Ctx, case: Case, actor: Actor | str, target: str, **detail: Any) 
     log.append(ctx, LEDGER_KIND, {"case": case.code, "item": case.item_code, "from": before,
                                   "to": target, "by": label}, subjects=[case.applicant_id])
     ctx.emit("cases.state", {"case": case.code, "state": target})
+    event = "returned" if target == "accepted" and "correction" in detail else target
+    if event in notices.APPLICANT_NOTICES:
+        notices.tell_applicant(ctx, case, services.find_item(ctx, case.item_code).name, event)
 
 
 def _materials(ctx: Ctx, case: Case) -> list[CaseMaterial]:
@@ -563,6 +566,12 @@ def overdue_cases(ctx: Ctx, actor: Actor) -> list[CaseOut]:
             if _overdue(ctx, c)]
 
 
+def _tell_departments(ctx: Ctx, case: Case, *, overdue: bool) -> None:
+    item = services.find_item(ctx, case.item_code)
+    notices.tell_departments(ctx, case, item.name, _run(case) if case.state == "in_progress"
+                             else None, item.lead_org_id, overdue=overdue)
+
+
 def tick(ctx: Ctx, now: datetime | None = None) -> TickReport:
     """One round of the scheduler: fire due BPMN timers of in-progress cases, remind at 80 %
     of the promised limit and escalate when overdue (once each)."""
@@ -598,10 +607,13 @@ def tick(ctx: Ctx, now: datetime | None = None) -> TickReport:
             _event(ctx, case, "scheduler", "reminded", due=case.promised_due.isoformat())
             ctx.emit("cases.reminded", {"case": case.code})
             report.reminded.append(case.code)
+            if status == "remind":  # an overdue case hears the escalation instead
+                _tell_departments(ctx, case, overdue=False)
         if status == "overdue" and case.escalated_at is None:
             case.escalated_at = at
             _event(ctx, case, "scheduler", "escalated", due=case.promised_due.isoformat())
             ctx.emit("cases.escalated", {"case": case.code})
             report.escalated.append(case.code)
+            _tell_departments(ctx, case, overdue=True)
     ctx.db.flush()
     return report
