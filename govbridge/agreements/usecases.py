@@ -42,7 +42,12 @@ from govbridge.identity.access import require
 from govbridge.identity.actor import Actor
 from govbridge.identity.models import Organization
 from govbridge.identity.organizations import referenced_organization
-from govbridge.notifications.outbox import notify, officers_of, requester_or_officers
+from govbridge.notifications.outbox import (
+    already_sent,
+    notify,
+    officers_of,
+    requester_or_officers,
+)
 from govbridge.runtime import Ctx
 from govbridge.standards.usecases import spec_of
 
@@ -472,3 +477,31 @@ def overdue(ctx: Ctx, actor: Actor) -> list[OverdueOut]:
         )
         for a in ctx.db.scalars(stmt).unique()
     ]
+
+
+OVERDUE_KIND = "agreement.overdue"
+
+
+def remind_overdue(ctx: Ctx) -> list[str]:
+    """The scheduler's round: tell the provider's data officers, once and urgently (it
+    cannot be muted), of every request still unanswered after its deadline; the codes
+    told this round. The requester already knows the date; the bureau sees the list
+    (`overdue`)."""
+    day = today(ctx)
+    told: list[str] = []
+    stmt = (select(Agreement).where(Agreement.state == policy.REQUESTED,
+                                    Agreement.answer_due < day)
+            .order_by(Agreement.answer_due, Agreement.id))
+    for agr in ctx.db.scalars(stmt).unique():
+        link = f"/agreements/{agr.code}"
+        if already_sent(ctx, OVERDUE_KIND, link):
+            continue
+        due: date = agr.answer_due  # type: ignore[assignment]
+        ds = agr.dataset
+        notify(ctx, officers_of(ctx, ds.provider_id), OVERDUE_KIND,
+               f"共享申请 {agr.code} 已超期未答复",
+               f"{agr.consumer.name} 申请共享「{ds.name}」（{ds.resource_code}），答复期限 "
+               f"{due.isoformat()}，已超期 {(day - due).days} 天，请尽快答复。",
+               urgent=True, link=link)
+        told.append(agr.code)
+    return told

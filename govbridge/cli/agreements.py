@@ -146,3 +146,12 @@ def overdue_cmd(as_json: bool = JsonOpt) -> None:
         return
     emit(rows, as_json, ["code", "provider_name", "consumer_name", "resource_code",
                          "answer_due", "days_overdue"], title="Overdue requests")
+
+
+@agreement_app.command("remind")
+def remind_cmd(as_json: bool = JsonOpt) -> None:
+    """Tell providers, once and urgently, of requests unanswered after their deadline (the
+    server's scheduler does this every tick)."""
+    with use_case() as (ctx, _actor):
+        told = usecases.remind_overdue(ctx)
+    emit({"reminded": told}, as_json, ["reminded"])

@@ -122,6 +122,7 @@ def db_status(as_json: bool = JsonOpt) -> None:
 def _serve(rt: Runtime, host: str, port: int, workers: int = 1) -> None:
     import uvicorn
 
+    from govbridge.agreements.schedule import AgreementScheduler
     from govbridge.api.app import create_app
     from govbridge.cases.schedule import CaseScheduler
     from govbridge.ledger.schedule import CheckpointScheduler
@@ -131,6 +132,7 @@ def _serve(rt: Runtime, host: str, port: int, workers: int = 1) -> None:
     schedule = CheckpointScheduler(rt, rt.settings.checkpoint_seconds,
                                    witnesses=rt.settings.embedded_witnesses).start()
     cases = CaseScheduler(rt, rt.settings.case_tick_seconds).start()
+    overdue_requests = AgreementScheduler(rt, rt.settings.case_tick_seconds).start()
     notices = NotificationDispatcher(rt, rt.settings.notify_seconds).start()
     options: dict[str, Any] = {"host": host, "port": port, "log_level": "info",
                                "proxy_headers": False, "server_header": False}
@@ -147,6 +149,7 @@ def _serve(rt: Runtime, host: str, port: int, workers: int = 1) -> None:
             uvicorn.run(create_app(rt), **options)
     finally:
         notices.stop()
+        overdue_requests.stop()
         cases.stop()
         schedule.stop()
 

@@ -56,6 +56,13 @@ def requester_or_officers(ctx: Ctx, actor_label: str, organization_id: int) -> l
     return [user_id] if user_id is not None else officers_of(ctx, organization_id)
 
 
+def already_sent(ctx: Ctx, kind: str, link: str) -> bool:
+    """Whether a notification of `kind` about `link` was ever written: the once-only mark
+    of producers that keep no column of their own (an overdue agreement's reminder)."""
+    return ctx.db.scalar(select(Notification.id).where(
+        Notification.kind == kind, Notification.link == link).limit(1)) is not None
+
+
 def notify(ctx: Ctx, recipients: Iterable[int], kind: str, subject: str, body: str, *,
            urgent: bool = False, link: str | None = None) -> Notification | None:
     """Write a notification for `recipients` (user ids; unknown or inactive ones are

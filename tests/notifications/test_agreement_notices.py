@@ -71,3 +71,67 @@ def test_a_refused_request_notifies_nobody(rt, parties):
         agreements.request_agreement(ctx, parties["hrss.zoe"], _request(parties["none"]))
     with rt.context() as ctx:
         assert ctx.db.scalar(select(func.count()).select_from(Notification)) == 0
+
+
+def test_an_unanswered_request_past_its_deadline_is_reminded_once_and_urgently(
+        rt, parties, clock):
+    with rt.context() as ctx:
+        agr = agreements.request_agreement(ctx, parties["hrss.zoe"],
+                                           _request(parties["conditional"]))
+        assert agreements.remind_overdue(ctx) == []  # not due yet
+    clock.advance(30 * 86400)  # well past the working days allowed to answer
+    with rt.context() as ctx:
+        assert agreements.remind_overdue(ctx) == [agr.code]
+    with rt.context() as ctx:
+        assert agreements.remind_overdue(ctx) == []  # once
+        reminder = usecases.inbox(ctx, parties["amr.alice"])[0]
+    assert reminder.kind == "agreement.overdue" and reminder.urgent
+    assert agr.code in reminder.subject and "已超期" in reminder.body
+    assert _subjects(rt, parties["hrss.zoe"]) == []  # the requester is not chased
+    with rt.context() as ctx:
+        note = ctx.db.scalar(select(Notification).where(Notification.kind == "agreement.overdue"))
+        assert note is not None and note.link == f"/agreements/{agr.code}"
+
+
+def test_an_answered_request_is_never_reminded(rt, parties, clock):
+    with rt.context() as ctx:
+        agr = agreements.request_agreement(ctx, parties["hrss.zoe"],
+                                           _request(parties["conditional"]))
+        agreements.decide(ctx, parties["amr.alice"], agr.code, refuse_reason="用途与数据无关")
+    clock.advance(30 * 86400)
+    with rt.context() as ctx:
+        assert agreements.remind_overdue(ctx) == []
+
+
+def test_the_servers_scheduler_reminds_overdue_requests(rt, parties, clock, caplog):
+    from govbridge.agreements.schedule import AgreementScheduler
+
+    with rt.context() as ctx:
+        agreements.request_agreement(ctx, parties["hrss.zoe"], _request(parties["conditional"]))
+    clock.advance(30 * 86400)
+    scheduler = AgreementScheduler(rt, 0).start()  # no thread: rounds by hand
+    with caplog.at_level("INFO", logger="govbridge.agreements.schedule"):
+        scheduler.run_once()
+    assert "1 overdue requests reminded" in caplog.text
+
+
+def test_agreement_remind_by_hand_from_the_cli(rt, settings, parties):
+    import json
+    from datetime import timedelta
+
+    from typer.testing import CliRunner
+
+    from govbridge.agreements.models import Agreement
+    from govbridge.cli.main import app
+
+    with rt.context() as ctx:
+        agr = agreements.request_agreement(ctx, parties["hrss.zoe"],
+                                           _request(parties["conditional"]))
+        row = ctx.db.scalar(select(Agreement).where(Agreement.code == agr.code))
+        row.answer_due = date.today() - timedelta(days=10)
+    env = {"GOVBRIDGE_HOME": str(settings.home), "GOVBRIDGE_DATABASE_URL": settings.database_url}
+    first = CliRunner().invoke(app, ["agreement", "remind", "--json"], env=env)
+    assert first.exit_code == 0, first.output
+    assert json.loads(first.stdout) == {"reminded": [agr.code]}
+    again = CliRunner().invoke(app, ["agreement", "remind", "--json"], env=env)
+    assert json.loads(again.stdout) == {"reminded": []}
