@@ -44,6 +44,7 @@ from govbridge.core.errors import (
 from govbridge.identity import auth
 from govbridge.identity.actor import Actor
 from govbridge.identity.profile import Profile, my_profile
+from govbridge.notifications import usecases as notifications
 from govbridge.runtime import Ctx
 from govbridge.web import csrf, labels, session
 from govbridge.web.forms import FORM_PROBLEMS, PLAIN, FormError, Wording, errors_of
@@ -64,6 +65,7 @@ class Viewer:
     profile: Profile
     csrf: str
     nav: list[NavItem]
+    unread: int = 0  # unread notifications, shown beside the name in the header
 
     def org_name(self, lang: str) -> str | None:
         p = self.profile
@@ -77,7 +79,8 @@ def viewer_of(ctx: Ctx, request: Request) -> Viewer:
         raise AuthenticationFailed("not signed in")
     actor = auth.actor_for_session(ctx, token)
     return Viewer(
-        actor, my_profile(ctx, actor), auth.session_csrf(ctx, token), nav_for(actor.permissions)
+        actor, my_profile(ctx, actor), auth.session_csrf(ctx, token), nav_for(actor.permissions),
+        notifications.unread_count(ctx, actor),
     )
 
 
