@@ -28,3 +28,17 @@ for po in govbridge/locale/*/LC_MESSAGES/messages.po; do
     .venv/bin/pybabel compile -i "$po" -o "$mo" >&2
   fi
 done
+# The in-browser process modeler (bpmn-js, pinned in govbridge/web/vendor/package-lock.json)
+# from the npm registry, served by govbridge itself (air-gapped: no CDN). Installed once per
+# lock file; without npm the service page keeps the BPMN upload form only.
+vendor=govbridge/web/vendor
+vstamp="$vendor/node_modules/.installed-$(sha256sum "$vendor/package-lock.json" | cut -c1-16)"
+if [ ! -f "$vstamp" ]; then
+  if command -v npm >/dev/null 2>&1; then
+    echo "installing the process modeler (bpmn-js) from the npm registry ..." >&2
+    npm ci --prefix "$vendor" --no-audit --no-fund --silent >&2
+    touch "$vstamp"
+  else
+    echo "npm not found: the in-browser process modeler is not installed (upload still works)" >&2
+  fi
+fi

@@ -40,7 +40,7 @@ from govbridge.api.routes import seals as seal_routes
 from govbridge.api.routes import services as service_routes
 from govbridge.exchange.admission import Admission
 from govbridge.runtime import Runtime
-from govbridge.web.assets import CachedStaticFiles
+from govbridge.web.assets import VENDOR_MOUNTS, CachedStaticFiles
 
 STATIC = Path(__file__).resolve().parent.parent / "web" / "static"
 
@@ -90,6 +90,7 @@ def create_app(rt: Runtime) -> FastAPI:
     from govbridge.web.console_pages import router as console_pages
     from govbridge.web.ledger_pages import router as ledger_pages
     from govbridge.web.notification_pages import router as notification_pages
+    from govbridge.web.process_modeler_pages import router as process_modeler_pages
     from govbridge.web.quality_pages import router as quality_pages
     from govbridge.web.routes import router as web_router
     from govbridge.web.service_pages import router as service_pages
@@ -106,6 +107,10 @@ def create_app(rt: Runtime) -> FastAPI:
     app.include_router(service_pages)
     app.include_router(case_pages)
     app.include_router(notification_pages)
+    app.include_router(process_modeler_pages)
+    for prefix, folder in VENDOR_MOUNTS.items():  # before /static, which would shadow them
+        if folder.is_dir():
+            app.mount(prefix, CachedStaticFiles(directory=folder), name=prefix)
     app.mount("/static", CachedStaticFiles(directory=STATIC), name="static")
     docs.install(app)
     _complete_openapi(app)
