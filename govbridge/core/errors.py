@@ -96,12 +96,18 @@ class Conflict(DomainError):
     type_slug = "conflict"
     title = "Conflict with existing data"
 
-    def __init__(self, detail: str, field: str | None = None, value: object = None) -> None:
+    def __init__(self, detail: str, field: str | None = None, value: object = None, *,
+                 problems: list[FieldProblem] | None = None) -> None:
         super().__init__(detail)
         self.field = field
         self.value = None if value is None else str(value)
+        # What stands in the way, each with its own code, for the edges to word one by one
+        # (an item that cannot be published: each lane without a department).
+        self.problems = list(problems or [])
 
     def extensions(self) -> dict[str, object]:
+        if self.problems:
+            return {"errors": [p.as_dict() for p in self.problems]}
         if self.field is None:
             return {}
         return {"errors": [{"field": self.field, "value": self.value, "reason": self.detail}]}

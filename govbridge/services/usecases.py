@@ -320,7 +320,8 @@ def _check_runnable(ctx: Ctx, item: ServiceItem, definition: ProcessDef) -> None
     if problems:
         raise Conflict("the process cannot run as it is: "
                        + "; ".join(f"{p.reason}" + (f" ({p.value})" if p.value else "")
-                                   for p in problems), "status", "published")
+                                   for p in problems), "status", "published",
+                       problems=problems)
     _check_departments(ctx, item, [c for c in _lane_codes(item, definition.lanes).values()
                                    if c])
 

@@ -63,7 +63,7 @@ def _case_refusal(lang: str, exc: DomainError) -> tuple[list[FormError], int]:
 
 # The one-stop pages' errors: the field (row number for a material) and the value sent.
 CASES = Wording(form_text.CASE_FIELD, form_text.CASE_PROBLEM, name=_case_name,
-                shows_value=lambda p: p.code != "conflict",
+                shows_value=lambda p: p.code not in ("conflict", "unmapped_lane"),
                 refusal=_case_refusal)
 
 

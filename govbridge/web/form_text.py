@@ -285,6 +285,11 @@ CASE_PROBLEM: Labels = {
     "not_certificate": N_("is not a certificate type."),
     "too_long": N_("exceeds the legal time limit."),
     "file_type": N_("only PDF, OFD, JPEG or PNG files are accepted."),
+    "unmapped_lane": N_(
+        "the lane “%(value)s” is mapped to no department, so the item cannot be published: "
+        "choose its department under “Lanes and departments”, or name the lane with the "
+        "department's credit code."
+    ),
     "file_corrupt": N_(
         "the file is damaged or incomplete: it starts like a PDF, OFD, JPEG or PNG file but "
         "cannot be read through."

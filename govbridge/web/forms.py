@@ -46,6 +46,9 @@ def problems_of(exc: InvalidInput | Conflict | ValidationError) -> list[Problem]
         return [Problem(p.field, p.code, p.reason, p.value, dict(p.params))
                 for p in exc.problems]
     if isinstance(exc, Conflict):
+        if exc.problems:  # each obstacle worded by its own code
+            return [Problem(p.field, p.code, p.reason, p.value, dict(p.params))
+                    for p in exc.problems]
         return [Problem(exc.field, "conflict", exc.detail, exc.value)]
     out = []
     for err in exc.errors():

@@ -130,8 +130,11 @@ def test_lanes_are_mapped_and_an_unmapped_lane_blocks_publishing(rt, world, sign
     assert "A lane without a department blocks publishing: map 市场监管 above." in english
     bureau.get(f"{page}?lang=zh-CN")  # the language chosen is remembered: back to Chinese
     refused = post(bureau, f"{page}/status", {"status": "published"}, page=page)
-    assert refused.status_code == 409 and "mapped to no department" in refused.text
-    assert "市场监管" in refused.text
+    assert refused.status_code == 409
+    assert "泳道“市场监管”未对应任何部门，事项无法发布" in refused.text  # the page's language
+    refused_en = post(bureau, f"{page}/status?lang=en", {"status": "published"}, page=page)
+    assert "the lane “市场监管” is mapped to no department" in refused_en.text
+    bureau.get(f"{page}?lang=zh-CN")
 
     lanes = ["市场监管", "国家税务总局苏州市税务局 11320500MB1D81262U"]
     # A department outside the item: refused beside the form, nothing mapped.
