@@ -27,6 +27,10 @@ from lxml import etree
 
 from govbridge.services.bpmn_checks import BPMN_NS, is_collapsed, local_name, parse_xml
 
+# A drawing is served as a document of its own (`<img src>`): nothing may load or run in it;
+# its marks are styled by the <style> inside it.
+DIAGRAM_CSP = "default-src 'none'; style-src 'unsafe-inline'"
+
 SVG_NS = "http://www.w3.org/2000/svg"
 DI_NS = "http://www.omg.org/spec/BPMN/20100524/DI"
 DC_NS = "http://www.omg.org/spec/DD/20100524/DC"

@@ -29,6 +29,7 @@ from govbridge.identity.organizations import referenced_organization
 from govbridge.runtime import Ctx
 from govbridge.services.bpmn import ProcessDef, load_spec, parse_process
 from govbridge.services.bpmn_checks import department_of_lane
+from govbridge.services.bpmn_diagram import render_svg
 from govbridge.services.bpmn_text import document_text
 from govbridge.services.engine import ProcessRun
 from govbridge.services.models import Holiday, ServiceItem, ServiceItemVersion
@@ -422,6 +423,13 @@ def get_version(ctx: Ctx, actor: Actor, code: str, version: int | None = None) -
     """One version with its BPMN XML (the current one when `version` is None)."""
     item = find_item(ctx, code)
     return _version_out(item, _version_row(ctx, item, version), with_xml=True)
+
+
+def process_diagram(ctx: Ctx, actor: Actor, code: str, version: int | None = None,
+                    marks: dict[str, str] | None = None) -> str:
+    """A version's process (the current one when `version` is None) drawn as SVG from its
+    own diagram, its steps marked by `marks` (bpmn id -> done | current | waiting)."""
+    return render_svg(get_version(ctx, actor, code, version).bpmn_xml or "", marks)
 
 
 def start_process(ctx: Ctx, code: str, version: int | None = None) -> tuple[int, ProcessRun]:

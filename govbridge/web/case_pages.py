@@ -22,6 +22,7 @@ from pydantic import BaseModel, ConfigDict
 from govbridge.api.deps import runtime
 from govbridge.cases import review
 from govbridge.cases import usecases as cases
+from govbridge.cases.diagram import case_diagram
 from govbridge.cases.rules import awaits_acceptance
 from govbridge.cases.schemas import TEXT_MAX, CaseDetail, DecisionIn
 from govbridge.certificates import usecases as certificates
@@ -36,7 +37,6 @@ from govbridge.web import form_text, session
 from govbridge.web.case_view import (
     CASES,
     CaseStage,
-    case_diagram,
     certificates_of,
     diagram_response,
     material_rows,

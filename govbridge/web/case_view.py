@@ -5,10 +5,9 @@ Nothing here decides anything: statuses, steps and permissions come from the cas
 service use cases, where a case stands from the case rules (`CaseStage`: templates ask it,
 never compare a state); this module only turns them into labelled rows for the templates.
 
-Processes are drawn by `bpmn_diagram.render_svg` and served as their own SVG documents
-(`diagram_response`), shown with `<img>`: the pages' CSP allows no inline style, the SVG
-styles its marks inside, and an image never runs a script. A case's drawing marks its
-run's steps (finished, current, waiting) for whoever may read the case.
+Processes are drawn by `services.process_diagram` and `cases.diagram.case_diagram` and
+served as their own SVG documents (`diagram_response`), shown with `<img>`: the pages' CSP
+allows no inline style, the SVG styles its marks inside, and an image never runs a script.
 """
 
 from __future__ import annotations
@@ -19,16 +18,12 @@ from dataclasses import dataclass
 from fastapi.responses import Response
 
 from govbridge.cases import rules
-from govbridge.cases import usecases as cases
 from govbridge.cases.rules import awaits_acceptance
 from govbridge.cases.schemas import CaseDetail, MaterialOut
 from govbridge.core.errors import DomainError
-from govbridge.identity.actor import Actor
 from govbridge.identity.organizations import org_by_code
 from govbridge.runtime import Ctx
-from govbridge.services import usecases as services
-from govbridge.services.bpmn_diagram import render_svg
-from govbridge.services.engine import ProcessRun
+from govbridge.services.bpmn_diagram import DIAGRAM_CSP
 from govbridge.web import form_text
 from govbridge.web.forms import FormError, Wording, message
 from govbridge.web.translations import N_, Labels, Msg, text_for
@@ -157,28 +152,7 @@ def certificates_of(detail: CaseDetail) -> list[object]:
     return list(getattr(detail, "certificates", None) or [])
 
 
-# The drawing is a document of its own: nothing may load or run in it; its marks are
-# styled by the <style> inside it.
-DIAGRAM_CSP = "default-src 'none'; style-src 'unsafe-inline'"
-
-
 def diagram_response(svg: str) -> Response:
     """A drawn process as an image (`<img src>`), under its own strict CSP."""
     return Response(svg, media_type="image/svg+xml", headers={
         "Content-Security-Policy": DIAGRAM_CSP, "X-Content-Type-Options": "nosniff"})
-
-
-def item_diagram(ctx: Ctx, actor: Actor, code: str) -> str:
-    """The item's current process drawn (NotFound while it has none)."""
-    return render_svg(services.get_version(ctx, actor, code).bpmn_xml or "")
-
-
-def case_diagram(ctx: Ctx, actor: Actor, code: str) -> str:
-    """The case's process drawn with its run's steps marked. Only for a viewer who may read
-    the case: `cases.timeline` decides (NotFound for anyone else, as the case pages). Before
-    acceptance the case has no run yet: the item's current process, unmarked."""
-    detail = cases.timeline(ctx, actor, code)
-    state = cases.find_case(ctx, detail.code).workflow_state
-    marks = ProcessRun.from_json(state).step_marks() if state else {}
-    version = services.get_version(ctx, actor, detail.item_code, detail.item_version)
-    return render_svg(version.bpmn_xml or "", marks)

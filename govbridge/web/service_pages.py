@@ -39,7 +39,6 @@ from govbridge.web.case_view import (
     CASES,
     SHARED_KINDS,
     diagram_response,
-    item_diagram,
     org_names,
 )
 from govbridge.web.forms import FormError, message
@@ -93,7 +92,7 @@ def item_diagram_svg(code: str, request: Request) -> Response:
     (service items are the public guide: any signed-in caller reads them)."""
     with runtime(request).context() as ctx:
         viewer = viewer_of(ctx, request)
-        svg = item_diagram(ctx, viewer.actor, code[:64])
+        svg = services.process_diagram(ctx, viewer.actor, code[:64])
     return diagram_response(svg)
 
 

@@ -144,3 +144,30 @@ def test_readers_who_do_not_handle_a_case_see_its_applicant_masked(rt, client, l
     detail = client.get(f"/api/v1/cases/{code}", headers=auditor)
     assert detail.status_code == 200 and detail.json()["applicant_id"] == masked
     assert APPLICANT_ID not in detail.text and APPLICANT_ID not in json.dumps(listed)
+
+
+def test_a_cases_diagram_over_http_marks_its_steps_for_who_may_read_it(
+        client, login, world, issue_licence, agree):
+    issue_licence()
+    agree()
+    applicant = login("ent-one", Role.APPLICANT, subject_id=APPLICANT_ID)
+    clerk = login("clerk-amr", Role.CLERK, "amr")
+    outsider = login("someone", Role.APPLICANT, subject_id="11010519491231002X")
+    code = client.post("/api/v1/cases", headers=applicant, json={
+        "item_code": world.item, "applicant_name": "苏州测试1有限公司",
+        "form": {"application": {"name": "新公司"}}}).json()["code"]
+    client.post(f"/api/v1/cases/{code}/accept", headers=clerk,
+                json={"identity_checked_id": APPLICANT_ID})
+    client.post(f"/api/v1/cases/{code}/materials/articles", headers=applicant,
+                files={"file": ("章程.pdf", tiny_pdf(), "application/pdf")})
+    drawn = client.get(f"/api/v1/cases/{code}/diagram.svg", headers=applicant)
+    assert drawn.status_code == 200
+    assert drawn.headers["content-type"].startswith("image/svg+xml")
+    assert drawn.headers["content-security-policy"].startswith("default-src 'none'")
+    assert 'data-bpmn-id="Activity_AmrReview"' in drawn.text
+    review = drawn.text.split('data-bpmn-id="Activity_AmrReview"', 1)[0].rsplit("<g", 1)[1]
+    assert "current" in review  # the regulator's review is where the case stands
+    hidden = client.get(f"/api/v1/cases/{code}/diagram.svg", headers=outsider)
+    missing = client.get("/api/v1/cases/BJ00000000NOSUCH/diagram.svg", headers=outsider)
+    assert hidden.status_code == missing.status_code == 404
+    assert "<svg" not in hidden.text

@@ -10,6 +10,7 @@ from starlette.concurrency import run_in_threadpool
 
 from govbridge.api.deps import acting
 from govbridge.cases import review, usecases
+from govbridge.cases.diagram import case_diagram
 from govbridge.cases.schemas import (
     AcceptIn,
     CaseDetail,
@@ -21,6 +22,7 @@ from govbridge.cases.schemas import (
     SharedView,
     TaskOut,
 )
+from govbridge.services.bpmn_diagram import DIAGRAM_CSP
 
 router = APIRouter(prefix="/cases", tags=["cases"])
 
@@ -144,3 +146,15 @@ def material_file(code: str, key: str, request: Request) -> Response:
     return Response(content, media_type=media_type, headers={
         "Content-Disposition": f"attachment; filename*=UTF-8''{quote(filename)}",
         "X-Content-Type-Options": "nosniff"})
+
+
+@router.get("/{code}/diagram.svg", response_class=Response,
+            responses={200: {"content": {"image/svg+xml": {}}}},
+            summary="The case's process drawn with its finished, current and waiting steps",
+            description="SVG of the version the case runs, for whoever may read the case "
+                        "(404 for anyone else, as for the case itself).")
+def case_diagram_svg(code: str, request: Request) -> Response:
+    with acting(request) as (ctx, actor):
+        svg = case_diagram(ctx, actor, code[:40])
+    return Response(svg, media_type="image/svg+xml", headers={
+        "Content-Security-Policy": DIAGRAM_CSP, "X-Content-Type-Options": "nosniff"})

@@ -11,7 +11,7 @@ from govbridge.api.bodies import Id, upload_or_body
 from govbridge.api.deps import acting
 from govbridge.core.errors import InvalidInput
 from govbridge.services import usecases
-from govbridge.services.bpmn_diagram import render_svg
+from govbridge.services.bpmn_diagram import DIAGRAM_CSP
 from govbridge.services.schemas import (
     HolidayIn,
     HolidayOut,
@@ -110,10 +110,9 @@ def get_version_file(code: str, version: Id, request: Request) -> Response:
             summary="The process of a version drawn from its diagram (SVG)")
 def get_version_diagram(code: str, version: Id, request: Request) -> Response:
     with acting(request) as (ctx, actor):
-        found = usecases.get_version(ctx, actor, code, version)
-    return Response(render_svg(found.bpmn_xml or ""), media_type="image/svg+xml",
-                    headers={"Content-Security-Policy": "default-src 'none'; "
-                             "style-src 'unsafe-inline'"})
+        svg = usecases.process_diagram(ctx, actor, code, version)
+    return Response(svg, media_type="image/svg+xml",
+                    headers={"Content-Security-Policy": DIAGRAM_CSP})
 
 
 @holidays.get("", response_model=list[HolidayOut], summary="The bureau's holiday calendar")
