@@ -317,8 +317,7 @@ EXCHANGE_LIMIT: Labels = {
 }
 
 EXCHANGE_UNBOUND: Labels = {
-    "case_not_found": N_("there is no such case"),
-    "wrong_item": N_("the case is not a case of this service item"),
+    "case_not_found": N_("there is no such case of this service item"),
     "case_closed": N_("the case was closed more than 30 days ago"),
     "not_an_item_department": N_("your department takes no part in this service item"),
     "filter_not_allowed": N_("a query for a case names the case's subject, not a filter"),

@@ -286,7 +286,7 @@ def test_a_service_item_purpose_must_name_a_case(consumer, population, item):
     ("C-OTHER", {"subject_ids": ["@1"]}, "subject_not_in_case"),
     ("C-1", {"filter": {"division_code": "320505"}}, "filter_not_allowed"),
     ("C-OLD", {"subject_ids": ["@2"]}, "case_closed"),
-    ("C-WRONG-ITEM", {"subject_ids": ["@3"]}, "wrong_item"),
+    ("C-WRONG-ITEM", {"subject_ids": ["@3"]}, "case_not_found"),  # another item's case
 ])
 def test_a_read_for_a_case_is_refused_before_anything_is_read(rt, consumer, population, item,
                                                              case, body, reason):
@@ -315,6 +315,12 @@ def test_a_department_outside_the_item_cannot_use_its_cases(rt, consumer, popula
     with pytest.raises(PurposeNotBound) as refused:
         _for_case(rt, consumer, population, "C-1", subject_ids=[citizen(1)])
     assert refused.value.reason == "not_an_item_department"
+    # Nothing tells an outsider which case codes exist: a made-up code is refused alike.
+    with pytest.raises(PurposeNotBound) as made_up:
+        _for_case(rt, consumer, population, "NO-SUCH-CASE", subject_ids=[citizen(1)])
+    assert made_up.value.reason == refused.value.reason
+    assert made_up.value.detail == refused.value.detail
+    assert _reads(rt) == 0
 
 
 def test_a_read_for_an_open_or_recent_case_is_ledgered_with_its_case(rt, consumer, population,
