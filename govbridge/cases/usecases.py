@@ -85,6 +85,16 @@ def _event(ctx: Ctx, case: Case, actor: str, kind: str, **detail: Any) -> None:
     ctx.db.add(CaseEvent(case_id=case.id, at=ctx.now(), actor=actor, kind=kind, detail=detail))
 
 
+def _ledger_by(actor: Actor | str, case: Case) -> str:
+    """Who acted, as the ledger says it: staff and systems by their label; the applicant as
+    "applicant" only — the entry already names them by a salted commitment, and their
+    account name (which may be a phone number or an ID) would link all their entries for
+    every witness to read."""
+    if isinstance(actor, Actor) and actor.subject_id and actor.subject_id == case.applicant_id:
+        return "applicant"
+    return actor if isinstance(actor, str) else actor.label
+
+
 def _move(ctx: Ctx, case: Case, actor: Actor | str, target: str, **detail: Any) -> None:
     """Change the state (checked), timestamp it, ledger it."""
     label = actor if isinstance(actor, str) else actor.label
@@ -92,7 +102,8 @@ def _move(ctx: Ctx, case: Case, actor: Actor | str, target: str, **detail: Any) 
     before, case.state, case.updated_at = case.state, target, ctx.now()
     _event(ctx, case, label, target, **detail)
     log.append(ctx, LEDGER_KIND, {"case": case.code, "item": case.item_code, "from": before,
-                                  "to": target, "by": label}, subjects=[case.applicant_id])
+                                  "to": target, "by": _ledger_by(actor, case)},
+               subjects=[case.applicant_id])
     ctx.emit("cases.state", {"case": case.code, "state": target})
     event = "returned" if target == "accepted" and "correction" in detail else target
     if event in notices.APPLICANT_NOTICES:
@@ -288,7 +299,7 @@ def submit_application(ctx: Ctx, actor: Actor, data: CaseSubmitIn) -> CaseDetail
             detail=None if filled else "awaiting acceptance", updated_at=ctx.now()))
     _event(ctx, case, actor.label, "submitted", item=item.code)
     log.append(ctx, LEDGER_KIND, {"case": case.code, "item": case.item_code, "from": None,
-                                  "to": "submitted", "by": actor.label},
+                                  "to": "submitted", "by": _ledger_by(actor, case)},
                subjects=[case.applicant_id])
     ctx.db.flush()
     return _detail(ctx, case)

@@ -153,3 +153,25 @@ def test_parallel_decisions_at_the_same_moment_keep_both(rt, world, ready):
     with rt.context() as ctx:
         steps = cases.timeline(ctx, world.applicant, ready).current_steps
     assert [s.department for s in steps] == [world.codes["hrss"]]
+
+
+def test_the_ledger_names_the_applicant_by_commitment_only(rt, world, ready):
+    """Witnesses read every entry: the applicant's own steps say "applicant", never their
+    account name (here "app.<credit code>", as a portal account may well be named)."""
+    import json
+
+    from sqlalchemy import select
+
+    from govbridge.ledger.models import LedgerEntry
+
+    _accept(rt, world, ready)
+    _upload(rt, world, ready)
+    with rt.context() as ctx:
+        entries = [json.loads(e) for e in ctx.db.scalars(
+            select(LedgerEntry.entry).where(LedgerEntry.kind == "case.state"))]
+    mine = [e for e in entries if e["case"] == ready]
+    by = {e["to"]: e["by"] for e in mine}
+    assert by["submitted"] == "applicant" and by["in_progress"] == "applicant"
+    assert by["accepted"] == world.clerk.label  # staff stay named
+    text = json.dumps(mine, ensure_ascii=False)
+    assert APPLICANT_ID not in text and world.applicant.label not in text
