@@ -366,3 +366,26 @@ def validate_mobile(value: str, field: str = "mobile") -> str:
             field, f"network segment {number[:3]} is not allocated to mobile", value, "prefix"
         )
     return number
+
+
+# --- identifiers inside free text ----------------------------------------------------------------
+
+_ID_RUN = re.compile(r"(?<![0-9])[0-9]{17}[0-9xX](?![0-9])")
+_MOBILE_RUN = re.compile(r"(?<![0-9])1[0-9]{10}(?![0-9])")
+
+
+def personal_identifier_in(text: str) -> str | None:
+    """Which kind of personal identifier `text` holds — "citizen_id" (a valid 18-character
+    resident ID) or "mobile" (an allocated mainland mobile number) — or None. For names
+    that end up in audit trails and ledgers (account names), where such a number must not
+    be written. The number itself is never returned."""
+    for run in _ID_RUN.findall(text or ""):
+        try:
+            validate_citizen_id(run)
+        except InvalidInput:
+            continue
+        return "citizen_id"
+    for run in _MOBILE_RUN.findall(text or ""):
+        if run[:3] in MOBILE_SEGMENTS:
+            return "mobile"
+    return None

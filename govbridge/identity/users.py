@@ -17,7 +17,11 @@ from sqlalchemy import select, update
 
 from govbridge.audit.record import record
 from govbridge.core.errors import Conflict, InvalidInput, NotFound, PermissionDenied
-from govbridge.core.identifiers import validate_citizen_id, validate_credit_code
+from govbridge.core.identifiers import (
+    personal_identifier_in,
+    validate_citizen_id,
+    validate_credit_code,
+)
 from govbridge.core.inputs import checked
 from govbridge.core.password_policy import check_password
 from govbridge.core.permissions import ROLES_REQUIRING_TOTP, STAFF_ROLES, Permission, Role
@@ -98,6 +102,15 @@ def create_user(
             "use 3-64 lower-case letters, digits, '.', '_' or '-', starting with a letter or digit",
             data.username,
             "format",
+        )
+    held = personal_identifier_in(username)
+    if held is not None:  # the name is written into every audit trail the account acts in
+        raise InvalidInput.one(
+            "username",
+            f"must not contain a {'citizen ID number' if held == 'citizen_id' else 'mobile number'}"
+            ": the account name is written into audit trails and ledger entries",
+            None,
+            "personal_identifier",
         )
     roles = set(data.roles)
     org = None

@@ -149,6 +149,10 @@ PROBLEM: Labels = {
     "password.too_long": N_("must be at most %(max)s characters long"),
     "password.contains_username": N_("must not contain the username"),
     "password.weak": N_("is too easy to guess; use a longer, less predictable phrase"),
+    "username.personal_identifier": N_(
+        "must not contain a citizen ID or mobile number: the account name is written into "
+        "audit trails and ledger entries"
+    ),
     "password.reused": N_("must differ from your last %(count)s passwords"),
     "old_password.invalid": N_("does not match your current password"),
     "totp_code.totp": N_("wrong or already used code"),

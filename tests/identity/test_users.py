@@ -124,3 +124,33 @@ def test_data_officer_manages_nothing_outside_permissions(rt, operator, make_org
         _create(rt, officer, organization_code=org)
     assert exc.value.permission == "user.manage"
     assert _user_count(rt) == 0
+
+
+@pytest.mark.parametrize(("username", "kind"), [
+    ("11010519491231002x", "citizen ID number"),  # a portal's "log in with your ID"
+    ("zhang.11010519491231002X", "citizen ID number"),
+    ("13912345678", "mobile number"),
+    ("wang-13912345678", "mobile number"),
+])
+def test_an_account_name_holding_a_personal_identifier_is_refused_without_echo(
+        rt, operator, username, kind):
+    with pytest.raises(InvalidInput) as refused, rt.context() as ctx:
+        users.create_user(ctx, operator, UserCreate(
+            username=username, display_name="张三", password=PASSWORD,
+            roles=[Role.APPLICANT], subject_id="11010519491231002X"))
+    [problem] = refused.value.problems
+    assert problem.code == "personal_identifier" and kind in problem.reason
+    assert problem.value is None
+    shown = f"{refused.value.detail} {refused.value.extensions()}".upper()
+    assert "11010519491231002X" not in shown and "13912345678" not in shown
+
+
+@pytest.mark.parametrize("username", ["clerk-2026", "officer.110105", "user12345678901234567"])
+def test_numbers_that_are_no_identifier_are_fine_in_an_account_name(rt, operator, make_org,
+                                                                    username):
+    org = make_org("苏州市大数据管理局")
+    with rt.context() as ctx:
+        made = users.create_user(ctx, operator, UserCreate(
+            username=username, display_name="职员", password=PASSWORD, roles=[Role.CLERK],
+            organization_code=org))
+    assert made.username == username
