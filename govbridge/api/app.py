@@ -87,6 +87,7 @@ def create_app(rt: Runtime) -> FastAPI:
     from govbridge.web.agreement_pages import router as agreement_pages
     from govbridge.web.case_pages import router as case_pages
     from govbridge.web.catalog_pages import router as catalog_pages
+    from govbridge.web.certificate_pages import router as certificate_pages
     from govbridge.web.console_pages import router as console_pages
     from govbridge.web.ledger_pages import router as ledger_pages
     from govbridge.web.notification_pages import router as notification_pages
@@ -108,6 +109,7 @@ def create_app(rt: Runtime) -> FastAPI:
     app.include_router(case_pages)
     app.include_router(notification_pages)
     app.include_router(process_modeler_pages)
+    app.include_router(certificate_pages)
     for prefix, folder in VENDOR_MOUNTS.items():  # before /static, which would shadow them
         if folder.is_dir():
             app.mount(prefix, CachedStaticFiles(directory=folder), name=prefix)

@@ -7,6 +7,12 @@ checked again (the registry or the type may have changed), sealed, ledgered and 
 exactly as an issuance on a case - or refuses it with a reason. The requester can do
 neither with their own request. Requests are seen by the issuing department's officers
 who may issue, and by the platform-wide issuers.
+
+Who is told (notifications outbox, in the same transaction): a new request → the issuing
+department's other officers who may issue (its data officers and approvers), so a second
+pair of eyes knows it waits; a decision → the officer who asked. What they are told names
+the certificate type and the request, never the holder's ID (it may leave through a
+department's webhook); the request's page shows the rest to whoever may decide.
 """
 
 from __future__ import annotations
@@ -25,10 +31,11 @@ from govbridge.certificates.schemas import (
 )
 from govbridge.certificates.usecases import Checked, check_issuance, seal_and_record
 from govbridge.core.errors import Conflict, InvalidInput, NotFound, PermissionDenied
-from govbridge.core.permissions import Permission, allows
+from govbridge.core.permissions import Permission, Role, allows
 from govbridge.identity.access import require
 from govbridge.identity.actor import Actor
 from govbridge.identity.models import Organization
+from govbridge.notifications.outbox import notify, officers_of, user_named
 from govbridge.runtime import Ctx
 
 # Input kept with the request besides its columns (as JSON), to issue it as asked.
@@ -61,6 +68,13 @@ def record_request(ctx: Ctx, actor: Actor, checked: Checked,
     ctx.db.add(row)
     ctx.db.flush()
     ctx.emit("certificates.requested", {"request": row.id, "issuer": checked.org.code})
+    deciders = {*officers_of(ctx, checked.org.id, Role.DATA_OFFICER),
+                *officers_of(ctx, checked.org.id, Role.APPROVER)} - {actor.user_id}
+    notify(ctx, deciders, "certificate.requested",
+           f"待审核的证照签发申请 #{row.id}：{row.type_name}",
+           f"{actor.label} 申请签发「{row.type_name}」（无办件），"
+           "需要本部门另一位有签发权限的人员审核。",
+           link=f"/certificates/requests#request-{row.id}")
     return _out(ctx, row)
 
 
@@ -99,8 +113,9 @@ def get_request(ctx: Ctx, actor: Actor, request_id: int) -> IssuanceRequestOut:
     return _out(ctx, _visible(ctx, actor, request_id))
 
 
-def _decidable(ctx: Ctx, actor: Actor, request_id: int) -> IssuanceRequest:
-    row = _visible(ctx, actor, request_id, lock=True)
+def _decidable(ctx: Ctx, actor: Actor, request_id: int, *,
+               lock: bool = True) -> IssuanceRequest:
+    row = _visible(ctx, actor, request_id, lock=lock)
     require(actor, Permission.CERT_ISSUE, organization_id=row.issuer_org_id)
     if row.state != "pending":
         raise Conflict(f"issuance request {row.id} is already {row.state}", "id", row.id)
@@ -110,6 +125,16 @@ def _decidable(ctx: Ctx, actor: Actor, request_id: int) -> IssuanceRequest:
                                "another officer of the issuing department decides on a "
                                "request (four eyes), not the officer who made it")
     return row
+
+
+def may_decide(ctx: Ctx, actor: Actor, request_id: int) -> bool:
+    """Whether the actor may approve or refuse this request now (pending, in their reach,
+    not their own): what a page asks before it offers the buttons."""
+    try:
+        _decidable(ctx, actor, request_id, lock=False)
+    except (NotFound, PermissionDenied, Conflict):
+        return False
+    return True
 
 
 def approve_request(ctx: Ctx, actor: Actor, request_id: int) -> CertificateOut:
@@ -130,6 +155,7 @@ def approve_request(ctx: Ctx, actor: Actor, request_id: int) -> CertificateOut:
     made = seal_and_record(ctx, checked, data, by=by, approval=row.id)
     row.state, row.decided_by, row.decided_at = "approved", actor.label, ctx.now()
     row.certificate_id = made.id
+    _tell_requester(ctx, row)
     return made
 
 
@@ -141,4 +167,15 @@ def refuse_request(ctx: Ctx, actor: Actor, request_id: int, reason: str) -> Issu
         raise InvalidInput.one("reason", "give a reason", reason, "required")
     row.state, row.decided_by, row.decided_at = "refused", actor.label, ctx.now()
     row.reason = reason[:500]
+    _tell_requester(ctx, row)
     return _out(ctx, row)
+
+
+def _tell_requester(ctx: Ctx, row: IssuanceRequest) -> None:
+    asked = row.requested_by_user if row.requested_by_user is not None else user_named(
+        ctx, row.requested_by)
+    words = "已批准并签发" if row.state == "approved" else f"未获批准，理由：{row.reason}"
+    notify(ctx, [asked] if asked is not None else [], f"certificate.request_{row.state}",
+           f"证照签发申请 #{row.id} {'已批准' if row.state == 'approved' else '未获批准'}",
+           f"「{row.type_name}」的签发申请{words}。",
+           link=f"/certificates/requests#request-{row.id}")

@@ -171,6 +171,7 @@ NAV: Labels = {
     "items": N_("Service items"),
     "holidays": N_("Holidays"),
     "figures": N_("Service figures"),
+    "issuance": N_("Certificates to approve"),
 }
 
 NAV_DESC: Labels = {
@@ -224,6 +225,10 @@ NAV_DESC: Labels = {
     "figures": N_(
         "Per service item: cases by state, average handling time, on-time rate, share fetched by "
         "sharing, overdue cases."
+    ),
+    "issuance": N_(
+        "Certificates a colleague asked to issue without a case: check and approve, or refuse "
+        "with a reason (four eyes)."
     ),
 }
 
@@ -406,4 +411,11 @@ PERM: Labels = {
     "case.decide_own_org": N_("decide own department's case tasks"),
     "case.read": N_("read all cases"),
     "service.manage": N_("manage service items"),
+}
+
+
+ISSUANCE_REQUEST_STATE: Labels = {
+    "pending": NC_("issuance request", "Waiting"),
+    "approved": NC_("issuance request", "Approved and issued"),
+    "refused": NC_("issuance request", "Refused"),
 }

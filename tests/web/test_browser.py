@@ -28,10 +28,10 @@ ROLE_NAV = {
     ],
     Role.DATA_OFFICER: [
         "home", "catalog", "publish", "quality", "agreements", "request", "inbox", "console",
-        "ledger", "users", "clients", "password",
+        "ledger", "issuance", "users", "clients", "password",
     ],
     Role.CLERK: ["home", "catalog", "desk", "password"],
-    Role.APPROVER: ["home", "catalog", "tasks", "password"],
+    Role.APPROVER: ["home", "catalog", "tasks", "issuance", "password"],
     Role.AUDITOR: [
         "home", "catalog", "quality", "agreements", "ledger", "flags", "figures", "users", "audit",
         "password",

@@ -256,11 +256,11 @@ def test_first_login_enrolls_a_second_factor(web, account, csrf_of):
         (
             Role.DATA_OFFICER,
             ["home", "catalog", "publish", "quality", "agreements", "request", "inbox", "console",
-             "ledger", "users", "clients"],
+             "ledger", "issuance", "users", "clients"],
             "首席数据官",
         ),
         (Role.CLERK, ["home", "catalog", "desk"], "综合窗口受理员"),
-        (Role.APPROVER, ["home", "catalog", "tasks"], "后台审批人员"),
+        (Role.APPROVER, ["home", "catalog", "tasks", "issuance"], "后台审批人员"),
         (
             Role.AUDITOR,
             ["home", "catalog", "quality", "agreements", "ledger", "flags", "figures", "users",

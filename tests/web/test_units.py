@@ -23,10 +23,10 @@ EXPECTED_NAV = {
     ],
     Role.DATA_OFFICER: [
         "home", "catalog", "publish", "quality", "agreements", "request", "inbox", "console",
-        "ledger", "users", "clients",
+        "ledger", "issuance", "users", "clients",
     ],
     Role.CLERK: ["home", "catalog", "desk"],
-    Role.APPROVER: ["home", "catalog", "tasks"],
+    Role.APPROVER: ["home", "catalog", "tasks", "issuance"],
     Role.AUDITOR: [
         "home", "catalog", "quality", "agreements", "ledger", "flags", "figures", "users", "audit",
     ],
@@ -60,6 +60,7 @@ def test_nav_items_come_from_permissions_alone():
         "ledger",
         "flags",
         "figures",
+        "issuance",
         "users",
         "clients",
         "audit",
