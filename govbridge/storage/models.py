@@ -4,6 +4,16 @@ from govbridge.agreements.models import Agreement
 from govbridge.audit.models import AuditEvent
 from govbridge.cases.models import Case, CaseEvent, CaseMaterial
 from govbridge.catalog.models import Dataset, DatasetVersion, SearchTerm
+from govbridge.emergency.models import (
+    Alert,
+    AlertRule,
+    Dispatch,
+    DispatchStep,
+    EvaluatedBatch,
+    Incident,
+    ResponsePlan,
+    Station,
+)
 from govbridge.certificates.models import Certificate
 from govbridge.exchange.models import AccessFlag, ExchangeUsage
 from govbridge.identity.models import (
@@ -85,4 +95,12 @@ __all__ = [
     "WebSession",
     "WebhookEndpoint",
     "WitnessSignature",
+    "Alert",
+    "AlertRule",
+    "Dispatch",
+    "DispatchStep",
+    "EvaluatedBatch",
+    "Incident",
+    "ResponsePlan",
+    "Station",
 ]
