@@ -19,7 +19,7 @@ Who may do what (least privilege, `core/permissions.py`):
 
 An alert joins the open incident of its district whose newest alert lies within
 `JOIN_WINDOW` (12 hours) of its event time, or opens one; a rule with `auto_dispatch`
-dispatches its plan when it opens one. A dispatch not committed by `respond_by` is late.
+dispatches its plan when it opens one or joins one not dispatched yet. A dispatch not committed by `respond_by` is late.
 Notifications go out through the outbox, urgent.
 """
 
@@ -133,6 +133,9 @@ def place_alert(ctx: Ctx, alert: Alert, rule: RuleIn | None) -> Incident:
         if last is not None and abs(alert.event_at - last) <= JOIN_WINDOW:
             alert.incident_id = incident.id
             _notify_alert(ctx, incident, alert)
+            if (rule is not None and rule.auto_dispatch and rule.plan
+                    and not _dispatched(ctx, incident)):
+                _dispatch(ctx, incident, rule.plan)
             return incident
     plan_code = rule.plan if rule else None
     command_code = None
@@ -302,9 +305,14 @@ def _step(ctx: Ctx, d: Dispatch, step: str, org: Organization, data: dict[str, A
                             at=at, seal=seal, ledger_index=index))
 
 
+def _dispatched(ctx: Ctx, incident: Incident) -> bool:
+    return ctx.db.scalar(select(Dispatch.id).where(Dispatch.incident_id == incident.id)
+                         .limit(1)) is not None
+
+
 def _dispatch(ctx: Ctx, incident: Incident, plan_code: str) -> list[Dispatch]:
     _row, _command_code, lines = _plan(ctx, plan_code)
-    if ctx.db.scalar(select(Dispatch.id).where(Dispatch.incident_id == incident.id).limit(1)):
+    if _dispatched(ctx, incident):
         raise Conflict(f"incident {incident.code} has been dispatched already", "incident",
                        incident.code)
     command = _org(ctx, incident.command_org_id)

@@ -7,7 +7,10 @@ Kafka, in micro-batches): a reading is a row with `station_code`, `observed_at` 
 time, GB/T 7408 with its offset; a time without one is China time, UTC+8) and numeric
 values. Ingest checks every field against its data element (`DE0301`..`DE0305`, seeded
 here once) and quarantines what breaks one; what the rules add is the station check and
-the clock check (`reading_of`): a reading for a station not registered, or dated more
+the clock check (`reading_of`). A station is the record key: each reading is a version
+of its station's record (ingest keeps every version, late ones too); a message carrying
+the same station twice with other values is refused by ingest as a duplicate key, so a
+gauge sends one message per reading. Then: a reading for a station not registered, or dated more
 than `MAX_CLOCK_SKEW` (10 minutes) after the time it is evaluated, is refused with a
 problem naming the field and the value.
 """
@@ -61,8 +64,11 @@ def ensure_elements(ctx: Ctx, actor: Actor) -> int:
     return added
 
 
-_STATION = {"name": STATION_FIELD, "title": "测站编码", "element": "DE0301", "required": True}
-_TIME = {"name": TIME_FIELD, "title": "观测时间", "element": "DE0302", "required": True}
+_G = "general-1"
+_STATION = {"name": STATION_FIELD, "title": "测站编码", "element": "DE0301", "required": True,
+            "grade": _G}
+_TIME = {"name": TIME_FIELD, "title": "观测时间", "element": "DE0302", "required": True,
+         "grade": _G}
 
 
 def rain_dataset() -> DatasetIn:
@@ -71,10 +77,10 @@ def rain_dataset() -> DatasetIn:
         abstract="气象局自动雨量站每5分钟上报的时段降雨量，按测站编码与观测时间标识，用于暴雨预警和防汛会商。",
         classification="302001001", format="stream", share_type="unconditional",
         share_method="api", update_frequency="realtime", subject_type="none",
-        key_field=None, keywords=["降雨", "雨量站", "防汛"],
+        key_field=STATION_FIELD, keywords=["降雨", "雨量站", "防汛"],
         fields=[_STATION, _TIME,  # type: ignore[list-item]
                 {"name": "rainfall_mm", "title": "时段降雨量（毫米）", "element": "DE0303",
-                 "required": True}])
+                 "required": True, "grade": _G}])
 
 
 def river_dataset() -> DatasetIn:
@@ -83,12 +89,12 @@ def river_dataset() -> DatasetIn:
         abstract="水利局河道、水库水位站每5分钟上报的水位及该站警戒水位，用于洪水预警和防汛调度。",
         classification="302002001", format="stream", share_type="unconditional",
         share_method="api", update_frequency="realtime", subject_type="none",
-        key_field=None, keywords=["水位", "警戒水位", "防汛"],
+        key_field=STATION_FIELD, keywords=["水位", "警戒水位", "防汛"],
         fields=[_STATION, _TIME,  # type: ignore[list-item]
                 {"name": "water_level_m", "title": "水位（米）", "element": "DE0304",
-                 "required": True},
+                 "required": True, "grade": _G},
                 {"name": "warning_level_m", "title": "警戒水位（米）", "element": "DE0305",
-                 "required": True}])
+                 "required": True, "grade": _G}])
 
 
 def event_time(raw: Any) -> datetime:
