@@ -1,4 +1,5 @@
-"""Helpers of the emergency tests (the fixture is in tests/emergency/conftest.py): a small flood world: 气象局 and 水利局 publishing gauge streams, 应急管理局 commanding,
+"""Helpers of the emergency tests (the fixture is in tests/emergency/conftest.py): a small
+flood world: 气象局 and 水利局 publishing gauge streams, 应急管理局 commanding,
 three responding departments, stations, and the three kinds of rules."""
 
 from __future__ import annotations

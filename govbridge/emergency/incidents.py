@@ -19,8 +19,8 @@ Who may do what (least privilege, `core/permissions.py`):
 
 An alert joins the open incident of its district whose newest alert lies within
 `JOIN_WINDOW` (12 hours) of its event time, or opens one; a rule with `auto_dispatch`
-dispatches its plan when it opens one or joins one not dispatched yet. A dispatch not committed by `respond_by` is late.
-Notifications go out through the outbox, urgent.
+dispatches its plan when it opens one or joins one not dispatched yet. A dispatch not
+committed by `respond_by` is late. Notifications go out through the outbox, urgent.
 """
 
 from __future__ import annotations
@@ -376,10 +376,10 @@ def list_dispatches(ctx: Ctx, actor: Actor, *, incident: str | None = None
                     ) -> list[DispatchOut]:
     """The board's readers see every dispatch; a department only its own."""
     stmt = select(Dispatch).order_by(Dispatch.id)
-    if Permission.INCIDENT_READ not in actor.permissions:
-        if Permission.DISPATCH_RESPOND not in actor.permissions:
-            require(actor, Permission.DISPATCH_RESPOND, organization_id=actor.organization_id)
-            stmt = stmt.where(Dispatch.organization_id == actor.organization_id)
+    if (Permission.INCIDENT_READ not in actor.permissions
+            and Permission.DISPATCH_RESPOND not in actor.permissions):
+        require(actor, Permission.DISPATCH_RESPOND, organization_id=actor.organization_id)
+        stmt = stmt.where(Dispatch.organization_id == actor.organization_id)
     if incident:
         stmt = stmt.where(Dispatch.incident_id == _incident(ctx, incident).id)
     now = ctx.now()

@@ -69,7 +69,8 @@ class Alert(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     identifier: Mapped[str] = mapped_column(String(80), unique=True)
     msg_type: Mapped[str] = mapped_column(String(8))  # Alert | Update | Cancel
-    status: Mapped[str] = mapped_column(String(16), default="active")  # active | updated | cancelled
+    # active | updated | cancelled
+    status: Mapped[str] = mapped_column(String(16), default="active")
     references_id: Mapped[int | None] = mapped_column(ForeignKey("emergency_alerts.id"))
     rule_id: Mapped[int | None] = mapped_column(ForeignKey("emergency_rules.id"))
     issuer_id: Mapped[int] = mapped_column(ForeignKey("organizations.id"))
@@ -96,7 +97,8 @@ class ResponsePlan(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     code: Mapped[str] = mapped_column(String(40), unique=True)
     name: Mapped[str] = mapped_column(String(200))
-    lines: Mapped[list[dict[str, Any]]] = mapped_column(JSON)  # [{org_code, task, resources, respond_minutes}]
+    # [{"command_code", "lines": [{org_code, task, resources, respond_minutes}]}]
+    lines: Mapped[list[dict[str, Any]]] = mapped_column(JSON)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
 

@@ -55,7 +55,8 @@ class Condition(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    dataset: str = Field(min_length=3, max_length=40, description="resource code of a stream dataset")
+    dataset: str = Field(min_length=3, max_length=40,
+                         description="resource code of a stream dataset")
     field: str = Field(min_length=1, max_length=64)
     agg: Agg = "last"
     window_minutes: int | None = Field(default=None, ge=1,
@@ -79,8 +80,8 @@ class RuleIn(BaseModel):
 
     code: str = Field(pattern=r"^[a-z][a-z0-9-]{2,39}$")
     name: Text
-    issuer_code: str = Field(min_length=18, max_length=18,
-                             description="credit code of the department whose seal issues the alert")
+    issuer_code: str = Field(min_length=18, max_length=18, description="credit code of "
+                             "the department whose seal issues the alert")
     when: list[Condition] = Field(min_length=1, max_length=2)
     join_minutes: int | None = Field(default=None, ge=1)
     hold_down_minutes: int = Field(default=60, ge=0)

@@ -114,7 +114,7 @@ def test_join_of_two_streams_in_one_district_and_window():
     assert fired[0].at == T0 + timedelta(minutes=100)
     # outside the join window: rain at minute 50, river high only at minute 400
     ev2 = Evaluator("t", r)
-    assert feed_all(ev2, rains + [river("R1", 400, 3.7)]) == []
+    assert feed_all(ev2, [*rains, river("R1", 400, 3.7)]) == []
 
 
 def test_state_roundtrip_keeps_evaluating():
