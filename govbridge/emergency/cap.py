@@ -46,7 +46,7 @@ class CapInvalid(InvalidInput):
 
     def __init__(self, reason: str, line: int | None = None) -> None:
         where = f" (line {line})" if line else ""
-        super().__init__(FieldProblem("cap", f"{reason}{where}", None, "cap", line))
+        super().__init__(FieldProblem("cap", f"{reason}{where}", None, "cap"))
 
 
 @dataclass(frozen=True)
@@ -186,7 +186,7 @@ def _root_of(document: bytes) -> etree._Element:
     try:
         root = etree.fromstring(document, _parser())
     except etree.XMLSyntaxError as exc:
-        raise CapInvalid(f"not well-formed XML: {exc.msg}", exc.lineno) from None
+        raise CapInvalid(f"not well-formed XML: {exc.msg}") from None
     if root.tag != _C + "alert":
         raise CapInvalid(f"the root element is {root.tag}, not a CAP 1.2 alert "
                          f"({{{NS}}}alert)", root.sourceline)
@@ -258,5 +258,5 @@ def parse_collection(document: bytes) -> list[CapAlert]:
     try:
         root = etree.fromstring(document, _parser())
     except etree.XMLSyntaxError as exc:
-        raise CapInvalid(f"not well-formed XML: {exc.msg}", exc.lineno) from None
+        raise CapInvalid(f"not well-formed XML: {exc.msg}") from None
     return [parse(etree.tostring(el)) for el in root.findall(_C + "alert")]
