@@ -372,6 +372,16 @@ def _own(ctx: Ctx, actor: Actor, code: str) -> Dispatch:
     return d
 
 
+def can_answer(ctx: Ctx, actor: Actor, code: str) -> dict[str, bool]:
+    """What the actor may do with a dispatch now: commit, report (its department only)."""
+    d = ctx.db.scalar(select(Dispatch).where(Dispatch.code == code))
+    own = d is not None and allows(actor.permissions, Permission.DISPATCH_RESPOND,
+                                   actor_org_id=actor.organization_id,
+                                   target_org_id=d.organization_id)
+    return {"commit": own and d is not None and d.status == "requested",
+            "report": own and d is not None and d.status in ("committed", "deployed")}
+
+
 def list_dispatches(ctx: Ctx, actor: Actor, *, incident: str | None = None
                     ) -> list[DispatchOut]:
     """The board's readers see every dispatch; a department only its own."""

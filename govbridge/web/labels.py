@@ -406,4 +406,9 @@ PERM: Labels = {
     "case.decide_own_org": N_("decide own department's case tasks"),
     "case.read": N_("read all cases"),
     "service.manage": N_("manage service items"),
+    "emergency.rules": N_("manage alert rules"),
+    "incident.command": N_("command incidents and dispatch departments"),
+    "incident.read": N_("view incidents and alerts"),
+    "dispatch.respond": N_("respond to dispatches"),
+    "dispatch.respond_own_org": N_("respond to own department's dispatches"),
 }
