@@ -4,6 +4,7 @@ from govbridge.agreements.models import Agreement
 from govbridge.audit.models import AuditEvent
 from govbridge.cases.models import Case, CaseEvent, CaseMaterial
 from govbridge.catalog.models import Dataset, DatasetVersion, SearchTerm
+from govbridge.certificates.models import Certificate
 from govbridge.emergency.models import (
     Alert,
     AlertRule,
@@ -14,7 +15,6 @@ from govbridge.emergency.models import (
     ResponsePlan,
     Station,
 )
-from govbridge.certificates.models import Certificate
 from govbridge.exchange.models import AccessFlag, ExchangeUsage
 from govbridge.identity.models import (
     ApiClient,
@@ -53,6 +53,8 @@ from govbridge.storage.meta import InstallationFact
 __all__ = [
     "AccessFlag",
     "Agreement",
+    "Alert",
+    "AlertRule",
     "ApiClient",
     "AuditEvent",
     "Base",
@@ -67,9 +69,13 @@ __all__ = [
     "DatasetRecord",
     "DatasetVersion",
     "Delivery",
+    "Dispatch",
+    "DispatchStep",
+    "EvaluatedBatch",
     "ExchangeUsage",
     "Holiday",
     "InboxItem",
+    "Incident",
     "IngestBatch",
     "InstallationFact",
     "LedgerEntry",
@@ -85,22 +91,16 @@ __all__ = [
     "Person",
     "QualityRun",
     "QuarantinedRow",
+    "ResponsePlan",
     "SealAuthority",
     "SealKey",
     "SearchTerm",
     "ServiceItem",
     "ServiceItemVersion",
+    "Station",
     "User",
     "UserRole",
     "WebSession",
     "WebhookEndpoint",
     "WitnessSignature",
-    "Alert",
-    "AlertRule",
-    "Dispatch",
-    "DispatchStep",
-    "EvaluatedBatch",
-    "Incident",
-    "ResponsePlan",
-    "Station",
 ]

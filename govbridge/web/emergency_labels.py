@@ -42,7 +42,7 @@ REPORT_STATUS: Labels = {
     "en_route": N_("En route"),
     "on_scene": N_("On scene"),
     "deployed": NC_("report status", "Deployed"),
-    "completed": N_("Completed"),
+    "completed": NC_("report status", "Completed"),
 }
 
 INCIDENT_STATUS: Labels = {
