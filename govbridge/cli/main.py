@@ -147,6 +147,9 @@ def _serve(rt: Runtime, host: str, port: int, workers: int = 1) -> None:
                 from govbridge.ingest.streams import attach_inprocess
 
                 attach_inprocess(rt)
+                from govbridge.emergency.consumer import attach as attach_rules
+
+                attach_rules(rt)  # the emergency rules after each committed ingest batch
             uvicorn.run(create_app(rt), **options)
     finally:
         notices.stop()

@@ -210,3 +210,15 @@ def test_applicants_and_auditors_cannot_dispatch(world, make_user):
         incidents.dispatch_plan(ctx, applicant, opened.code, "flood-iv")
     with world.rt.context() as ctx:
         assert ctx.db.scalar(select(Dispatch.id).where(Dispatch.code == sent[0].code))
+
+
+def test_the_consumer_runs_after_each_committed_batch_on_the_bus(world):
+    from govbridge.emergency.consumer import attach
+
+    with world.rt.context() as ctx:
+        rulebook.create_rule(ctx, world.admin, rain_window(world))
+    attach(world.rt)
+    storm(world)  # no explicit evaluation: the ingest.batch events drive the consumer
+    with world.rt.context() as ctx:
+        assert [a.rule_id is not None for a in ctx.db.scalars(select(Alert))] == [True]
+    assert evaluate_pending(world.rt).batches == 0  # nothing left behind
