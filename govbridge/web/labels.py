@@ -171,6 +171,8 @@ NAV: Labels = {
     "items": N_("Service items"),
     "holidays": N_("Holidays"),
     "figures": N_("Service figures"),
+    "incidents": N_("Incidents"),
+    "dispatches": N_("Dispatches"),
 }
 
 NAV_DESC: Labels = {
@@ -224,6 +226,13 @@ NAV_DESC: Labels = {
     "figures": N_(
         "Per service item: cases by state, average handling time, on-time rate, share fetched by "
         "sharing, overdue cases."
+    ),
+    "incidents": N_(
+        "Open incidents: their alerts, resources requested and committed per department, late "
+        "responses, the timeline and the alert areas."
+    ),
+    "dispatches": N_(
+        "Resource requests to your department: commit what you send and report its status."
     ),
 }
 
