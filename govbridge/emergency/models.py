@@ -67,7 +67,7 @@ class Alert(Base):
     __tablename__ = "emergency_alerts"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    identifier: Mapped[str] = mapped_column(String(80), unique=True)
+    identifier: Mapped[str] = mapped_column(String(160), unique=True)
     msg_type: Mapped[str] = mapped_column(String(8))  # Alert | Update | Cancel
     # active | updated | cancelled
     status: Mapped[str] = mapped_column(String(16), default="active")

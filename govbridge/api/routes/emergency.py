@@ -31,7 +31,7 @@ from govbridge.emergency.schemas import (
 
 router = APIRouter(tags=["emergency"])
 
-Code = Annotated[str, Path(min_length=1, max_length=80, pattern=r"^[A-Za-z0-9._-]+$")]
+Code = Annotated[str, Path(min_length=1, max_length=160, pattern=r"^[A-Za-z0-9._-]+$")]
 CAP_XML = {200: {"content": {"application/cap+xml": {}}}}
 
 

@@ -76,7 +76,7 @@ def upgrade() -> None:
     op.create_table(
         "emergency_alerts",
         sa.Column("id", sa.Integer(), nullable=False),
-        sa.Column("identifier", sa.String(length=80), nullable=False),
+        sa.Column("identifier", sa.String(length=160), nullable=False),
         sa.Column("msg_type", sa.String(length=8), nullable=False),
         sa.Column("status", sa.String(length=16), nullable=False),
         sa.Column("references_id", sa.Integer(), nullable=True),
