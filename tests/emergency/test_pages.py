@@ -83,6 +83,11 @@ def test_the_board_shows_resources_alerts_timeline_and_area(flooded, make_user):
         listing = web.get("/emergency/incidents")
         [code] = re.findall(r'data-code="(INC-[^"]+)"', listing.text)
         board = web.get(f"/emergency/incidents/{code}")
+        link = re.search(r'href="(/api/v1/emergency/alerts/[^"]+/cap)"', board.text).group(1)
+        document = web.get(link)
+    assert document.status_code == 200
+    assert document.headers["content-type"].startswith("application/cap+xml")
+    assert document.content.startswith(b"<?xml") and document.headers["x-seal"].count(".") == 2
     assert board.status_code == 200
     html = board.text
     assert 'data-testid="departments"' in html and "<svg" in html and "polygon" in html
