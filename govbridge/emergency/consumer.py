@@ -14,6 +14,13 @@ It runs after each micro-batch: `attach(rt)` subscribes it to the `ingest.batch`
 (`govbridge emergency evaluate`, the replay, the bench). Runs are serialised: on
 PostgreSQL the live rules are read FOR UPDATE, on SQLite the writer lock does it.
 
+Figures (`govbridge bench emergency`, the demo storm of 12,672 readings in micro-batches
+of 500, four rules, 2 vCPUs): 2,300 readings/s stored and evaluated against 7,000/s
+stored alone on SQLite (ratio 0.33), 1,900 against 4,150 on PostgreSQL (0.46); the
+evaluator alone runs the four rules at ~41,000 readings/s. A triggering reading's alert
+is sealed 160 ms (p50) after its micro-batch arrived, p95 240-460 ms; the dispatch
+reaches the departments with the commit, p50 240-300 ms, p95 350-580 ms.
+
 A row the rules cannot use (a station not registered for its dataset, an event time more
 than 10 minutes ahead of the platform clock, no readable time) is put in its dataset's
 quarantine with the field, the value and the reason, for the provider to see and fix;

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from datetime import timedelta
 
 import pytest
 from emergency_helpers import flood_join, rain_row, rain_window, river_row  # type: ignore[import-not-found]
@@ -222,3 +223,18 @@ def test_the_consumer_runs_after_each_committed_batch_on_the_bus(world):
     with world.rt.context() as ctx:
         assert [a.rule_id is not None for a in ctx.db.scalars(select(Alert))] == [True]
     assert evaluate_pending(world.rt).batches == 0  # nothing left behind
+
+
+def test_a_late_reading_in_a_later_batch_completes_the_window(world):
+    with world.rt.context() as ctx:
+        rulebook.create_rule(ctx, world.admin, rain_window(world))
+    world.send(world.rain, [rain_row("G-GUSU-1", 0, 30.0), rain_row("G-GUSU-1", 120, 15.0)])
+    assert evaluate_pending(world.rt).alerts == []
+    world.send(world.rain, [rain_row("G-GUSU-1", 60, 10.0)])  # arrives last, belongs between
+    [identifier] = evaluate_pending(world.rt).alerts
+    with world.rt.context() as ctx:
+        alert = ctx.db.scalar(select(Alert).where(Alert.identifier == identifier))
+        onset = cap.parse(alert.cap_xml.encode()).onset
+    from emergency_helpers import T0  # type: ignore[import-not-found]
+
+    assert onset == T0 + timedelta(minutes=120)  # the window ending at the 120-minute reading
