@@ -12,7 +12,7 @@ from sqlalchemy import select
 from govbridge.core.errors import InvalidInput, NotFound, PermissionDenied
 from govbridge.emergency import alerts, cap, incidents, rulebook
 from govbridge.emergency.consumer import evaluate_pending
-from govbridge.emergency.models import Alert, Dispatch
+from govbridge.emergency.models import Alert, Dispatch, DispatchStep
 from govbridge.emergency.schemas import CommitIn, ReportIn
 from govbridge.ingest.models import QuarantinedRow
 from govbridge.ledger.models import LedgerEntry
@@ -122,6 +122,13 @@ def test_departments_see_and_act_on_their_own_dispatches_only(world):
     fire_line = next(d for d in board.departments if d.org_code == world.depts["fire"].code)
     assert {r.kind: (r.requested, r.committed) for r in fire_line.resources} == {
         "people": (40, 30), "pumps": (6, 6), "boats": (2, 0)}
+    with world.rt.context() as ctx:  # each step sealed by the department that took it
+        steps = list(ctx.db.scalars(select(DispatchStep).join(Dispatch).where(
+            Dispatch.code == mine[0].code).order_by(DispatchStep.id)))
+        sealers = [(s.step, verify_sealed(ctx, s.seal).organization_code) for s in steps]
+    ema, fire_code = world.depts["ema"].code, world.depts["fire"].code
+    assert sealers == [("request", ema), ("commit", fire_code), ("report", fire_code),
+                       ("release", ema)]
     with world.rt.context() as ctx:  # the person's note stays out of the ledger
         texts = list(ctx.db.scalars(select(LedgerEntry.entry)))
     assert not any("张三" in t for t in texts)
