@@ -265,7 +265,9 @@ def incident_open_cmd(
 
 @incident_app.command("dispatch")
 def incident_dispatch_cmd(
-    code: str, plan: str = typer.Option(..., help="The response plan's code"),
+    code: str,
+    plan: str | None = typer.Option(None, help="The response plan's code (default: the one "
+                                    "the incident's rule proposes)"),
     as_json: bool = JsonOpt,
 ) -> None:
     """Dispatch a response plan to its departments in one step."""

@@ -132,6 +132,8 @@ def place_alert(ctx: Ctx, alert: Alert, rule: RuleIn | None) -> Incident:
     for incident, last in candidates:
         if last is not None and abs(alert.event_at - last) <= JOIN_WINDOW:
             alert.incident_id = incident.id
+            if rule is not None and rule.plan and incident.plan_code is None:
+                incident.plan_code = rule.plan  # proposed to the duty officer
             _notify_alert(ctx, incident, alert)
             if (rule is not None and rule.auto_dispatch and rule.plan
                     and not _dispatched(ctx, incident)):
@@ -342,11 +344,16 @@ def _step_summary_of(resources: dict[str, int]) -> str:
     return "，".join(f"{k}×{v}" for k, v in resources.items())
 
 
-def dispatch_plan(ctx: Ctx, actor: Actor, incident_code: str, plan_code: str
+def dispatch_plan(ctx: Ctx, actor: Actor, incident_code: str, plan_code: str | None = None
                   ) -> list[DispatchOut]:
-    """Send a response plan's resource requests to its departments in one step."""
+    """Send a response plan's resource requests to its departments in one step (by default
+    the plan the incident's rule proposed)."""
     require(actor, Permission.INCIDENT_COMMAND)
     incident = _incident(ctx, incident_code)
+    plan_code = plan_code or incident.plan_code
+    if not plan_code:
+        raise InvalidInput.one("plan", "this incident proposes no response plan: name one",
+                               None, "required")
     if incident.status != "open":
         raise Conflict(f"incident {incident_code} is {incident.status}", "incident",
                        incident_code)

@@ -184,7 +184,8 @@ class IncidentBoard(IncidentOut):
 class DispatchPlanIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    plan: str = Field(min_length=3, max_length=40)
+    plan: str | None = Field(default=None, min_length=3, max_length=40,
+                             description="default: the plan the incident's rule proposed")
 
 
 class CommitIn(BaseModel):

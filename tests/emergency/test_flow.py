@@ -245,3 +245,18 @@ def test_a_late_reading_in_a_later_batch_completes_the_window(world):
     from emergency_helpers import T0  # type: ignore[import-not-found]
 
     assert onset == T0 + timedelta(minutes=120)  # the window ending at the 120-minute reading
+
+
+def test_dispatch_defaults_to_the_plan_the_rule_proposed(world):
+    with world.rt.context() as ctx:
+        rulebook.create_rule(ctx, world.admin, flood_join(world, auto_dispatch=False))
+    storm(world)
+    evaluate_pending(world.rt)
+    with world.rt.context() as ctx:
+        [incident] = incidents.list_incidents(ctx, world.admin)
+        assert (incident.plan, incident.dispatches) == ("flood-iv", 0)
+        sent = incidents.dispatch_plan(ctx, world.admin, incident.code)
+    assert len(sent) == 3
+    with world.rt.context() as ctx, pytest.raises(Exception) as twice:
+        incidents.dispatch_plan(ctx, world.admin, incident.code)
+    assert "dispatched already" in str(twice.value)
