@@ -379,6 +379,11 @@ def _own(ctx: Ctx, actor: Actor, code: str) -> Dispatch:
     return d
 
 
+def can_command(actor: Actor) -> bool:
+    """Whether the actor dispatches and releases (the duty officer)."""
+    return Permission.INCIDENT_COMMAND in actor.permissions
+
+
 def can_answer(ctx: Ctx, actor: Actor, code: str) -> dict[str, bool]:
     """What the actor may do with a dispatch now: commit, report (its department only)."""
     d = ctx.db.scalar(select(Dispatch).where(Dispatch.code == code))

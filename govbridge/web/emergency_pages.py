@@ -55,10 +55,30 @@ def incident_board(request: Request, code: str) -> Response:
     with runtime(request).context() as ctx:
         viewer = viewer_of(ctx, request)
         board = incidents.board(ctx, viewer.actor, code[:40])
+        command = incidents.can_command(viewer.actor)
+        plans = incidents.list_plans(ctx, viewer.actor) if command else []
     areas = [{**a.area.model_dump(), "severity": a.severity} for a in board.alert_list
              if a.status == "active" and a.msg_type != "Cancel"]
     svg = Markup(area_svg(areas, title=f"{board.code} {board.title}"))  # noqa: S704 - escaped by area_svg
-    return _page(request, "emergency/board.html", lang, viewer=viewer, b=board, svg=svg)
+    return _page(request, "emergency/board.html", lang, viewer=viewer, b=board, svg=svg,
+                 command=command, plans=plans)
+
+
+@router.post("/emergency/incidents/{code}/dispatch")
+@web_page
+def incident_dispatch(request: Request, code: str, plan: FormStr = "",
+                      csrf_token: FormStr = "") -> Response:
+    return submit(request, lambda ctx, viewer: incidents.dispatch_plan(
+        ctx, viewer.actor, code[:40], plan or None), csrf_token=csrf_token,
+        done=lambda _sent: redirect(f"/emergency/incidents/{code[:40]}"))
+
+
+@router.post("/emergency/dispatches/{code}/release")
+@web_page
+def dispatch_release(request: Request, code: str, csrf_token: FormStr = "") -> Response:
+    return submit(request, lambda ctx, viewer: incidents.release_dispatch(
+        ctx, viewer.actor, code[:40]), csrf_token=csrf_token,
+        done=lambda d: redirect(f"/emergency/incidents/{d.incident}"))
 
 
 @router.get("/emergency/dispatches")

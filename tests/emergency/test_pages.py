@@ -93,3 +93,30 @@ def test_the_board_shows_resources_alerts_timeline_and_area(flooded, make_user):
     assert 'data-testid="departments"' in html and "<svg" in html and "polygon" in html
     assert html.count('data-kind="') >= 3 and "洪涝风险预警" in html
     assert "示意" in html  # the outlines are said to be schematic
+
+
+def test_the_duty_officer_dispatches_and_releases_from_the_board(world, make_user):
+    from govbridge.emergency import incidents
+    from govbridge.emergency.schemas import IncidentIn
+
+    with world.rt.context() as ctx:
+        opened = incidents.open_incident(ctx, world.admin, IncidentIn(
+            title="城区内涝", district="320508", command_code=world.depts["ema"].code))
+    make_user("duty", [Role.BUREAU_ADMIN], org=world.depts["ema"].code, totp_secret=SECRET)
+    with client_of(world.rt) as web:
+        sign_in(web, "duty", SECRET)
+        board = web.get(f"/emergency/incidents/{opened.code}")
+        assert 'data-testid="dispatch"' in board.text
+        sent = web.post(f"/emergency/incidents/{opened.code}/dispatch", data={
+            "csrf_token": CSRF.search(board.text).group(1), "plan": "flood-iv"},
+            follow_redirects=False)
+        assert sent.status_code == 303
+        board = web.get(f"/emergency/incidents/{opened.code}")
+        codes = re.findall(r'<tr data-code="([^"]+)"><td><a href="/emergency/dispatches/',
+                           board.text)
+        assert len(codes) == 3 and 'data-testid="dispatch"' not in board.text
+        released = web.post(f"/emergency/dispatches/{codes[0]}/release", data={
+            "csrf_token": CSRF.search(board.text).group(1)}, follow_redirects=False)
+        assert released.status_code == 303
+    with world.rt.context() as ctx:
+        assert incidents.get_dispatch(ctx, world.admin, codes[0]).status == "released"
