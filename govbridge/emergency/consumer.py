@@ -31,6 +31,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass, field
+from datetime import timedelta
 
 from sqlalchemy import insert, select
 
@@ -96,13 +97,14 @@ def evaluate_in(ctx: Ctx, *, max_batches: int = MAX_BATCHES) -> Run:
     run.batches = len(batch_ids)
     districts = station_districts(ctx, datasets)
     now = ctx.now()
+    skew = timedelta(seconds=ctx.settings.emergency_clock_skew_seconds)
     readings: list[Reading] = []
     refused: list[dict] = []
     per_batch: dict[int, int] = dict.fromkeys(batch_ids, 0)
     for dataset_id, batch_id, data in ctx.db.execute(
             select(DatasetRecord.dataset_id, DatasetRecord.batch_id, DatasetRecord.data)
             .where(DatasetRecord.batch_id.in_(batch_ids)).order_by(DatasetRecord.id)):
-        got = reading_of(datasets[dataset_id], data, districts[dataset_id], now)
+        got = reading_of(datasets[dataset_id], data, districts[dataset_id], now, skew)
         if isinstance(got, FieldProblem):
             refused.append(_quarantined(dataset_id, batch_id, data, got, now))
             continue

@@ -18,9 +18,10 @@ Who may do what (least privilege, `core/permissions.py`):
 - applicants and auditors hold neither.
 
 An alert joins the open incident of its district whose newest alert lies within
-`JOIN_WINDOW` (12 hours) of its event time, or opens one; a rule with `auto_dispatch`
-dispatches its plan when it opens one or joins one not dispatched yet. A dispatch not
-committed by `respond_by` is late. Notifications go out through the outbox, urgent.
+`emergency_join_hours` (config.py, 12 hours) of its event time, or opens one; a rule
+with `auto_dispatch` dispatches its plan when it opens one or joins one not dispatched
+yet. A dispatch not committed by `respond_by` is late. Notifications go out through the
+outbox, urgent.
 """
 
 from __future__ import annotations
@@ -60,7 +61,6 @@ from govbridge.identity.organizations import referenced_organization
 from govbridge.notifications.outbox import notify, officers_of
 from govbridge.runtime import Ctx
 
-JOIN_WINDOW = timedelta(hours=12)
 RULES_ACTOR = Actor(kind="operator", name="emergency-rules",
                     permissions=frozenset({Permission.INCIDENT_COMMAND}))
 
@@ -130,7 +130,8 @@ def place_alert(ctx: Ctx, alert: Alert, rule: RuleIn | None) -> Incident:
         .where(Incident.district == alert.district, Incident.status == "open")
         .group_by(Incident.id).order_by(Incident.id.desc())).all()
     for incident, last in candidates:
-        if last is not None and abs(alert.event_at - last) <= JOIN_WINDOW:
+        window = timedelta(hours=ctx.settings.emergency_join_hours)
+        if last is not None and abs(alert.event_at - last) <= window:
             alert.incident_id = incident.id
             if rule is not None and rule.plan and incident.plan_code is None:
                 incident.plan_code = rule.plan  # proposed to the duty officer

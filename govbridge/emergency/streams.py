@@ -104,7 +104,7 @@ def event_time(raw: Any) -> datetime:
 
 
 def reading_of(dataset: str, data: Mapping[str, Any], districts: Mapping[str, str],
-               now: datetime) -> Reading | FieldProblem:
+               now: datetime, max_skew: timedelta = MAX_CLOCK_SKEW) -> Reading | FieldProblem:
     """The reading a stored row holds, or the problem that keeps it from the rules.
 
     `districts`: station code → district of the registered stations of this dataset.
@@ -119,9 +119,9 @@ def reading_of(dataset: str, data: Mapping[str, Any], districts: Mapping[str, st
     except (TypeError, ValueError):
         return FieldProblem(TIME_FIELD, "not a date-time", str(data.get(TIME_FIELD))[:40],
                             "format")
-    if at - now > MAX_CLOCK_SKEW:
+    if at - now > max_skew:
         return FieldProblem(TIME_FIELD, f"{at.isoformat()} is more than "
-                            f"{int(MAX_CLOCK_SKEW.total_seconds() // 60)} minutes after "
+                            f"{int(max_skew.total_seconds() // 60)} minutes after "
                             "the platform's clock: the gauge's clock is wrong",
                             at.isoformat(), "clock_skew")
     values: dict[str, float | None] = {}
