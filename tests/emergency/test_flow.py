@@ -260,3 +260,24 @@ def test_dispatch_defaults_to_the_plan_the_rule_proposed(world):
     with world.rt.context() as ctx, pytest.raises(Exception) as twice:
         incidents.dispatch_plan(ctx, world.admin, incident.code)
     assert "dispatched already" in str(twice.value)
+
+
+def test_a_run_that_fails_loses_nothing_and_the_next_one_fires(world, monkeypatch):
+    from govbridge.emergency import consumer
+    from govbridge.emergency.models import AlertRule, EvaluatedBatch
+
+    with world.rt.context() as ctx:
+        rulebook.create_rule(ctx, world.admin, rain_window(world))
+    storm(world)
+
+    def broken(*_args, **_kwargs):
+        raise RuntimeError("the process dies while sealing")
+
+    monkeypatch.setattr(consumer, "raise_alert", broken)
+    with pytest.raises(RuntimeError):
+        evaluate_pending(world.rt)
+    with world.rt.context() as ctx:  # rolled back: no batch marked, no state kept
+        assert ctx.db.scalar(select(EvaluatedBatch.batch_id)) is None
+        assert ctx.db.scalar(select(AlertRule.state)) == {}
+    monkeypatch.undo()
+    assert len(evaluate_pending(world.rt).alerts) == 1
