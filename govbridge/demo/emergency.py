@@ -195,7 +195,10 @@ def demo_rules(rain: str, levels: str, cma: str, water: str, ema: str) -> list[d
               "op": ">", "value": 50}
     near = {"dataset": levels, "field": "water_level_m", "op": ">=",
             "ref_field": "warning_level_m", "offset": 0.5}
-    common = {"hold_down_minutes": 360, "category": "Met", "certainty": "Likely"}
+    # Every rule proposes the 防汛预案 (so 应急管理局 commands the incidents they open); only
+    # the join dispatches it at once.
+    common = {"hold_down_minutes": 360, "category": "Met", "certainty": "Likely",
+              "plan": "flood-iv"}
     return [
         {**common, "code": "rain-3h-50", "name": "3小时降雨量超过50毫米", "issuer_code": cma,
          "when": [window], "event": "暴雨", "urgency": "Expected", "severity": "Severe",
