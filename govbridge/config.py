@@ -94,6 +94,11 @@ class Settings(BaseSettings):
     smtp_username: str | None = None
     smtp_password: SecretStr | None = None
     webhook_hosts: list[str] = Field(default_factory=list)
+    # Emergency rules (emergency/): a reading dated more than this after the platform's
+    # clock is refused (the gauge's clock is wrong); an alert joins the open incident of
+    # its district whose newest alert lies within `emergency_join_hours` of it.
+    emergency_clock_skew_seconds: int = Field(default=600, ge=0, le=86_400)
+    emergency_join_hours: float = Field(default=12, gt=0, le=24 * 14)
 
     @cached_property
     def resolved_database_url(self) -> str:

@@ -34,6 +34,7 @@ from govbridge.api.routes import (
     transparency,
 )
 from govbridge.api.routes import certificates as certificate_routes
+from govbridge.api.routes import emergency as emergency_routes
 from govbridge.api.routes import figures as figure_routes
 from govbridge.api.routes import notifications as notification_routes
 from govbridge.api.routes import seals as seal_routes
@@ -81,6 +82,7 @@ def create_app(rt: Runtime) -> FastAPI:
     v1.include_router(case_routes.router)
     v1.include_router(figure_routes.router)
     v1.include_router(notification_routes.router)
+    v1.include_router(emergency_routes.router)
     app.include_router(v1)
 
     from govbridge.web.access_pages import router as access_pages
@@ -89,6 +91,7 @@ def create_app(rt: Runtime) -> FastAPI:
     from govbridge.web.catalog_pages import router as catalog_pages
     from govbridge.web.certificate_pages import router as certificate_pages
     from govbridge.web.console_pages import router as console_pages
+    from govbridge.web.emergency_pages import router as emergency_pages
     from govbridge.web.ledger_pages import router as ledger_pages
     from govbridge.web.notification_pages import router as notification_pages
     from govbridge.web.process_modeler_pages import router as process_modeler_pages
@@ -110,6 +113,7 @@ def create_app(rt: Runtime) -> FastAPI:
     app.include_router(notification_pages)
     app.include_router(process_modeler_pages)
     app.include_router(certificate_pages)
+    app.include_router(emergency_pages)
     for prefix, folder in VENDOR_MOUNTS.items():  # before /static, which would shadow them
         if folder.is_dir():
             app.mount(prefix, CachedStaticFiles(directory=folder), name=prefix)

@@ -216,6 +216,35 @@ def _services_chart(o: ServicesOptions, result: Result) -> str:
         "cases/s", note=f"ratio {result['ratio']:.4f}; " + machine_line(result["machine"]))
 
 
+# --- emergency -------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class EmergencyOptions:
+    storms: int
+    database_url: str | None
+
+
+def _emergency(o: EmergencyOptions, progress: Progress) -> Result:
+    from govbridge.bench import emergency
+
+    return emergency.run(o.storms, o.database_url, progress=progress)
+
+
+def _emergency_chart(o: EmergencyOptions, result: Result) -> str:
+    ours, base = result["rules_leg"], result["baseline"]
+    alert, dispatch = result["reading_to_sealed_alert"], result["reading_to_dispatch"]
+    return bar_chart(
+        f"Readings per second through 4 rules, {ours['readings']:,} readings, "
+        f"{result['backend']}",
+        [("stream store + rules", ours["readings_per_second"]),
+         ("stream store, no rules", base["readings_per_second"])],
+        "readings/s", note=f"ratio {result['ratio']:.3f}; reading → sealed alert p50 "
+                           f"{alert['p50_ms']} ms p95 {alert['p95_ms']} ms; → dispatch p50 "
+                           f"{dispatch['p50_ms']} ms p95 {dispatch['p95_ms']} ms; "
+                           + machine_line(result["machine"]))
+
+
 BENCHES: dict[str, Bench[Any]] = {
     b.name: b
     for b in (
@@ -224,5 +253,6 @@ BENCHES: dict[str, Bench[Any]] = {
         Bench("stream", _stream, _stream_chart, _stream_failed),
         Bench("exchange", _exchange, _exchange_chart),
         Bench("services", _services, _services_chart),
+        Bench("emergency", _emergency, _emergency_chart),
     )
 }

@@ -18,6 +18,7 @@ from govbridge.cli.cases import case_app
 from govbridge.cli.catalog import catalog_app
 from govbridge.cli.certificates import cert_app
 from govbridge.cli.common import JsonOpt, err, fail, out, settings
+from govbridge.cli.emergency import emergency_app, incident_app
 from govbridge.cli.exchange import exchange_app
 from govbridge.cli.identity import client_app, org_app, user_app
 from govbridge.cli.ingest import ingest_cmd, quarantine_app
@@ -57,6 +58,8 @@ app.add_typer(service_app, name="service")
 app.add_typer(case_app, name="case")
 app.add_typer(cert_app, name="cert")
 app.add_typer(notify_app, name="notify")
+app.add_typer(emergency_app, name="emergency")
+app.add_typer(incident_app, name="incident")
 app.command("ingest")(ingest_cmd)
 
 
@@ -146,6 +149,9 @@ def _serve(rt: Runtime, host: str, port: int, workers: int = 1) -> None:
                 from govbridge.ingest.streams import attach_inprocess
 
                 attach_inprocess(rt)
+                from govbridge.emergency.consumer import attach as attach_rules
+
+                attach_rules(rt)  # the emergency rules after each committed ingest batch
             uvicorn.run(create_app(rt), **options)
     finally:
         notices.stop()

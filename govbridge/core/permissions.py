@@ -66,6 +66,11 @@ class Permission(StrEnum):
     CASE_DECIDE = "case.decide"
     CASE_DECIDE_OWN_ORG = "case.decide_own_org"
     CASE_READ = "case.read"
+    EMERGENCY_RULES = "emergency.rules"
+    INCIDENT_COMMAND = "incident.command"
+    INCIDENT_READ = "incident.read"
+    DISPATCH_RESPOND = "dispatch.respond"
+    DISPATCH_RESPOND_OWN_ORG = "dispatch.respond_own_org"
 
 
 ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
@@ -90,6 +95,9 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
             Permission.LEDGER_AUDIT,
             Permission.SERVICE_MANAGE,
             Permission.CASE_READ,
+            Permission.EMERGENCY_RULES,
+            Permission.INCIDENT_COMMAND,
+            Permission.INCIDENT_READ,
         }
     ),
     Role.DATA_OFFICER: frozenset(
@@ -110,6 +118,7 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
             Permission.LEDGER_READ,
             Permission.CERT_ISSUE_OWN_ORG,
             Permission.CERT_REVOKE_OWN_ORG,
+            Permission.DISPATCH_RESPOND_OWN_ORG,
         }
     ),
     Role.CLERK: frozenset(
@@ -165,6 +174,7 @@ OWN_ORG_VARIANT: dict[Permission, Permission] = {
     Permission.CERT_REVOKE: Permission.CERT_REVOKE_OWN_ORG,
     Permission.CASE_ACCEPT: Permission.CASE_ACCEPT_OWN_ORG,
     Permission.CASE_DECIDE: Permission.CASE_DECIDE_OWN_ORG,
+    Permission.DISPATCH_RESPOND: Permission.DISPATCH_RESPOND_OWN_ORG,
 }
 
 

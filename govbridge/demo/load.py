@@ -125,6 +125,9 @@ def load_demo_city(
 
     load_demo_services(rt)
     load_demo_cases(rt, seed)
+    from govbridge.demo.emergency import load_demo_emergency
+
+    load_demo_emergency(rt, seed)
     return city
 
 

@@ -5,6 +5,16 @@ from govbridge.audit.models import AuditEvent
 from govbridge.cases.models import Case, CaseEvent, CaseMaterial
 from govbridge.catalog.models import Dataset, DatasetVersion, SearchTerm
 from govbridge.certificates.models import Certificate
+from govbridge.emergency.models import (
+    Alert,
+    AlertRule,
+    Dispatch,
+    DispatchStep,
+    EvaluatedBatch,
+    Incident,
+    ResponsePlan,
+    Station,
+)
 from govbridge.exchange.models import AccessFlag, ExchangeUsage
 from govbridge.identity.models import (
     ApiClient,
@@ -43,6 +53,8 @@ from govbridge.storage.meta import InstallationFact
 __all__ = [
     "AccessFlag",
     "Agreement",
+    "Alert",
+    "AlertRule",
     "ApiClient",
     "AuditEvent",
     "Base",
@@ -57,9 +69,13 @@ __all__ = [
     "DatasetRecord",
     "DatasetVersion",
     "Delivery",
+    "Dispatch",
+    "DispatchStep",
+    "EvaluatedBatch",
     "ExchangeUsage",
     "Holiday",
     "InboxItem",
+    "Incident",
     "IngestBatch",
     "InstallationFact",
     "LedgerEntry",
@@ -75,11 +91,13 @@ __all__ = [
     "Person",
     "QualityRun",
     "QuarantinedRow",
+    "ResponsePlan",
     "SealAuthority",
     "SealKey",
     "SearchTerm",
     "ServiceItem",
     "ServiceItemVersion",
+    "Station",
     "User",
     "UserRole",
     "WebSession",

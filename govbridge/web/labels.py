@@ -172,6 +172,8 @@ NAV: Labels = {
     "holidays": N_("Holidays"),
     "figures": N_("Service figures"),
     "issuance": N_("Certificates to approve"),
+    "incidents": N_("Incidents"),
+    "dispatches": N_("Dispatches"),
 }
 
 NAV_DESC: Labels = {
@@ -229,6 +231,13 @@ NAV_DESC: Labels = {
     "issuance": N_(
         "Certificates a colleague asked to issue without a case: check and approve, or refuse "
         "with a reason (four eyes)."
+    ),
+    "incidents": N_(
+        "Open incidents: their alerts, resources requested and committed per department, late "
+        "responses, the timeline and the alert areas."
+    ),
+    "dispatches": N_(
+        "Resource requests to your department: commit what you send and report its status."
     ),
 }
 
@@ -411,6 +420,11 @@ PERM: Labels = {
     "case.decide_own_org": N_("decide own department's case tasks"),
     "case.read": N_("read all cases"),
     "service.manage": N_("manage service items"),
+    "emergency.rules": N_("manage alert rules"),
+    "incident.command": N_("command incidents and dispatch departments"),
+    "incident.read": N_("view incidents and alerts"),
+    "dispatch.respond": N_("respond to dispatches"),
+    "dispatch.respond_own_org": N_("respond to own department's dispatches"),
 }
 
 

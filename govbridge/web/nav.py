@@ -74,6 +74,9 @@ PAGES: tuple[tuple[NavItem, frozenset[Permission]], ...] = (
         frozenset({Permission.CLIENT_MANAGE, Permission.CLIENT_MANAGE_OWN_ORG}),
     ),
     (NavItem("audit", "/audit"), frozenset({Permission.AUDIT_READ})),
+    (NavItem("incidents", "/emergency/incidents"), frozenset({Permission.INCIDENT_READ})),
+    (NavItem("dispatches", "/emergency/dispatches"),
+     frozenset({Permission.DISPATCH_RESPOND, Permission.DISPATCH_RESPOND_OWN_ORG})),
 )
 
 

@@ -24,11 +24,12 @@ ROLE_NAV = {
         "users",
         "clients",
         "audit",
+        "incidents",
         "password",
     ],
     Role.DATA_OFFICER: [
         "home", "catalog", "publish", "quality", "agreements", "request", "inbox", "console",
-        "ledger", "issuance", "users", "clients", "password",
+        "ledger", "issuance", "users", "clients", "dispatches", "password",
     ],
     Role.CLERK: ["home", "catalog", "desk", "password"],
     Role.APPROVER: ["home", "catalog", "tasks", "issuance", "password"],

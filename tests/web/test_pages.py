@@ -237,6 +237,7 @@ def test_first_login_enrolls_a_second_factor(web, account, csrf_of):
         "users",
         "clients",
         "audit",
+        "incidents",
         "password",
     ]
 
@@ -250,13 +251,13 @@ def test_first_login_enrolls_a_second_factor(web, account, csrf_of):
         (
             Role.BUREAU_ADMIN,
             ["home", "catalog", "review", "quality", "agreements", "ledger", "items", "holidays",
-             "figures", "organizations", "users", "clients", "audit"],
+             "figures", "organizations", "users", "clients", "audit", "incidents"],
             "数据管理局管理员",
         ),
         (
             Role.DATA_OFFICER,
             ["home", "catalog", "publish", "quality", "agreements", "request", "inbox", "console",
-             "ledger", "issuance", "users", "clients"],
+             "ledger", "issuance", "users", "clients", "dispatches"],
             "首席数据官",
         ),
         (Role.CLERK, ["home", "catalog", "desk"], "综合窗口受理员"),

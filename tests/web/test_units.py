@@ -19,11 +19,11 @@ TEMPLATES = sorted((WEB / "templates").rglob("*.html"))
 EXPECTED_NAV = {
     Role.BUREAU_ADMIN: [
         "home", "catalog", "review", "quality", "agreements", "ledger", "items", "holidays",
-        "figures", "organizations", "users", "clients", "audit",
+        "figures", "organizations", "users", "clients", "audit", "incidents",
     ],
     Role.DATA_OFFICER: [
         "home", "catalog", "publish", "quality", "agreements", "request", "inbox", "console",
-        "ledger", "issuance", "users", "clients",
+        "ledger", "issuance", "users", "clients", "dispatches",
     ],
     Role.CLERK: ["home", "catalog", "desk"],
     Role.APPROVER: ["home", "catalog", "tasks", "issuance"],
@@ -64,6 +64,7 @@ def test_nav_items_come_from_permissions_alone():
         "users",
         "clients",
         "audit",
+        "dispatches",
     ]
     assert [i.path for i in pages_for([Permission.CATALOG_REVIEW])] == ["/catalog/review"]
 

@@ -1,0 +1,60 @@
+"""The emergency tests' flood world (helpers in tests/emergency_helpers.py)."""
+
+from __future__ import annotations
+
+import pytest
+from emergency_helpers import NAMES, Dept, World  # type: ignore[import-not-found]
+from sqlalchemy import select
+
+from govbridge.catalog import usecases as catalog
+from govbridge.core.permissions import Role
+from govbridge.emergency import incidents, rulebook
+from govbridge.emergency.schemas import PlanIn
+from govbridge.emergency.streams import ensure_elements, rain_dataset, river_dataset
+from govbridge.identity.actor import Actor
+from govbridge.identity.models import User
+from govbridge.identity.organizations import org_by_code
+
+
+@pytest.fixture
+def world(rt, make_org, make_user, admin) -> World:
+    depts: dict[str, Dept] = {}
+    for key, name in NAMES.items():
+        code = make_org(name=name)
+        user = make_user(f"officer.{key}", [Role.DATA_OFFICER], org=code)
+        with rt.context() as ctx:
+            org_id = org_by_code(ctx, code).id
+            user_id = ctx.db.scalar(select(User.id).where(User.username == user.username))
+        depts[key] = Dept(code, org_id, Actor.for_user(
+            user_id=user_id, username=user.username, roles=frozenset({Role.DATA_OFFICER}),
+            organization_id=org_id, subject_id=None))
+    codes = {}
+    with rt.context() as ctx:
+        ensure_elements(ctx, Actor.operator("test"))
+        for key, entry in (("cma", rain_dataset()), ("water", river_dataset())):
+            made = catalog.create_dataset(ctx, depts[key].officer, entry)
+            catalog.submit(ctx, depts[key].officer, made.resource_code)
+            catalog.review(ctx, admin, made.resource_code, approve=True)
+            codes[key] = made.resource_code
+        for code, kind, ds, district, lat, lon in (
+                ("G-GUSU-1", "rain", "cma", "320508", 31.30, 120.62),
+                ("G-GUSU-2", "rain", "cma", "320508", 31.31, 120.60),
+                ("G-WJ-1", "rain", "cma", "320509", 30.95, 120.65),
+                ("R-GUSU-1", "river", "water", "320508", 31.29, 120.63),
+                ("R-WJ-1", "river", "water", "320509", 30.92, 120.70)):
+            rulebook.register_station(ctx, admin, code=code, name=code, kind=kind,
+                                      resource_code=codes[ds], district=district, lat=lat,
+                                      lon=lon)
+        incidents.create_plan(ctx, admin, PlanIn(
+            code="flood-iv", name="防汛IV级应急响应预案", command_code=depts["ema"].code,
+            lines=[
+                {"org_code": depts["fire"].code, "task": "排涝抢险",
+                 "resources": {"people": 40, "pumps": 6, "boats": 2}},
+                {"org_code": depts["housing"].code, "task": "下穿隧道积水抽排",
+                 "resources": {"pumps": 4, "vehicles": 3}, "respond_minutes": 20},
+                {"org_code": depts["mca"].code, "task": "开放避难场所",
+                 "resources": {"shelters": 5, "people": 20}},
+            ]))
+    return World(rt, admin, depts, codes["cma"], codes["water"])
+
+
