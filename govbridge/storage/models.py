@@ -32,6 +32,7 @@ from govbridge.notifications.models import (
     NotificationPreference,
     WebhookEndpoint,
 )
+from govbridge.privacy.models import PrivacyDecision, PrivacyInput, PrivacyJob
 from govbridge.quality.models import QualityRun
 from govbridge.registry.models import Company, Person
 from govbridge.seals.models import SealAuthority, SealKey
@@ -72,6 +73,9 @@ __all__ = [
     "NotificationPreference",
     "Organization",
     "PasswordHistory",
+    "PrivacyDecision",
+    "PrivacyInput",
+    "PrivacyJob",
     "Person",
     "QualityRun",
     "QuarantinedRow",
