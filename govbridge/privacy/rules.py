@@ -3,9 +3,11 @@ reveals to whom, and the output controls. Pure: no I/O, no clock, no randomness 
 (the noise takes its uniform draws from the caller).
 
 A job names its computation, its parties (a department, one of its published datasets and
-the fields the computation reads), the receiving party and a purpose. What a computation
-reveals, and to whom, follows from the computation alone (`revealed`): the approval page
-shows exactly that, and the ledger receipt records it.
+the fields the computation reads), the receiving department and a purpose. The receiver of
+a set intersection is one of its two parties; an aggregate or a model may go to a
+department that provides no input (the health commission receiving the hospitals'
+model). What a computation reveals, and to whom, follows from the computation alone
+(`revealed`): the approval page shows exactly that, and the ledger receipt records it.
 
 | computation           | parties | reads (per party)          | revealed to the receiver       |
 | --------------------- | ------- | -------------------------- | ------------------------------ |
@@ -107,9 +109,9 @@ def spec_problems(computation: str, parties: Sequence[Party], receiver: str,
     if kind != "psi" and len(parties) < 3:
         problems.append(FieldProblem("parties", "name at least three parties", str(len(parties)),
                                      "count"))
-    if receiver not in codes:
-        problems.append(FieldProblem("receiver", "the receiver must be one of the parties",
-                                     receiver, "not_party"))
+    if kind == "psi" and receiver not in codes:
+        problems.append(FieldProblem("receiver", "the receiver of a set intersection must be "
+                                     "one of its two parties", receiver, "not_party"))
     for i, p in enumerate(parties):
         where = f"parties[{i}]"
         known = published.get(p.resource_code)

@@ -90,8 +90,10 @@ def _party_orgs(ctx: Ctx, job: PrivacyJob) -> dict[str, Organization]:
 
 
 def can_read(ctx: Ctx, actor: Actor, job: PrivacyJob) -> bool:
-    """The parties and the data bureau read a job."""
+    """The parties, the receiver and the data bureau read a job."""
     if Permission.AGREEMENT_READ in actor.permissions:
+        return True
+    if _can(actor, Permission.AGREEMENT_READ, job.receiver_org_id):
         return True
     return any(_can(actor, Permission.AGREEMENT_READ, o.id)
                for o in _party_orgs(ctx, job).values())
@@ -238,8 +240,9 @@ def decide(ctx: Ctx, actor: Actor, code: str, data: DecisionIn | dict[str, Any])
     record(ctx, actor, "privacy.job.decide", "privacy_job", job.code,
            {"party": org.code, "decision": data.decision})
     if job.state != rules.PROPOSED:
+        answer = "各方已批准" if job.state == rules.APPROVED else "已被拒绝"
         notify(ctx, officers_of(ctx, job.receiver_org_id), f"privacy.{job.state}",
-               f"隐私计算任务 {job.code}：{'各方已批准' if job.state == rules.APPROVED else '已被拒绝'}",
+               f"隐私计算任务 {job.code}：{answer}",
                f"{org.name}：{'批准' if data.decision == rules.APPROVE else '拒绝'}"
                + (f"，理由：{reason}" if reason else "") + "。",
                link=f"/privacy/jobs/{job.code}")
