@@ -104,11 +104,12 @@ def health_entry(h: Hospital) -> dict[str, Any]:
         "fields": [
             {"name": "id_number", "title": "公民身份号码", "element": "DE0002", "required": True,
              "grade": "important"},
-            {"name": "age", "title": "年龄（岁）", "element": "DE0301"},
-            {"name": "bmi", "title": "体重指数", "element": "DE0302"},
-            {"name": "sbp", "title": "收缩压（mmHg）", "element": "DE0303"},
-            {"name": "glucose", "title": "空腹血糖（mmol/L）", "element": "DE0304"},
-            {"name": "diabetes", "title": "糖尿病诊断", "element": "DE0305"},
+            {"name": "age", "title": "年龄（岁）", "element": "DE0301", "grade": "general-2"},
+            {"name": "bmi", "title": "体重指数", "element": "DE0302", "grade": "important"},
+            {"name": "sbp", "title": "收缩压（mmHg）", "element": "DE0303", "grade": "important"},
+            {"name": "glucose", "title": "空腹血糖（mmol/L）", "element": "DE0304",
+             "grade": "important"},
+            {"name": "diabetes", "title": "糖尿病诊断", "element": "DE0305", "grade": "important"},
         ],
     }
 
