@@ -125,6 +125,9 @@ def load_demo_city(
 
     load_demo_services(rt)
     load_demo_cases(rt, seed)
+    from govbridge.demo.privacy import load_demo_privacy
+
+    load_demo_privacy(rt, seed)
     return city
 
 
