@@ -91,6 +91,7 @@ def create_app(rt: Runtime) -> FastAPI:
     from govbridge.web.catalog_pages import router as catalog_pages
     from govbridge.web.console_pages import router as console_pages
     from govbridge.web.ledger_pages import router as ledger_pages
+    from govbridge.web.privacy_pages import router as privacy_pages
     from govbridge.web.quality_pages import router as quality_pages
     from govbridge.web.routes import router as web_router
     from govbridge.web.service_pages import router as service_pages
@@ -106,6 +107,7 @@ def create_app(rt: Runtime) -> FastAPI:
     app.include_router(verify_pages)
     app.include_router(service_pages)
     app.include_router(case_pages)
+    app.include_router(privacy_pages)
     app.mount("/static", CachedStaticFiles(directory=STATIC), name="static")
     docs.install(app)
     _complete_openapi(app)

@@ -176,26 +176,47 @@ def _param_problems(computation: str, params: Mapping[str, Any]) -> list[FieldPr
     return out
 
 
-def revealed(computation: str, parties: Sequence[Party], receiver: str) -> list[str]:
-    """What the receiver learns, in words the approval page and the receipt both use."""
+REVEALED_WORDS = {
+    "intersection_size": "intersection size",
+    "intersection": "intersection (receiver's own subjects)",
+    "intersection_sum": "sum of {field} over the intersection",
+    "count": "total count",
+    "sum": "total sum of {field}",
+    "mean": "mean of {field}",
+    "bins": "count per bin (small bins suppressed)",
+    "model": "trained model",
+    "rounds": "training rounds",
+    "metrics": "metrics on each party's held-out data",
+}
+
+
+def revealed_items(computation: str, parties: Sequence[Party],
+                   receiver: str) -> list[tuple[str, str | None]]:
+    """What the receiver learns: (item, the field it is about) pairs."""
+    value = parties[0].value_field if parties else None
     if computation == "psi.count":
-        return ["intersection size"]
+        return [("intersection_size", None)]
     if computation == "psi.intersection":
-        return ["intersection size", "intersection (receiver's own subjects)"]
+        return [("intersection_size", None), ("intersection", None)]
     if computation == "psi.sum":
         other = next((p for p in parties if p.org_code != receiver), None)
-        field = other.value_field if other else "?"
-        return ["intersection size", "intersection (receiver's own subjects)",
-                f"sum of {field} over the intersection"]
+        return [("intersection_size", None), ("intersection", None),
+                ("intersection_sum", other.value_field if other else None)]
     if computation == "aggregate.count":
-        return ["total count"]
+        return [("count", None)]
     if computation == "aggregate.sum":
-        return ["total count", f"total sum of {parties[0].value_field if parties else '?'}"]
+        return [("count", None), ("sum", value)]
     if computation == "aggregate.mean":
-        return ["total count", f"mean of {parties[0].value_field if parties else '?'}"]
+        return [("count", None), ("mean", value)]
     if computation == "aggregate.histogram":
-        return ["count per bin (small bins suppressed)"]
-    return ["trained model", "training rounds", "metrics on each party's held-out data"]
+        return [("bins", value)]
+    return [("model", None), ("rounds", None), ("metrics", None)]
+
+
+def revealed(computation: str, parties: Sequence[Party], receiver: str) -> list[str]:
+    """The same in English words, as the receipt and the API state it."""
+    return [REVEALED_WORDS[item].format(field=field or "?")
+            for item, field in revealed_items(computation, parties, receiver)]
 
 
 # ---- approvals ------------------------------------------------------------------------

@@ -62,10 +62,16 @@ class PartyOut(BaseModel):
     reason: str | None
 
 
+class RevealedItem(BaseModel):
+    item: str
+    field: str | None
+
+
 class RevealedOut(BaseModel):
     org_code: str
     org_name: str | None
     what: list[str]
+    items: list[RevealedItem]
 
 
 class JobOut(BaseModel):

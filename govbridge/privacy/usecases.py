@@ -49,6 +49,7 @@ from govbridge.privacy.schemas import (
     JobIn,
     JobOut,
     PartyOut,
+    RevealedItem,
     RevealedOut,
 )
 from govbridge.runtime import Ctx, Runtime
@@ -114,6 +115,25 @@ def can_decide(ctx: Ctx, actor: Actor, job: PrivacyJob, party: Organization) -> 
 def can_run(actor: Actor, job: PrivacyJob) -> bool:
     return rules.may_run(job.state) and _can(actor, Permission.AGREEMENT_REQUEST,
                                              job.receiver_org_id)
+
+
+@dataclass(frozen=True)
+class Allowed:
+    """What the actor may do with one job now (a page offers only these forms; the use
+    cases still check on every request): decide for `party`, run it."""
+
+    party: str | None
+    run: bool
+
+
+def allowed(ctx: Ctx, actor: Actor, code: str) -> Allowed:
+    job = find_job(ctx, code)
+    party = None
+    if actor.organization_id is not None:
+        org = ctx.db.get(Organization, actor.organization_id)
+        if org is not None and can_decide(ctx, actor, job, org):
+            party = org.code
+    return Allowed(party=party, run=can_run(actor, job))
 
 
 def _decisions(ctx: Ctx, job: PrivacyJob) -> dict[str, str]:
@@ -397,9 +417,11 @@ def to_out(ctx: Ctx, actor: Actor, job: PrivacyJob) -> JobOut:
     return JobOut(
         code=job.code, computation=job.computation, state=job.state, purpose=job.purpose,
         params=job.params, parties=parties,
-        revealed_to=RevealedOut(org_code=job.receiver.code, org_name=job.receiver.name,
-                                what=rules.revealed(job.computation, _parties(job),
-                                                    job.receiver.code)),
+        revealed_to=RevealedOut(
+            org_code=job.receiver.code, org_name=job.receiver.name,
+            what=rules.revealed(job.computation, _parties(job), job.receiver.code),
+            items=[RevealedItem(item=i, field=f) for i, f in rules.revealed_items(
+                job.computation, _parties(job), job.receiver.code)]),
         min_group=job.min_group, epsilon=job.epsilon, created_by=job.created_by,
         created_at=job.created_at, ran_at=job.ran_at, outcome_reason=job.outcome_reason,
         result=result, receipt=job.receipt_index, transcript_sha256=job.transcript_sha256)

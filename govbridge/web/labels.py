@@ -171,6 +171,8 @@ NAV: Labels = {
     "items": N_("Service items"),
     "holidays": N_("Holidays"),
     "figures": N_("Service figures"),
+    "privacy": N_("Privacy computing"),
+    "computations": N_("Computations on my data"),
 }
 
 NAV_DESC: Labels = {
@@ -225,6 +227,11 @@ NAV_DESC: Labels = {
         "Per service item: cases by state, average handling time, on-time rate, share fetched by "
         "sharing, overdue cases."
     ),
+    "privacy": N_(
+        "Private set intersection, secure aggregation and federated learning with other "
+        "departments: approve, run, and read the disclosure receipts."
+    ),
+    "computations": N_("Privacy computations that used a dataset holding your record."),
 }
 
 PURPOSE: Labels = {

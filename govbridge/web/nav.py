@@ -70,6 +70,11 @@ PAGES: tuple[tuple[NavItem, frozenset[Permission]], ...] = (
         frozenset({Permission.CLIENT_MANAGE, Permission.CLIENT_MANAGE_OWN_ORG}),
     ),
     (NavItem("audit", "/audit"), frozenset({Permission.AUDIT_READ})),
+    (
+        NavItem("privacy", "/privacy/jobs"),
+        frozenset({Permission.AGREEMENT_READ, Permission.AGREEMENT_READ_OWN_ORG}),
+    ),
+    (NavItem("computations", "/me/computations"), frozenset({Permission.SELF_SERVICE})),
 )
 
 
