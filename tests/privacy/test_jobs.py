@@ -17,6 +17,7 @@ from govbridge.core.errors import Conflict, InvalidInput, NotFound, PermissionDe
 from govbridge.core.permissions import Role
 from govbridge.identity.actor import Actor
 from govbridge.ledger.models import LedgerEntry
+from govbridge.nodes import store
 from govbridge.privacy import usecases
 from govbridge.privacy.usecases import transcript_path
 
@@ -266,3 +267,37 @@ def test_a_person_sees_that_a_computation_used_their_record_not_its_result(rt, c
                               organization_id=None, subject_id=city["hrss"].rows[-1]["id_number"])
     with rt.context() as ctx:
         assert usecases.my_computations(ctx, stranger) == []
+
+
+def test_a_party_with_its_own_node_computes_on_the_node_rows(rt, city, settings, tmp_path):
+    """A department whose node is known here (privacy_node_dirs) reads its node's own store,
+    not the hub's copy: here the node holds 20 of the hub's 100 rows."""
+    node = tmp_path / "node-nrp"
+    node.mkdir()
+    conn = store.connect(node / "rows.db")
+    conn.executemany("INSERT INTO records (resource_code, record_key, subject_id, data) "
+                     "VALUES (?, ?, ?, ?)",
+                     [(city["nrp"].resource_code, r["id_number"], r["id_number"], json.dumps(r))
+                      for r in city["nrp"].rows[:20]])
+    conn.close()
+    settings.privacy_node_dirs = {city["nrp"].code: node}
+    run = _run(rt, city, _psi(city, "psi.count"))
+    # nrp's first 20 persons are 30..49, all held by mca too
+    assert run.job.result == {"count": 20}
+    assert "20 rows" in run.relay.logs[city["nrp"].code]
+
+
+def test_differential_privacy_noise_is_applied_and_its_epsilon_recorded(rt, city):
+    run = _run(rt, city, _aggregate(city, "aggregate.sum", epsilon=0.5, clip=[0, 3000]))
+    rows = city["mca"].rows + city["nrp"].rows + city["hrss"].rows
+    plain = float(sum(min(Decimal(r.get("amount") or r.get("area")), Decimal(3000))
+                      for r in rows))
+    assert run.job.epsilon == 0.5
+    result = run.job.result
+    assert result is not None and result["sum"] != plain
+    # Laplace(2 x 3000 / 0.5): beyond 20 scales with probability e^-20
+    assert abs(result["sum"] - plain) < 20 * 12000
+    assert abs(result["count"] - len(rows)) < 20 * 4 / 0.5
+    with rt.context() as ctx:
+        entry = json.loads(ctx.db.get(LedgerEntry, run.job.receipt).entry)
+    assert entry["epsilon"] == 0.5 and entry["params"]["clip"] == [0, 3000]
