@@ -75,3 +75,24 @@ def test_approve_run_and_read_on_the_pages(rt, city, browser):
     listed = nrp.get("/privacy/jobs")
     assert f'data-code="{code}"' in listed.text
     assert f'data-code="{code}"' not in edu.get("/privacy/jobs").text
+
+
+def test_a_person_sees_the_computations_that_read_their_record(rt, city, make_user):
+    with rt.context() as ctx:
+        code = usecases.create_job(ctx, city["mca"].officer, {
+            "computation": "psi.count", "receiver": city["mca"].code, "purpose": "核查（测试）",
+            "parties": [{"org_code": city[k].code, "resource_code": city[k].resource_code,
+                         "key_field": "id_number"} for k in ("mca", "nrp")]}).code
+    for key in ("mca", "nrp"):
+        with rt.context() as ctx:
+            usecases.decide(ctx, city[key].officer, code, {"decision": "approve"})
+    usecases.run_job(rt, city["mca"].officer, code)
+    subject = city["nrp"].rows[-1]["id_number"]  # held by nrp only: not in the intersection
+    make_user("citizen.one", [Role.APPLICANT], subject_id=subject)
+    with TestClient(create_app(rt), raise_server_exceptions=False) as client:
+        page = client.get("/login")
+        client.post("/login", data={"username": "citizen.one", "password": PASSWORD,
+                                    "csrf_token": CSRF.search(page.text).group(1)})
+        mine = client.get("/me/computations")
+    assert mine.status_code == 200
+    assert f'data-job="{code}"' in mine.text
