@@ -150,6 +150,8 @@ def load_demo_privacy(rt: Runtime, seed: int) -> bool:
         health = department("health").code
         admin = _staff_actor(ctx, "admin", Role.BUREAU_ADMIN)
         city = json.loads(get_fact(ctx.db, CITY_FACT) or "{}")
+        if "datasets" not in city:  # a city without its datasets gets them first
+            return False
         persons = list(iter_persons(seed, min(int(city.get("persons", DATA_PERSONS)),
                                               DATA_PERSONS)))
         published = {}

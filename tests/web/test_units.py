@@ -19,18 +19,19 @@ TEMPLATES = sorted((WEB / "templates").rglob("*.html"))
 EXPECTED_NAV = {
     Role.BUREAU_ADMIN: [
         "home", "catalog", "review", "quality", "agreements", "ledger", "items", "holidays",
-        "figures", "organizations", "users", "clients", "audit",
+        "figures", "organizations", "users", "clients", "audit", "privacy",
     ],
     Role.DATA_OFFICER: [
         "home", "catalog", "publish", "quality", "agreements", "request", "inbox", "console",
-        "ledger", "users", "clients",
+        "ledger", "users", "clients", "privacy",
     ],
     Role.CLERK: ["home", "catalog", "desk"],
     Role.APPROVER: ["home", "catalog", "tasks"],
     Role.AUDITOR: [
         "home", "catalog", "quality", "agreements", "ledger", "flags", "figures", "users", "audit",
+        "privacy",
     ],
-    Role.APPLICANT: ["home", "accesses", "services", "applications"],
+    Role.APPLICANT: ["home", "accesses", "services", "applications", "computations"],
 }
 
 
@@ -63,6 +64,7 @@ def test_nav_items_come_from_permissions_alone():
         "users",
         "clients",
         "audit",
+        "privacy",
     ]
     assert [i.path for i in pages_for([Permission.CATALOG_REVIEW])] == ["/catalog/review"]
 
