@@ -124,6 +124,10 @@ def spec_problems(computation: str, parties: Sequence[Party], receiver: str,
                 problems.append(FieldProblem(f"{where}.fields", "not a published field of "
                                              f"{p.resource_code}", name, "unknown_field"))
         problems += _party_problems(computation, p, where, receiver)
+    if kind == "federated" and len({(p.features, p.label) for p in parties}) > 1:
+        problems.append(FieldProblem("parties", "every party of a federated model names the "
+                                     "same features and label, in the same order", None,
+                                     "features_differ"))
     problems += _param_problems(computation, params)
     return problems
 

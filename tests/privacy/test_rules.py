@@ -47,6 +47,13 @@ def test_an_aggregate_needs_three_parties_and_noise_on_a_sum_needs_bounds():
     assert ("computation", "unknown") in _problems("psi.everything", three)
 
 
+def test_a_federated_model_has_the_same_features_everywhere():
+    same = [Party(c, "R1", features=("amount",), label="id_number") for c in (A, B, C)]
+    assert _problems("federated.logistic", same) == set()
+    other = [*same[:2], Party(C, "R1", features=("id_number",), label="amount")]
+    assert ("parties", "features_differ") in _problems("federated.logistic", other)
+
+
 def test_every_party_approves_and_one_refusal_ends_it():
     parties = [A, B, C]
     assert rules.state_after(parties, {A: "approve"}) == rules.PROPOSED
