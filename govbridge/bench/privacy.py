@@ -13,6 +13,14 @@ baseline reads the same stores in one process and computes in the clear.
   updates) against one epoch of the same model on the pooled rows.
 The ratio is plain seconds / private seconds (the share of the clear computation's speed
 the private one keeps); each private result is checked equal to the plain one.
+
+Measured here (2 vCPUs, AMD EPYC, SQLite node stores, 2026-12-06), all results exact:
+PSI 100,000 x 100,000 count only 48.1 s against 0.54 s in the clear (ratio 0.0113),
+intersection revealed 55.7 s (0.0097), 13.4 MiB relayed each; secure sum of 1,000,000 rows
+over three parties 12.0 s against 13.9 s (1.16: the three parties read their stores in
+parallel, the plain sum reads all three in one process; the protocol itself is ~0.5 s);
+one federated round over 30,000 records 2.5 s against one pooled epoch 0.47 s (0.19,
+AUC ratio 1.0).
 """
 
 from __future__ import annotations

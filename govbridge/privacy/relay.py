@@ -12,8 +12,9 @@ check that the hub never carried a raw input. A party's final output (what it re
 goes to the hub's generator and never into the transcript; party logs (stderr) are kept
 per party for the same inspection.
 
-Figures: one round trip through the relay costs ~1 ms; starting a party process ~0.3 s
-(the interpreter and numpy), which bounds the smallest job at about a second.
+Figures (2 vCPUs): a three-party secure sum of 900 rows takes ~0.7 s end to end, nearly
+all of it starting the three processes (interpreter, numpy, openmined-psi); a 100,000 x
+100,000 PSI relays 13 MiB in ~48 s (`govbridge bench privacy`).
 """
 
 from __future__ import annotations
