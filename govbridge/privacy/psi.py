@@ -10,6 +10,9 @@ messages learns only their sizes.
 - `psi.intersection`: the receiver learns which of its own subjects are in X; it learns
   nothing about X outside the intersection.
 - the other party learns nothing, not even |X ∩ Y| (it sees |Y| as the request's size).
+In these two the receiver's process computes the size itself and reports it to the hub,
+which applies the minimum group size before anything reaches the receiving department;
+a suppressed size was known, for that moment, inside the receiver's own party process.
 
 `psi.sum` (intersection plus the sum of a column of the other side over it) combines the
 intersection with additive masking, in the style of the hub-aided private join of
