@@ -152,30 +152,52 @@ def _party_problems(computation: str, p: Party, where: str, receiver: str) -> li
     return out
 
 
+PARAMS = {"epsilon", "clip", "decimals", "edges", "rounds", "local_epochs", "lr", "seed",
+          "holdout"}
+
+
+def _number(value: object) -> bool:
+    return isinstance(value, int | float) and not isinstance(value, bool)
+
+
 def _param_problems(computation: str, params: Mapping[str, Any]) -> list[FieldProblem]:
-    out: list[FieldProblem] = []
+    out: list[FieldProblem] = [
+        FieldProblem(f"params.{k}", "not a parameter: use " + ", ".join(sorted(PARAMS)), None,
+                     "unknown") for k in sorted(set(params) - PARAMS)]
+    clip = params.get("clip")
+    if clip is not None and not (isinstance(clip, list) and len(clip) == 2 and all(
+            _number(c) for c in clip) and clip[0] < clip[1]):
+        out.append(FieldProblem("params.clip", "clip bounds are [low, high], low < high",
+                                str(clip)[:100], "clip"))
+    for name, low, high, kind in (("local_epochs", 1, 100, int), ("lr", 1e-6, 10, float),
+                                  ("holdout", 0.05, 0.5, float), ("seed", 0, 2**31, int)):
+        value = params.get(name)
+        if value is not None and not ((_number(value) if kind is float else (
+                isinstance(value, int) and not isinstance(value, bool))) and low <= value <= high):
+            out.append(FieldProblem(f"params.{name}", f"{name} is a number in [{low}, {high}]",
+                                    str(value)[:100], "range"))
     eps = params.get("epsilon")
-    if eps is not None and (not isinstance(eps, int | float) or not 0 < eps <= 10):
+    if eps is not None and (not _number(eps) or not 0 < eps <= 10):
         out.append(FieldProblem("params.epsilon", "epsilon must be a number in (0, 10]",
                                 str(eps), "range"))
-    if eps is not None and computation in ("aggregate.sum", "aggregate.mean", "psi.sum"):
-        clip = params.get("clip")
-        if not (isinstance(clip, list) and len(clip) == 2 and clip[0] < clip[1]):
-            out.append(FieldProblem("params.clip", "noise on a sum needs clip bounds [low, "
-                                    "high]", str(clip), "required"))
+    if eps is not None and clip is None and computation in ("aggregate.sum", "aggregate.mean",
+                                                            "psi.sum"):
+        out.append(FieldProblem("params.clip", "noise on a sum needs clip bounds [low, high]",
+                                None, "required"))
     if computation == "aggregate.histogram":
         edges = params.get("edges")
         if not (isinstance(edges, list) and 2 <= len(edges) <= MAX_HISTOGRAM_BINS + 1 and all(
-                isinstance(e, int | float) for e in edges) and list(edges) == sorted(set(edges))):
+                _number(e) for e in edges) and list(edges) == sorted(set(edges))):
             out.append(FieldProblem("params.edges", "give 2 to 51 increasing bin edges",
                                     str(edges), "edges"))
     if family(computation) == "federated":
         rounds = params.get("rounds", 5)
-        if not isinstance(rounds, int) or not 1 <= rounds <= MAX_ROUNDS:
+        if isinstance(rounds, bool) or not isinstance(rounds, int) or not (
+                1 <= rounds <= MAX_ROUNDS):
             out.append(FieldProblem("params.rounds", f"1 to {MAX_ROUNDS} rounds", str(rounds),
                                     "range"))
     decimals = params.get("decimals", 2)
-    if not isinstance(decimals, int) or not 0 <= decimals <= 6:
+    if isinstance(decimals, bool) or not isinstance(decimals, int) or not 0 <= decimals <= 6:
         out.append(FieldProblem("params.decimals", "0 to 6 decimals", str(decimals), "range"))
     return out
 

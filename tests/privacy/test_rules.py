@@ -45,6 +45,14 @@ def test_an_aggregate_needs_three_parties_and_noise_on_a_sum_needs_bounds():
     assert ("params.edges", "edges") in _problems("aggregate.histogram", three,
                                                   params={"edges": [3, 1]})
     assert ("computation", "unknown") in _problems("psi.everything", three)
+    bad = {"clip": "x", "lr": "fast", "holdout": 0.9, "seed": True, "colour": 1, "rounds": 0,
+           "decimals": 9, "epsilon": "1"}
+    found = _problems("federated.logistic", [Party(c, "R1", features=("amount",),
+                                                   label="id_number") for c in (A, B, C)],
+                      params=bad)
+    assert {f for f, _ in found} == {"params.clip", "params.lr", "params.holdout",
+                                     "params.seed", "params.colour", "params.rounds",
+                                     "params.decimals", "params.epsilon"}
 
 
 def test_a_federated_model_has_the_same_features_everywhere():
