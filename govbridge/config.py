@@ -99,6 +99,17 @@ class Settings(BaseSettings):
     # its district whose newest alert lies within `emergency_join_hours` of it.
     emergency_clock_skew_seconds: int = Field(default=600, ge=0, le=86_400)
     emergency_join_hours: float = Field(default=12, gt=0, le=24 * 14)
+    # Privacy jobs (privacy/): a released count or aggregate over fewer subjects than
+    # `privacy_min_group` is refused (a histogram's small bins suppressed); a dataset takes
+    # part in at most `privacy_job_budget` runs in any `privacy_budget_days`; a party's
+    # process that does not answer a round within `privacy_round_seconds` has dropped out.
+    # `privacy_node_dirs`: department code -> its node directory, where the party reads
+    # the node's own rows (rows.db) instead of the hub-stored dataset.
+    privacy_min_group: int = Field(default=10, ge=1, le=10_000)
+    privacy_job_budget: int = Field(default=20, ge=1)
+    privacy_budget_days: int = Field(default=30, ge=1)
+    privacy_round_seconds: float = Field(default=600, gt=0)
+    privacy_node_dirs: dict[str, Path] = Field(default_factory=dict)
 
     @cached_property
     def resolved_database_url(self) -> str:

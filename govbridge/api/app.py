@@ -37,6 +37,7 @@ from govbridge.api.routes import certificates as certificate_routes
 from govbridge.api.routes import emergency as emergency_routes
 from govbridge.api.routes import figures as figure_routes
 from govbridge.api.routes import notifications as notification_routes
+from govbridge.api.routes import privacy as privacy_routes
 from govbridge.api.routes import seals as seal_routes
 from govbridge.api.routes import services as service_routes
 from govbridge.exchange.admission import Admission
@@ -83,6 +84,7 @@ def create_app(rt: Runtime) -> FastAPI:
     v1.include_router(figure_routes.router)
     v1.include_router(notification_routes.router)
     v1.include_router(emergency_routes.router)
+    v1.include_router(privacy_routes.router)
     app.include_router(v1)
 
     from govbridge.web.access_pages import router as access_pages
@@ -94,6 +96,7 @@ def create_app(rt: Runtime) -> FastAPI:
     from govbridge.web.emergency_pages import router as emergency_pages
     from govbridge.web.ledger_pages import router as ledger_pages
     from govbridge.web.notification_pages import router as notification_pages
+    from govbridge.web.privacy_pages import router as privacy_pages
     from govbridge.web.process_modeler_pages import router as process_modeler_pages
     from govbridge.web.quality_pages import router as quality_pages
     from govbridge.web.routes import router as web_router
@@ -114,6 +117,7 @@ def create_app(rt: Runtime) -> FastAPI:
     app.include_router(process_modeler_pages)
     app.include_router(certificate_pages)
     app.include_router(emergency_pages)
+    app.include_router(privacy_pages)
     for prefix, folder in VENDOR_MOUNTS.items():  # before /static, which would shadow them
         if folder.is_dir():
             app.mount(prefix, CachedStaticFiles(directory=folder), name=prefix)

@@ -245,6 +245,36 @@ def _emergency_chart(o: EmergencyOptions, result: Result) -> str:
                            + machine_line(result["machine"]))
 
 
+# --- privacy ---------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class PrivacyOptions:
+    psi_rows: int
+    sum_rows: int
+    fl_rows: int
+
+
+def _privacy(o: PrivacyOptions, progress: Progress) -> Result:
+    from govbridge.bench import privacy
+
+    progress.start("privacy bench", None)
+    return privacy.run(o.psi_rows, o.sum_rows, o.fl_rows, progress)
+
+
+def _privacy_chart(o: PrivacyOptions, result: Result) -> str:
+    psi, total, fl = result["psi"], result["secure_sum"], result["federated_round"]
+    return bar_chart(
+        "Privacy computing against the clear computation: seconds",
+        [("PSI count", psi["psi.count"]["seconds"]),
+         ("PSI intersection", psi["psi.intersection"]["seconds"]),
+         ("plain intersection", psi["psi.count"]["plain_seconds"]),
+         ("secure sum", total["seconds"]), ("plain sum", total["plain_seconds"]),
+         ("federated round", fl["seconds"]), ("pooled epoch", fl["plain_seconds"])],
+        "s", note=f"PSI {o.psi_rows:,} x {o.psi_rows:,}; sum {o.sum_rows:,} rows; "
+                  + machine_line(result["machine"]))
+
+
 BENCHES: dict[str, Bench[Any]] = {
     b.name: b
     for b in (
@@ -254,5 +284,6 @@ BENCHES: dict[str, Bench[Any]] = {
         Bench("exchange", _exchange, _exchange_chart),
         Bench("services", _services, _services_chart),
         Bench("emergency", _emergency, _emergency_chart),
+        Bench("privacy", _privacy, _privacy_chart),
     )
 }

@@ -30,6 +30,7 @@ from govbridge.bench.runner import (
     EmergencyOptions,
     ExchangeOptions,
     IngestOptions,
+    PrivacyOptions,
     SearchOptions,
     ServicesOptions,
     StreamOptions,
@@ -261,6 +262,25 @@ def _emergency_tables(o: EmergencyOptions, result: Result) -> list[Table]:
     return [table]
 
 
+def _privacy_tables(o: PrivacyOptions, result: Result) -> list[Table]:
+    table = _table("privacy bench: each party in its own process, messages through the relay",
+                   ("", "rows", "seconds", "plain seconds", "plain/private", "exact"))
+    psi = result["psi"]
+    for name in ("psi.count", "psi.intersection"):
+        leg = psi[name]
+        table.add_row(f"{name} ({leg['relayed_mib']} MiB relayed)",
+                      f"{o.psi_rows:,} x {o.psi_rows:,}", f"{leg['seconds']:.2f}",
+                      f"{leg['plain_seconds']:.3f}", f"{leg['ratio']:.6f}", str(leg["exact"]))
+    total = result["secure_sum"]
+    table.add_row("aggregate.sum, 3 parties", f"{total['rows']:,}", f"{total['seconds']:.2f}",
+                  f"{total['plain_seconds']:.3f}", f"{total['ratio']:.4f}", str(total["exact"]))
+    fl = result["federated_round"]
+    table.add_row(f"federated round vs pooled epoch (AUC ratio {fl['auc_ratio']})",
+                  f"{fl['rows']:,}", f"{fl['seconds']:.2f}", f"{fl['plain_seconds']:.3f}",
+                  f"{fl['ratio']:.4f}", "")
+    return [table]
+
+
 _VIEWS: dict[str, _View] = {
     "ingest": _View(_ingest_tables),
     "search": _View(_search_tables),
@@ -269,6 +289,10 @@ _VIEWS: dict[str, _View] = {
         f"[red]{r['errors']} queries failed[/red] (see 'failures' in --json)"
         if r["errors"] else None)),
     "emergency": _View(_emergency_tables),
+    "privacy": _View(_privacy_tables, warning=lambda r: (
+        "[red]a private result differs from the plain one[/red]"
+        if not (r["psi"]["psi.count"]["exact"] and r["psi"]["psi.intersection"]["exact"]
+                and r["secure_sum"]["exact"]) else None)),
     "services": _View(_services_tables, warning=lambda r: (
         f"[red]{r['errors']} cases did not reach a certificate[/red] (see 'failures' in --json)"
         if r["errors"] else None)),
@@ -383,3 +407,19 @@ def emergency_cmd(
     """Readings/s through the emergency rules against the same stream without rules, and the
     time from a triggering reading to a sealed CAP alert and to each department's dispatch."""
     _run("emergency", EmergencyOptions(storms, database_url), as_json, save, results)
+
+
+@bench_app.command("privacy")
+def privacy_cmd(
+    psi_rows: int = typer.Option(100_000, "--psi-rows", min=10, max=2_000_000,
+                                 help="Subject keys on each side of the PSI (half shared)"),
+    sum_rows: int = typer.Option(1_000_000, "--sum-rows", min=3, max=20_000_000,
+                                 help="Rows summed, split across three parties"),
+    fl_rows: int = typer.Option(30_000, "--fl-rows", min=30, max=3_000_000,
+                                help="Health records, split across three hospitals"),
+    as_json: bool = JsonOpt,
+    save: bool = SaveOpt,
+    results: Path = ResultsOpt,
+) -> None:
+    """PSI, secure sum and a federated round, each against the clear computation."""
+    _run("privacy", PrivacyOptions(psi_rows, sum_rows, fl_rows), as_json, save, results)

@@ -25,6 +25,7 @@ from govbridge.cli.ingest import ingest_cmd, quarantine_app
 from govbridge.cli.ledger import ledger_app
 from govbridge.cli.nodes import node_app
 from govbridge.cli.notifications import notify_app
+from govbridge.cli.privacy import privacy_app
 from govbridge.cli.quality import quality_app
 from govbridge.cli.seals import seal_app
 from govbridge.cli.services import service_app
@@ -60,6 +61,7 @@ app.add_typer(cert_app, name="cert")
 app.add_typer(notify_app, name="notify")
 app.add_typer(emergency_app, name="emergency")
 app.add_typer(incident_app, name="incident")
+app.add_typer(privacy_app, name="privacy")
 app.command("ingest")(ingest_cmd)
 
 

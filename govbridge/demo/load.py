@@ -128,6 +128,9 @@ def load_demo_city(
     from govbridge.demo.emergency import load_demo_emergency
 
     load_demo_emergency(rt, seed)
+    from govbridge.demo.privacy import load_demo_privacy
+
+    load_demo_privacy(rt, seed)
     return city
 
 

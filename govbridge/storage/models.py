@@ -42,6 +42,7 @@ from govbridge.notifications.models import (
     NotificationPreference,
     WebhookEndpoint,
 )
+from govbridge.privacy.models import PrivacyDecision, PrivacyInput, PrivacyJob
 from govbridge.quality.models import QualityRun
 from govbridge.registry.models import Company, Person
 from govbridge.seals.models import SealAuthority, SealKey
@@ -89,6 +90,9 @@ __all__ = [
     "Organization",
     "PasswordHistory",
     "Person",
+    "PrivacyDecision",
+    "PrivacyInput",
+    "PrivacyJob",
     "QualityRun",
     "QuarantinedRow",
     "ResponsePlan",

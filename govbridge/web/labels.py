@@ -174,6 +174,8 @@ NAV: Labels = {
     "issuance": N_("Certificates to approve"),
     "incidents": N_("Incidents"),
     "dispatches": N_("Dispatches"),
+    "privacy": N_("Privacy computing"),
+    "computations": N_("Computations on my data"),
 }
 
 NAV_DESC: Labels = {
@@ -239,6 +241,11 @@ NAV_DESC: Labels = {
     "dispatches": N_(
         "Resource requests to your department: commit what you send and report its status."
     ),
+    "privacy": N_(
+        "Private set intersection, secure aggregation and federated learning with other "
+        "departments: approve, run, and read the disclosure receipts."
+    ),
+    "computations": N_("Privacy computations that used a dataset holding your record."),
 }
 
 PURPOSE: Labels = {

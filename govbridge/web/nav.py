@@ -77,6 +77,11 @@ PAGES: tuple[tuple[NavItem, frozenset[Permission]], ...] = (
     (NavItem("incidents", "/emergency/incidents"), frozenset({Permission.INCIDENT_READ})),
     (NavItem("dispatches", "/emergency/dispatches"),
      frozenset({Permission.DISPATCH_RESPOND, Permission.DISPATCH_RESPOND_OWN_ORG})),
+    (
+        NavItem("privacy", "/privacy/jobs"),
+        frozenset({Permission.AGREEMENT_READ, Permission.AGREEMENT_READ_OWN_ORG}),
+    ),
+    (NavItem("computations", "/me/computations"), frozenset({Permission.SELF_SERVICE})),
 )
 
 

@@ -25,19 +25,20 @@ ROLE_NAV = {
         "clients",
         "audit",
         "incidents",
+        "privacy",
         "password",
     ],
     Role.DATA_OFFICER: [
         "home", "catalog", "publish", "quality", "agreements", "request", "inbox", "console",
-        "ledger", "issuance", "users", "clients", "dispatches", "password",
+        "ledger", "issuance", "users", "clients", "dispatches", "privacy", "password",
     ],
     Role.CLERK: ["home", "catalog", "desk", "password"],
     Role.APPROVER: ["home", "catalog", "tasks", "issuance", "password"],
     Role.AUDITOR: [
         "home", "catalog", "quality", "agreements", "ledger", "flags", "figures", "users", "audit",
-        "password",
+        "privacy", "password",
     ],
-    Role.APPLICANT: ["home", "accesses", "services", "applications", "password"],
+    Role.APPLICANT: ["home", "accesses", "services", "applications", "computations", "password"],
 }
 ROLE_LABEL = {
     Role.BUREAU_ADMIN: "数据管理局管理员",

@@ -188,7 +188,7 @@ def test_totp_login_wrong_code_then_right_code(web, account, csrf_of):
     home = web.get("/")
     assert nav_keys(home.text) == [
         "home", "catalog", "quality", "agreements", "ledger", "flags", "figures", "users", "audit",
-        "password",
+        "privacy", "password",
     ]
 
 
@@ -238,6 +238,7 @@ def test_first_login_enrolls_a_second_factor(web, account, csrf_of):
         "clients",
         "audit",
         "incidents",
+        "privacy",
         "password",
     ]
 
@@ -251,13 +252,13 @@ def test_first_login_enrolls_a_second_factor(web, account, csrf_of):
         (
             Role.BUREAU_ADMIN,
             ["home", "catalog", "review", "quality", "agreements", "ledger", "items", "holidays",
-             "figures", "organizations", "users", "clients", "audit", "incidents"],
+             "figures", "organizations", "users", "clients", "audit", "incidents", "privacy"],
             "数据管理局管理员",
         ),
         (
             Role.DATA_OFFICER,
             ["home", "catalog", "publish", "quality", "agreements", "request", "inbox", "console",
-             "ledger", "issuance", "users", "clients", "dispatches"],
+             "ledger", "issuance", "users", "clients", "dispatches", "privacy"],
             "首席数据官",
         ),
         (Role.CLERK, ["home", "catalog", "desk"], "综合窗口受理员"),
@@ -265,10 +266,11 @@ def test_first_login_enrolls_a_second_factor(web, account, csrf_of):
         (
             Role.AUDITOR,
             ["home", "catalog", "quality", "agreements", "ledger", "flags", "figures", "users",
-             "audit"],
+             "audit", "privacy"],
             "审计员",
         ),
-        (Role.APPLICANT, ["home", "accesses", "services", "applications"], "申请人"),
+        (Role.APPLICANT, ["home", "accesses", "services", "applications", "computations"],
+         "申请人"),
     ],
 )
 def test_home_page_of_each_role(signed_in, role, nav, role_label):

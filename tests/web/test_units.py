@@ -19,18 +19,19 @@ TEMPLATES = sorted((WEB / "templates").rglob("*.html"))
 EXPECTED_NAV = {
     Role.BUREAU_ADMIN: [
         "home", "catalog", "review", "quality", "agreements", "ledger", "items", "holidays",
-        "figures", "organizations", "users", "clients", "audit", "incidents",
+        "figures", "organizations", "users", "clients", "audit", "incidents", "privacy",
     ],
     Role.DATA_OFFICER: [
         "home", "catalog", "publish", "quality", "agreements", "request", "inbox", "console",
-        "ledger", "issuance", "users", "clients", "dispatches",
+        "ledger", "issuance", "users", "clients", "dispatches", "privacy",
     ],
     Role.CLERK: ["home", "catalog", "desk"],
     Role.APPROVER: ["home", "catalog", "tasks", "issuance"],
     Role.AUDITOR: [
         "home", "catalog", "quality", "agreements", "ledger", "flags", "figures", "users", "audit",
+        "privacy",
     ],
-    Role.APPLICANT: ["home", "accesses", "services", "applications"],
+    Role.APPLICANT: ["home", "accesses", "services", "applications", "computations"],
 }
 
 
@@ -65,6 +66,7 @@ def test_nav_items_come_from_permissions_alone():
         "clients",
         "audit",
         "dispatches",
+        "privacy",
     ]
     assert [i.path for i in pages_for([Permission.CATALOG_REVIEW])] == ["/catalog/review"]
 

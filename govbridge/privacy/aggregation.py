@@ -1,0 +1,109 @@
+"""Secure aggregation across three or more departments: count, sum, mean or histogram of a
+field, where no party and not the hub sees another party's input.
+
+Each party reduces its own rows to a short vector (count; sum and count; counts per bin),
+in fixed point, and Shamir-shares it with threshold n - 1 (`sharing.py`), one share
+encrypted to each other party through the hub (`channel.py`); each party then sends the
+hub the sum of the shares it holds, and the hub interpolates the total. What each learns:
+- a party: its own input, and random-looking shares of the others' (any n - 2 parties
+  together learn nothing);
+- the hub: the public keys, ciphertexts, and the summed shares, which determine only the
+  total: the released result, which it checks against the minimum group size (and noises
+  under differential privacy) before storing it for the receiver.
+Dropout: a party that stops after handing out its shares is recovered from the other
+n - 1 (the result stays exact); one that stops before ends the job, nothing released.
+"""
+
+from __future__ import annotations
+
+import bisect
+from typing import Any
+
+from govbridge.privacy import rules, sharing
+from govbridge.privacy.protocol import (
+    Aborted,
+    Hub,
+    HubGen,
+    Me,
+    Outcome,
+    PartyGen,
+    hub_secure_vector,
+    party_keys,
+    party_secure_vector,
+    value_of,
+)
+
+
+def local_vector(computation: str, rows: list[dict[str, Any]], field: str | None,
+                 params: dict[str, Any]) -> list[int]:
+    """The party's own contribution, computed on its rows only."""
+    if computation == "aggregate.count":
+        return [len(rows)]
+    decimals = int(params.get("decimals", 2))
+    clip = params.get("clip")
+    values = [float(v) if clip else v for r in rows if (v := value_of(r, field or "")) is not None]
+    if computation == "aggregate.histogram":
+        edges = [float(e) for e in params["edges"]]
+        bins = [0] * (len(edges) - 1)
+        for v in values:
+            x = float(v)
+            i = bisect.bisect_right(edges, x) - 1
+            if x == edges[-1]:
+                i = len(bins) - 1
+            if 0 <= i < len(bins):
+                bins[i] += 1
+        return [*bins, len(values)]
+    total = sum(sharing.to_fixed(rules.clip_value(v, clip) if clip else v, decimals)
+                for v in values)
+    return [sharing.encode(total), len(values)]
+
+
+def party(me: Me) -> PartyGen:
+    inbox = yield from party_keys(me)
+    vector = local_vector(me.computation, me.rows, me.party.value_field, me.params)
+    yield from party_secure_vector(me, [sharing.encode(v) for v in vector], inbox)
+    return None
+
+
+def hub(h: Hub) -> HubGen:
+    msgs = yield []  # the keys
+    msgs = yield []  # the shares
+    total = yield from hub_secure_vector(h, msgs)
+    return release(h, total)
+
+
+def release(h: Hub, total: list[int]) -> Outcome:
+    """The output controls on the reconstructed total (rules.py)."""
+    eps = h.params.get("epsilon")
+    decimals = int(h.params.get("decimals", 2))
+
+    def noisy(value: float, sensitivity: float) -> float:
+        if not eps:
+            return value
+        return value + rules.laplace(rules.noise_scale(sensitivity, eps), h.uniform())
+
+    if h.computation == "aggregate.histogram":
+        bins, count = total[:-1], total[-1]
+        if rules.small(count, h.min_group):
+            return Outcome(rules.SUPPRESSED, None, f"fewer than {h.min_group} values")
+        shown = [max(round(noisy(b, 1)), 0) for b in bins] if eps else list(bins)
+        return Outcome(rules.COMPLETED, {
+            "edges": h.params["edges"], "counts": rules.suppress_bins(shown, h.min_group),
+            "count": round(noisy(count, 1)) if eps else count}, epsilon=eps)
+    count = total[-1]
+    if rules.small(count, h.min_group):
+        return Outcome(rules.SUPPRESSED, None, f"fewer than {h.min_group} values")
+    if h.computation == "aggregate.count":
+        return Outcome(rules.COMPLETED, {"count": round(noisy(count, 1))}, epsilon=eps)
+    if len(total) != 2:
+        raise Aborted("malformed total")
+    value = sharing.from_fixed(total[0], decimals)
+    if eps:  # half the budget each to the sum and the count
+        sens = rules.sum_sensitivity(h.params["clip"])
+        value = noisy(value, 2 * sens)
+        count = max(round(noisy(count, 2)), 1)
+    if h.computation == "aggregate.sum":
+        return Outcome(rules.COMPLETED, {"sum": round(value, decimals), "count": count},
+                       epsilon=eps)
+    return Outcome(rules.COMPLETED, {"mean": round(value / count, 6), "count": count},
+                   epsilon=eps)
