@@ -39,6 +39,16 @@ from govbridge.services.models import Holiday, ServiceItem, ServiceItemVersion
 from govbridge.standards.models import DataElement
 from govbridge.storage.base import Base
 from govbridge.storage.meta import InstallationFact
+from govbridge.tasks.models import (
+    Campaign,
+    CampaignTask,
+    TaskAttachment,
+    TaskDependency,
+    TaskEscalation,
+    TaskEvent,
+    TaskHookReceipt,
+    TaskIntegration,
+)
 
 __all__ = [
     "AccessFlag",
@@ -85,4 +95,12 @@ __all__ = [
     "WebSession",
     "WebhookEndpoint",
     "WitnessSignature",
+    "Campaign",
+    "CampaignTask",
+    "TaskAttachment",
+    "TaskDependency",
+    "TaskEscalation",
+    "TaskEvent",
+    "TaskHookReceipt",
+    "TaskIntegration",
 ]
