@@ -66,6 +66,16 @@ class Permission(StrEnum):
     CASE_DECIDE = "case.decide"
     CASE_DECIDE_OWN_ORG = "case.decide_own_org"
     CASE_READ = "case.read"
+    # Campaigns and tasks (督办): create a campaign (own org: one the department leads),
+    # be named its leader (accept, return, cancel its tasks), see tasks (own org: the
+    # department's), report on them.
+    CAMPAIGN_CREATE = "campaign.create"
+    CAMPAIGN_CREATE_OWN_ORG = "campaign.create_own_org"
+    TASK_LEAD = "task.lead"
+    TASK_READ = "task.read"
+    TASK_READ_OWN_ORG = "task.read_own_org"
+    TASK_REPORT = "task.report"
+    TASK_REPORT_OWN_ORG = "task.report_own_org"
 
 
 ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
@@ -90,6 +100,9 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
             Permission.LEDGER_AUDIT,
             Permission.SERVICE_MANAGE,
             Permission.CASE_READ,
+            Permission.CAMPAIGN_CREATE,
+            Permission.TASK_LEAD,
+            Permission.TASK_READ,
         }
     ),
     Role.DATA_OFFICER: frozenset(
@@ -110,6 +123,10 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
             Permission.LEDGER_READ,
             Permission.CERT_ISSUE_OWN_ORG,
             Permission.CERT_REVOKE_OWN_ORG,
+            Permission.CAMPAIGN_CREATE_OWN_ORG,
+            Permission.TASK_LEAD,
+            Permission.TASK_READ_OWN_ORG,
+            Permission.TASK_REPORT_OWN_ORG,
         }
     ),
     Role.CLERK: frozenset(
@@ -137,6 +154,7 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
             Permission.LEDGER_AUDIT,
             Permission.ACCESS_FLAGS_READ,
             Permission.CASE_READ,
+            Permission.TASK_READ,
         }
     ),
     Role.APPLICANT: frozenset({Permission.SELF_SERVICE}),
@@ -165,6 +183,9 @@ OWN_ORG_VARIANT: dict[Permission, Permission] = {
     Permission.CERT_REVOKE: Permission.CERT_REVOKE_OWN_ORG,
     Permission.CASE_ACCEPT: Permission.CASE_ACCEPT_OWN_ORG,
     Permission.CASE_DECIDE: Permission.CASE_DECIDE_OWN_ORG,
+    Permission.CAMPAIGN_CREATE: Permission.CAMPAIGN_CREATE_OWN_ORG,
+    Permission.TASK_READ: Permission.TASK_READ_OWN_ORG,
+    Permission.TASK_REPORT: Permission.TASK_REPORT_OWN_ORG,
 }
 
 
