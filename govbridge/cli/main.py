@@ -28,6 +28,7 @@ from govbridge.cli.quality import quality_app
 from govbridge.cli.seals import seal_app
 from govbridge.cli.services import service_app
 from govbridge.cli.stream import stream_app
+from govbridge.cli.tasks import campaign_app, task_app
 from govbridge.config import Settings
 from govbridge.runtime import Runtime
 from govbridge.standards.usecases import seed_builtin_elements
@@ -57,6 +58,8 @@ app.add_typer(service_app, name="service")
 app.add_typer(case_app, name="case")
 app.add_typer(cert_app, name="cert")
 app.add_typer(notify_app, name="notify")
+app.add_typer(campaign_app, name="campaign")
+app.add_typer(task_app, name="task")
 app.command("ingest")(ingest_cmd)
 
 
@@ -126,12 +129,14 @@ def _serve(rt: Runtime, host: str, port: int, workers: int = 1) -> None:
     from govbridge.cases.schedule import CaseScheduler
     from govbridge.ledger.schedule import CheckpointScheduler
     from govbridge.notifications.dispatcher import NotificationDispatcher
+    from govbridge.tasks.remind import TaskScheduler
 
     # One scheduler each, in this process, whatever the number of workers.
     schedule = CheckpointScheduler(rt, rt.settings.checkpoint_seconds,
                                    witnesses=rt.settings.embedded_witnesses).start()
     cases = CaseScheduler(rt, rt.settings.case_tick_seconds).start()
     notices = NotificationDispatcher(rt, rt.settings.notify_seconds).start()
+    reminders = TaskScheduler(rt, rt.settings.task_remind_seconds).start()
     options: dict[str, Any] = {"host": host, "port": port, "log_level": "info",
                                "proxy_headers": False, "server_header": False}
     try:
@@ -146,6 +151,7 @@ def _serve(rt: Runtime, host: str, port: int, workers: int = 1) -> None:
                 attach_inprocess(rt)
             uvicorn.run(create_app(rt), **options)
     finally:
+        reminders.stop()
         notices.stop()
         cases.stop()
         schedule.stop()

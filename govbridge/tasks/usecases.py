@@ -24,7 +24,7 @@ from govbridge.identity.organizations import referenced_organization
 from govbridge.notifications.outbox import notify, officers_of
 from govbridge.runtime import Ctx
 from govbridge.services.usecases import calendar as bureau_calendar
-from govbridge.tasks import access, links, plan, rules, views
+from govbridge.tasks import access, gantt, links, plan, rules, views
 from govbridge.tasks.models import (
     Campaign,
     CampaignTask,
@@ -281,7 +281,7 @@ def add_dependency(ctx: Ctx, actor: Actor, successor: int, predecessor: int,
     edges = [(a, b) for a, b in ctx.db.execute(
         select(TaskDependency.predecessor_id, TaskDependency.successor_id)
         .join(CampaignTask, CampaignTask.id == TaskDependency.successor_id)
-        .where(CampaignTask.campaign_id == c.id)).tuples()]
+        .where(CampaignTask.campaign_id == c.id))]
     cycle = plan.find_cycle([*edges, (predecessor, successor)])
     if cycle is not None:
         raise Conflict("this dependency would close a cycle: "
@@ -327,11 +327,11 @@ def show_task(ctx: Ctx, actor: Actor, task_id: int) -> TaskDetail:
     out = views.tasks_out(ctx, [t])[0]
     all_tasks = list(ctx.db.scalars(select(CampaignTask).where(
         CampaignTask.campaign_id == c.id)))
-    edges = list(ctx.db.execute(
+    edges = [(a, b, lag) for a, b, lag in ctx.db.execute(
         select(TaskDependency.predecessor_id, TaskDependency.successor_id,
                TaskDependency.lag_days)
         .join(CampaignTask, CampaignTask.id == TaskDependency.successor_id)
-        .where(CampaignTask.campaign_id == c.id)).tuples())
+        .where(CampaignTask.campaign_id == c.id))]
     cpm, _ = views.schedule_of(all_tasks, edges, bureau_calendar(ctx))
     events = list(ctx.db.scalars(select(TaskEvent).where(TaskEvent.task_id == t.id)
                                  .order_by(TaskEvent.at, TaskEvent.id)))
@@ -473,3 +473,30 @@ def report_progress(ctx: Ctx, actor: Actor, task_id: int, data: ReportIn,
 def count_open(ctx: Ctx) -> int:
     return ctx.db.scalar(select(func.count()).select_from(CampaignTask).where(
         CampaignTask.state.not_in(rules.FINAL))) or 0
+
+
+def gantt_svg(ctx: Ctx, actor: Actor, code: str, words: dict[str, str] | None = None) -> str:
+    """The campaign's Gantt chart (the tasks the actor may see) as SVG text."""
+    c = find_campaign(ctx, actor, code)
+    tasks = views.visible_tasks(actor, c, list(ctx.db.scalars(
+        select(CampaignTask).where(CampaignTask.campaign_id == c.id)
+        .order_by(CampaignTask.start, CampaignTask.id))))
+    outs = {o.id: o for o in views.tasks_out(ctx, tasks)}
+    edges = [(d.task, o.id, d.lag) for o in outs.values() for d in o.depends_on]
+    cpm, _ = views.schedule_of(tasks, edges, bureau_calendar(ctx))
+    children: dict[int | None, list[CampaignTask]] = {}
+    for t in tasks:
+        parent = t.parent_id if t.parent_id in outs else None
+        children.setdefault(parent, []).append(t)
+    ordered: list[tuple[CampaignTask, int]] = []
+    stack = [(t, 0) for t in reversed(children.get(None, []))]
+    while stack:  # parents before their children, each level by start day
+        t, depth = stack.pop()
+        ordered.append((t, depth))
+        stack.extend((k, depth + 1) for k in reversed(children.get(t.id, [])))
+    bars = [gantt.Bar(t.id, f"#{t.id} {t.title}", outs[t.id].department_name, t.start, t.due,
+                      t.progress, rules.CANCELLED if t.state == rules.CANCELLED
+                      else outs[t.id].status, t.id in cpm.tasks, depth)
+            for t, depth in ordered]
+    return gantt.render(f"{c.code} {c.title}", bars, [(a, b) for a, b, _lag in edges],
+                        cpm.edges, views.today_of(ctx), words or gantt.WORDS)

@@ -44,10 +44,10 @@ class Names:
         orgs = {o: (c, n) for o, c, n in ctx.db.execute(
             select(Organization.id, Organization.code, Organization.name)
             .where(Organization.id.in_(set(org_ids))))}
-        users = dict(ctx.db.execute(select(User.id, User.username)
-                                    .where(User.id.in_(set(user_ids)))).tuples())
-        camps = dict(ctx.db.execute(select(Campaign.id, Campaign.code)
-                                    .where(Campaign.id.in_(set(campaign_ids)))).tuples())
+        users = {i: n for i, n in ctx.db.execute(
+            select(User.id, User.username).where(User.id.in_(set(user_ids))))}
+        camps = {i: c for i, c in ctx.db.execute(
+            select(Campaign.id, Campaign.code).where(Campaign.id.in_(set(campaign_ids))))}
         return cls({k: v[0] for k, v in orgs.items()}, {k: v[1] for k, v in orgs.items()},
                    users, camps)
 
