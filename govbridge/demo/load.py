@@ -125,6 +125,9 @@ def load_demo_city(
 
     load_demo_services(rt)
     load_demo_cases(rt, seed)
+    from govbridge.demo.tasks import load_demo_tasks
+
+    load_demo_tasks(rt, seed)
     return city
 
 

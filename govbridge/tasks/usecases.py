@@ -438,6 +438,7 @@ def act(ctx: Ctx, actor: Actor, task_id: int, action: str, data: ReasonIn | None
     if action == rules.SUBMIT:
         t.submitted_by = actor.label
     ev = _event(ctx, t, action, actor.label, text, percent)
+    _roll_up_parents(ctx, t)
     for up, kind in files:
         fallback = f"file.{_EXTENSIONS[kind]}"
         ctx.db.add(TaskAttachment(
@@ -456,6 +457,21 @@ def act(ctx: Ctx, actor: Actor, task_id: int, action: str, data: ReasonIn | None
                            + (f" Reason: {reason}" if reason else ""))
     ctx.db.flush()
     return show_task(ctx, actor, t.id)
+
+
+def _roll_up_parents(ctx: Ctx, task: CampaignTask) -> None:
+    """Keep each ancestor's progress the weighted roll-up of its children (rules.rollup_tree),
+    so lists, lateness and reminders of a parent task read its subtree's progress."""
+    parent_id = task.parent_id
+    while parent_id is not None:
+        parent = ctx.db.get_one(CampaignTask, parent_id)
+        kids = list(ctx.db.scalars(select(CampaignTask).where(
+            CampaignTask.parent_id == parent.id)))
+        tree = rules.rollup_tree(views.rollup_rows([parent, *kids]))
+        parent.progress = min(100, round(tree[parent.id]))
+        if parent.state == rules.NOT_STARTED and parent.progress > 0:
+            parent.state = rules.IN_PROGRESS
+        parent_id = parent.parent_id
 
 
 def report_progress(ctx: Ctx, actor: Actor, task_id: int, data: ReportIn,

@@ -120,7 +120,11 @@ def visible_tasks(actor: Actor, campaign: Campaign, tasks: Sequence[CampaignTask
 
 def schedule_of(tasks: Sequence[CampaignTask], edges: Sequence[tuple[int, int, int]],
                 cal: Calendar) -> tuple[plan.CriticalPath, plan.WorkdayOrdinals | None]:
-    """The critical path of `tasks` (edges between them only) and the ordinals used."""
+    """The critical path of `tasks` (edges between them only) and the ordinals used. A
+    task with subtasks is a summary of them, not work of its own: it is left out, as CPM
+    leaves out summary tasks (its 150-day span would otherwise be "the" critical path)."""
+    parents = {t.parent_id for t in tasks if t.parent_id is not None}
+    tasks = [t for t in tasks if t.id not in parents]
     if not tasks:
         return plan.critical_path([], []), None
     first = min(t.start for t in tasks)
