@@ -38,6 +38,7 @@ from govbridge.api.routes import figures as figure_routes
 from govbridge.api.routes import notifications as notification_routes
 from govbridge.api.routes import seals as seal_routes
 from govbridge.api.routes import services as service_routes
+from govbridge.api.routes import tasks as task_routes
 from govbridge.exchange.admission import Admission
 from govbridge.runtime import Runtime
 from govbridge.web.assets import CachedStaticFiles
@@ -81,6 +82,7 @@ def create_app(rt: Runtime) -> FastAPI:
     v1.include_router(case_routes.router)
     v1.include_router(figure_routes.router)
     v1.include_router(notification_routes.router)
+    v1.include_router(task_routes.router)
     app.include_router(v1)
 
     from govbridge.web.access_pages import router as access_pages
