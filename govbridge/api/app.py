@@ -94,6 +94,7 @@ def create_app(rt: Runtime) -> FastAPI:
     from govbridge.web.quality_pages import router as quality_pages
     from govbridge.web.routes import router as web_router
     from govbridge.web.service_pages import router as service_pages
+    from govbridge.web.tasks_pages import router as tasks_pages
     from govbridge.web.verify_pages import router as verify_pages
 
     app.include_router(web_router)
@@ -106,6 +107,7 @@ def create_app(rt: Runtime) -> FastAPI:
     app.include_router(verify_pages)
     app.include_router(service_pages)
     app.include_router(case_pages)
+    app.include_router(tasks_pages)
     app.mount("/static", CachedStaticFiles(directory=STATIC), name="static")
     docs.install(app)
     _complete_openapi(app)

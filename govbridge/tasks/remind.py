@@ -89,9 +89,9 @@ def remind_round(ctx: Ctx) -> RemindReport:
     now = ctx.now()
     escalations, events, audits = [], [], []
     for (stage, who), tasks in groups.items():
+        link = f"/campaign-tasks/{tasks[0].id}" if len(tasks) == 1 else "/campaigns/tasks"
         note = notify(ctx, who, _KIND[stage], _subject(stage, len(tasks)), _body(tasks),
-                      urgent=stage == rules.OVERDUE,
-                      link=f"/tasks/{tasks[0].id}" if len(tasks) == 1 else "/tasks")
+                      urgent=stage == rules.OVERDUE, link=link)
         setattr(report, stage, getattr(report, stage) + len(tasks))
         report.notifications += note is not None
         what = "reminder" if stage == rules.BEFORE else "escalation"

@@ -387,7 +387,7 @@ def _checked_uploads(uploads: list[Upload]) -> list[tuple[Upload, str]]:
 
 def _notify_department(ctx: Ctx, t: CampaignTask, kind: str, subject: str, body: str) -> None:
     who = [t.officer_user_id] if t.officer_user_id else officers_of(ctx, t.organization_id)
-    notify(ctx, who, kind, subject, body, link=f"/tasks/{t.id}")
+    notify(ctx, who, kind, subject, body, link=f"/campaign-tasks/{t.id}")
 
 
 def act(ctx: Ctx, actor: Actor, task_id: int, action: str, data: ReasonIn | None = None,
@@ -450,7 +450,7 @@ def act(ctx: Ctx, actor: Actor, task_id: int, action: str, data: ReasonIn | None
     if action == rules.SUBMIT:
         notify(ctx, [c.leader_user_id], "task.submitted", f"Submitted for acceptance: {t.title}",
                f"{c.title}: task {t.id} is submitted for acceptance ({t.progress}%).",
-               link=f"/tasks/{t.id}")
+               link=f"/campaign-tasks/{t.id}")
     elif action in (rules.ACCEPT, rules.RETURN, rules.CANCEL):
         _notify_department(ctx, t, f"task.{action}", f"Task {new_state}: {t.title}",
                            f"{c.title}: task {t.id} is {new_state}."

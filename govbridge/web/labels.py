@@ -171,6 +171,7 @@ NAV: Labels = {
     "items": N_("Service items"),
     "holidays": N_("Holidays"),
     "figures": N_("Service figures"),
+    "campaigns": N_("Campaigns"),
 }
 
 NAV_DESC: Labels = {
@@ -224,6 +225,10 @@ NAV_DESC: Labels = {
     "figures": N_(
         "Per service item: cases by state, average handling time, on-time rate, share fetched by "
         "sharing, overdue cases."
+    ),
+    "campaigns": N_(
+        "Cross-department campaigns: your department's tasks, progress, late and at-risk tasks, "
+        "the Gantt chart."
     ),
 }
 

@@ -63,6 +63,10 @@ PAGES: tuple[tuple[NavItem, frozenset[Permission]], ...] = (
     (NavItem("items", "/admin/services"), frozenset({Permission.SERVICE_MANAGE})),
     (NavItem("holidays", "/admin/holidays"), frozenset({Permission.SERVICE_MANAGE})),
     (NavItem("figures", "/services/figures"), frozenset({Permission.CASE_READ})),
+    (
+        NavItem("campaigns", "/campaigns"),
+        frozenset({Permission.TASK_READ, Permission.TASK_READ_OWN_ORG}),
+    ),
     (NavItem("organizations", "/organizations"), frozenset({Permission.ORG_MANAGE})),
     (NavItem("users", "/users"), frozenset({Permission.USER_READ})),
     (

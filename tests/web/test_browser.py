@@ -20,6 +20,7 @@ ROLE_NAV = {
         "items",
         "holidays",
         "figures",
+        "campaigns",
         "organizations",
         "users",
         "clients",
@@ -28,13 +29,13 @@ ROLE_NAV = {
     ],
     Role.DATA_OFFICER: [
         "home", "catalog", "publish", "quality", "agreements", "request", "inbox", "console",
-        "ledger", "users", "clients", "password",
+        "ledger", "campaigns", "users", "clients", "password",
     ],
     Role.CLERK: ["home", "catalog", "desk", "password"],
     Role.APPROVER: ["home", "catalog", "tasks", "password"],
     Role.AUDITOR: [
-        "home", "catalog", "quality", "agreements", "ledger", "flags", "figures", "users", "audit",
-        "password",
+        "home", "catalog", "quality", "agreements", "ledger", "flags", "figures", "campaigns",
+        "users", "audit", "password",
     ],
     Role.APPLICANT: ["home", "accesses", "services", "applications", "password"],
 }

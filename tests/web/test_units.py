@@ -19,16 +19,17 @@ TEMPLATES = sorted((WEB / "templates").rglob("*.html"))
 EXPECTED_NAV = {
     Role.BUREAU_ADMIN: [
         "home", "catalog", "review", "quality", "agreements", "ledger", "items", "holidays",
-        "figures", "organizations", "users", "clients", "audit",
+        "figures", "campaigns", "organizations", "users", "clients", "audit",
     ],
     Role.DATA_OFFICER: [
         "home", "catalog", "publish", "quality", "agreements", "request", "inbox", "console",
-        "ledger", "users", "clients",
+        "ledger", "campaigns", "users", "clients",
     ],
     Role.CLERK: ["home", "catalog", "desk"],
     Role.APPROVER: ["home", "catalog", "tasks"],
     Role.AUDITOR: [
-        "home", "catalog", "quality", "agreements", "ledger", "flags", "figures", "users", "audit",
+        "home", "catalog", "quality", "agreements", "ledger", "flags", "figures", "campaigns",
+        "users", "audit",
     ],
     Role.APPLICANT: ["home", "accesses", "services", "applications"],
 }
@@ -60,6 +61,7 @@ def test_nav_items_come_from_permissions_alone():
         "ledger",
         "flags",
         "figures",
+        "campaigns",
         "users",
         "clients",
         "audit",
