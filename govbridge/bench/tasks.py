@@ -21,7 +21,7 @@ Kahn's algorithm). The best of `repeat` runs each; ratio = baseline ms / ours ms
 Measured (`govbridge bench tasks`, defaults, 2 busy vCPUs, AMD EPYC, other sessions
 running): SQLite — first round 1.84 s (10,000 due tasks: 606 reminders, 9,394 + 9,091
 escalations in 41 notifications), steady round 0.086 s, plain reads of 100,000 rows
-0.60 s: ratios 0.32 and 6.9; PostgreSQL 16 — 2.78 s, 0.098 s, 0.42 s: 0.15 and 4.2.
+0.60 s: ratios 0.32 and 6.9; PostgreSQL 15 — 2.78 s, 0.098 s, 0.42 s: 0.15 and 4.2.
 Critical path of 5,000 tasks / 10,057 dependencies: 55-64 ms against 5.6-7.2 ms for the
 topological pass (ratio 0.10-0.11: two passes over dicts of lists, the float and the
 driving edges cost ~9× one pass in plain lists).
