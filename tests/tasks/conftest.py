@@ -7,9 +7,11 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime
 
 import pytest
+from argon2 import PasswordHasher
 from sqlalchemy import select
 
 from govbridge.core.permissions import Role
+from govbridge.identity import passwords
 from govbridge.identity.actor import Actor
 from govbridge.identity.models import Organization, User
 from govbridge.runtime import Runtime
@@ -53,6 +55,13 @@ def actor_of(rt: Runtime, username: str) -> Actor:
         return Actor.for_user(user_id=u.id, username=u.username,
                               roles=frozenset(Role(r) for r in u.roles),
                               organization_id=u.organization_id, subject_id=u.subject_id)
+
+
+@pytest.fixture(autouse=True)
+def fast_passwords(monkeypatch):
+    """Cheap password hashes: these tests are about tasks, not about argon2's cost."""
+    monkeypatch.setattr(
+        passwords, "_hasher", PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1))
 
 
 @pytest.fixture
