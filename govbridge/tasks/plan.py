@@ -72,22 +72,33 @@ def find_cycle(edges: Iterable[tuple[int, int]]) -> list[int] | None:
 
 
 class WorkdayOrdinals:
-    """Working days from `first` to `last` numbered 0, 1, 2, … (a day off takes the number
-    of the next working day), so schedule arithmetic is integer arithmetic."""
+    """Working days from `first` on numbered 0, 1, 2, … (a day off takes the number of the
+    next working day), so schedule arithmetic is integer arithmetic. Built up to `last`,
+    extended when a later ordinal is asked for."""
 
     def __init__(self, first: date, last: date, calendar: Calendar) -> None:
-        days, day = [], first
+        self.calendar = calendar
+        self.days: list[date] = []
+        self._next = first
+        self._extend_to(last)
+
+    def _extend_to(self, last: date) -> None:
+        day = self._next
         while day <= last:
-            if calendar.is_working_day(day):
-                days.append(day)
+            if self.calendar.is_working_day(day):
+                self.days.append(day)
             day += timedelta(days=1)
-        self.days = days
+        self._next = day
 
     def of(self, day: date) -> int:
+        if day >= self._next:
+            self._extend_to(day)
         return bisect_left(self.days, day)
 
     def day(self, ordinal: int) -> date:
-        return self.days[min(max(ordinal, 0), len(self.days) - 1)]
+        while ordinal >= len(self.days):
+            self._extend_to(self._next + timedelta(days=31))
+        return self.days[max(ordinal, 0)]
 
 
 @dataclass(frozen=True, slots=True)

@@ -127,11 +127,8 @@ def schedule_of(tasks: Sequence[CampaignTask], edges: Sequence[tuple[int, int, i
     tasks = [t for t in tasks if t.id not in parents]
     if not tasks:
         return plan.critical_path([], []), None
-    first = min(t.start for t in tasks)
-    lags = sum(lag for _a, _b, lag in edges)
-    last = max(t.due for t in tasks)
-    ordinals = plan.WorkdayOrdinals(first, plan.add_working_days(
-        last, sum(t.working_days for t in tasks) + lags + 5, cal), cal)
+    ordinals = plan.WorkdayOrdinals(min(t.start for t in tasks), max(t.due for t in tasks),
+                                    cal)
     ids = {t.id for t in tasks}
     inside = [(a, b, lag) for a, b, lag in edges if a in ids and b in ids]
     cpm = plan.critical_path(
