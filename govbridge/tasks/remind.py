@@ -39,10 +39,11 @@ log = logging.getLogger("govbridge.tasks.remind")
 SCHEDULER = "system:task-scheduler"
 LISTED_MAX = 20  # tasks named in one notification's body; the rest are counted
 
+# Written in Chinese, as the other domains' notifications are.
 _SUBJECT = {
-    rules.BEFORE: "{n} task(s) due within {days} working days",
-    rules.DUE: "{n} task(s) of your department due today or overdue",
-    rules.OVERDUE: "{n} task(s) of your campaign overdue",
+    rules.BEFORE: "督办提醒：{n} 项任务将在 {days} 个工作日内到期",
+    rules.DUE: "督办提醒：本部门 {n} 项任务已到期",
+    rules.OVERDUE: "督办升级：所牵头专项工作 {n} 项任务已逾期",
 }
 _KIND = {rules.BEFORE: "task.reminder", rules.DUE: "task.due", rules.OVERDUE: "task.overdue"}
 
@@ -118,9 +119,9 @@ def _subject(stage: str, n: int) -> str:
 
 def _body(tasks: Iterable) -> str:
     items = list(tasks)
-    lines = [f"#{t.id} {t.title} (due {t.due})" for t in items[:LISTED_MAX]]
+    lines = [f"#{t.id} {t.title}（{t.due} 到期）" for t in items[:LISTED_MAX]]
     if len(items) > LISTED_MAX:
-        lines.append(f"… and {len(items) - LISTED_MAX} more")
+        lines.append(f"……另有 {len(items) - LISTED_MAX} 项")
     return "\n".join(lines)
 
 

@@ -46,6 +46,9 @@ from govbridge.tasks.schemas import (
 )
 
 LIST_MAX = 5000
+# How a notification names the leader's decision (notifications are written in Chinese,
+# as the agreements' are).
+DONE_WORDS = {rules.ACCEPT: "验收通过", rules.RETURN: "被退回", rules.CANCEL: "已取消"}
 ATTACHMENT_MAX = 5 * 1024 * 1024  # 5 MiB per file
 ATTACHMENTS_PER_REPORT = 5
 _EXTENSIONS = {"application/pdf": "pdf", "image/png": "png", "image/jpeg": "jpg",
@@ -448,13 +451,13 @@ def act(ctx: Ctx, actor: Actor, task_id: int, action: str, data: ReasonIn | None
     record(ctx, actor, f"task.{action}", "task", t.id,
            {"state": new_state, "progress": t.progress, "files": len(files)})
     if action == rules.SUBMIT:
-        notify(ctx, [c.leader_user_id], "task.submitted", f"Submitted for acceptance: {t.title}",
-               f"{c.title}: task {t.id} is submitted for acceptance ({t.progress}%).",
+        notify(ctx, [c.leader_user_id], "task.submitted", f"督办任务待验收：{t.title}",
+               f"「{c.title}」任务 #{t.id}「{t.title}」已提交验收（进度 {t.progress}%）。",
                link=f"/campaign-tasks/{t.id}")
     elif action in (rules.ACCEPT, rules.RETURN, rules.CANCEL):
-        _notify_department(ctx, t, f"task.{action}", f"Task {new_state}: {t.title}",
-                           f"{c.title}: task {t.id} is {new_state}."
-                           + (f" Reason: {reason}" if reason else ""))
+        _notify_department(ctx, t, f"task.{action}", f"督办任务{DONE_WORDS[action]}：{t.title}",
+                           f"「{c.title}」任务 #{t.id}「{t.title}」{DONE_WORDS[action]}。"
+                           + (f"原因：{reason}" if reason else ""))
     ctx.db.flush()
     return show_task(ctx, actor, t.id)
 
