@@ -16,7 +16,7 @@ from govbridge.audit.record import record
 from govbridge.cases import filetypes
 from govbridge.core.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 from govbridge.core.inputs import checked
-from govbridge.core.permissions import Permission
+from govbridge.core.permissions import Permission, Role, permissions_of
 from govbridge.identity.access import require
 from govbridge.identity.actor import Actor
 from govbridge.identity.models import Organization, User
@@ -142,10 +142,7 @@ def create_campaign(ctx: Ctx, actor: Actor, data: CampaignIn) -> CampaignOut:
         leader = ctx.db.get_one(User, actor.user_id)
     else:
         raise InvalidInput.one("leader", "name the campaign's leader", None, "required")
-    leader_actor = Actor.for_user(user_id=leader.id, username=leader.username,
-                                  roles=frozenset(_roles(leader)),
-                                  organization_id=leader.organization_id, subject_id=None)
-    if Permission.TASK_LEAD not in leader_actor.permissions:
+    if Permission.TASK_LEAD not in permissions_of({Role(r) for r in leader.roles}):
         raise InvalidInput.one("leader", "this user cannot lead a campaign (a department's "
                                "officer or the bureau can)", data.leader, "forbidden")
     if data.code and ctx.db.scalar(select(Campaign.id).where(Campaign.code == data.code)):
@@ -161,12 +158,6 @@ def create_campaign(ctx: Ctx, actor: Actor, data: CampaignIn) -> CampaignOut:
     record(ctx, actor, "campaign.create", "campaign", c.code,
            {"lead": org.code, "leader": leader.username, "deadline": str(data.deadline)})
     return views.campaign_detail(ctx, actor, c, [])
-
-
-def _roles(user: User) -> set:
-    from govbridge.core.permissions import Role
-
-    return {Role(r) for r in user.roles}
 
 
 def list_campaigns(ctx: Ctx, actor: Actor) -> list[CampaignOut]:
