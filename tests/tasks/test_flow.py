@@ -157,3 +157,15 @@ def test_reminders_and_escalations_once_each(city):
             AuditEvent.action == "task.escalation")) == 3
         assert usecases.show_task(ctx, city.leader, a).late
     _ = UTC
+
+
+def test_the_server_thread_runs_the_same_round(city):
+    code = city.campaign()
+    city.task(code, city.dept_a, "到期任务", days=1)  # due today (Mon 2 March)
+    scheduler = remind.TaskScheduler(city.rt, 0).start()  # 0: no thread, by hand only
+    try:
+        first, again = scheduler.run_once(), scheduler.run_once()
+    finally:
+        scheduler.stop()
+    assert (first.before, first.due, first.overdue) == (0, 1, 0)
+    assert (again.before, again.due, again.overdue) == (0, 0, 0)
