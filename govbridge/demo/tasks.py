@@ -115,6 +115,12 @@ WMCS: tuple[Row, ...] = (
     Row("t32", "bureau", "测评材料汇编", 0, 10, ("t30",), lag=2, parent="g5"),
     Row("t33", OFFICE_KEY, "迎接国家实地测评", 0, 5, ("t31", "t32"), parent="g5", weight=2),
 )
+# Tasks that carry their own links (the campaign's are on the campaign).
+TASK_LINKS = {
+    "t2": {"meeting_url": "https://meet.suzhou.gov.cn/wmcs-2026-mobilisation"},
+    "t32": {"docs_url": "https://cloud.suzhou.gov.cn/s/wmcs2026-evaluation-pack"},
+    "f5": {"chat_url": "https://matrix.to/#/#fxzb-2026-rescue:matrix.suzhou.gov.cn"},
+}
 FXZB: tuple[Row, ...] = (
     Row("f1", "ema", "修订防汛应急预案", 30, 8),
     Row("f2", "nrp", "地质灾害隐患点巡查", 32, 10),
@@ -211,7 +217,8 @@ def _play(rt: Runtime, code: str, rows: tuple[Row, ...], lead: str, start: date
             out = usecases.create_task(ctx, leader, TaskIn(
                 campaign=code, title=r.title, organization_code=_org_code(r.dept),
                 parent=ids[r.parent] if r.parent else None, start=begin, working_days=r.days,
-                weight=r.weight, depends_on=[{"task": ids[k], "lag": r.lag} for k in r.after]))
+                weight=r.weight, depends_on=[{"task": ids[k], "lag": r.lag} for k in r.after],
+                **TASK_LINKS.get(r.key, {})))
             ids[r.key], dues[r.key] = out.id, out.due
         parents = {r.parent for r in rows if r.parent}
         for r in rows:
