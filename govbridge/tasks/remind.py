@@ -22,7 +22,7 @@ import logging
 from collections import defaultdict
 from collections.abc import Iterable
 
-from sqlalchemy import insert, select
+from sqlalchemy import insert, select, text
 
 from govbridge.agreements.workdays import add_working_days
 from govbridge.audit.models import AuditEvent
@@ -30,6 +30,7 @@ from govbridge.core.periodic import Periodic
 from govbridge.notifications.outbox import notify, officers_of
 from govbridge.runtime import Ctx, Runtime
 from govbridge.services.usecases import calendar as bureau_calendar
+from govbridge.storage.writer_lock import hold_sqlite_writer
 from govbridge.tasks import rules
 from govbridge.tasks.models import Campaign, CampaignTask, TaskEscalation, TaskEvent
 from govbridge.tasks.schemas import RemindReport
@@ -38,6 +39,7 @@ from govbridge.tasks.views import today_of
 log = logging.getLogger("govbridge.tasks.remind")
 SCHEDULER = "system:task-scheduler"
 LISTED_MAX = 20  # tasks named in one notification's body; the rest are counted
+LOCK_KEY = 0x6762_7461_736B  # "gbtask": the PostgreSQL advisory lock of the round
 
 # Written in Chinese, as the other domains' notifications are.
 _SUBJECT = {
@@ -49,7 +51,12 @@ _KIND = {rules.BEFORE: "task.reminder", rules.DUE: "task.due", rules.OVERDUE: "t
 
 
 def remind_round(ctx: Ctx) -> RemindReport:
-    """One round (see the module text); what it examined and sent."""
+    """One round (see the module text); what it examined and sent. Rounds take turns: a
+    transaction-scoped lock (PostgreSQL advisory lock; SQLite: this process's writer lock,
+    and SQLite's own for other processes) is taken before anything is read, so a second
+    round, in another thread or server process, reads what the first sent and sends
+    nothing again (the unique (task, stage) row is the last guard)."""
+    _take_turn(ctx)
     cal, today = bureau_calendar(ctx), today_of(ctx)
     horizon = add_working_days(today, rules.REMIND_BEFORE_DAYS, cal)
     open_states = sorted(rules.OPEN)
@@ -111,6 +118,13 @@ def remind_round(ctx: Ctx) -> RemindReport:
         ctx.db.execute(insert(TaskEvent), events)
         ctx.db.execute(insert(AuditEvent), audits)
     return report
+
+
+def _take_turn(ctx: Ctx) -> None:
+    if ctx.db.get_bind().dialect.name == "postgresql":
+        ctx.db.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": LOCK_KEY})
+    else:
+        hold_sqlite_writer(ctx.db)
 
 
 def _subject(stage: str, n: int) -> str:

@@ -169,3 +169,31 @@ def test_the_server_thread_runs_the_same_round(city):
         scheduler.stop()
     assert (first.before, first.due, first.overdue) == (0, 1, 0)
     assert (again.before, again.due, again.overdue) == (0, 0, 0)
+
+
+def test_two_rounds_at_once_send_each_reminder_once(city):
+    import threading
+
+    code = city.campaign()
+    for i in range(6):
+        city.task(code, city.dept_a if i % 2 else city.dept_b, f"任务{i}", days=1)
+    results, errors = [], []
+    gate = threading.Barrier(2)
+
+    def one_round() -> None:
+        try:
+            gate.wait(timeout=10)
+            with city.rt.context() as ctx:
+                results.append(remind.remind_round(ctx))
+        except Exception as exc:  # noqa: BLE001 - reported by the assertion below
+            errors.append(exc)
+
+    threads = [threading.Thread(target=one_round) for _ in range(2)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=30)
+    assert errors == []
+    assert sorted(r.due for r in results) == [0, 6]
+    with city.rt.context() as ctx:
+        assert ctx.db.scalar(select(func.count()).select_from(TaskEscalation)) == 6
