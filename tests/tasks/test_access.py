@@ -132,3 +132,23 @@ def test_a_cycle_is_refused_naming_it(world):
     with city.rt.context() as ctx, pytest.raises(Conflict) as err:
         usecases.add_dependency(ctx, city.leader, a, c)
     assert f"task {a} → task {b} → task {c} → task {a}" in str(err.value)
+
+
+def test_files_and_chart_stay_within_what_the_officer_may_see(world):
+    from case_helpers import tiny_png
+
+    from govbridge.tasks.usecases import Upload
+
+    city, code, a, b = world
+    with city.rt.context() as ctx:
+        detail = usecases.report_progress(ctx, city.officer_a, a, ReportIn(percent=10),
+                                          [Upload("台账.png", tiny_png())])
+    file_id = detail.timeline[-1].attachments[0].id
+    with city.rt.context() as ctx:
+        assert usecases.attachment(ctx, city.officer_a, a, file_id).content == tiny_png()
+        with pytest.raises(NotFound):
+            usecases.attachment(ctx, city.officer_b, a, file_id)
+        with pytest.raises(NotFound):  # a visible task, another task's file
+            usecases.attachment(ctx, city.officer_b, b, file_id)
+        chart = usecases.gantt_svg(ctx, city.officer_a, code)
+    assert f'data-task="{a}"' in chart and f'data-task="{b}"' not in chart
