@@ -4,7 +4,8 @@ or library fetched; the page embeds it and offers it as a download). Pure: no I/
 One row per task in the given order: a bar from its start to the end of its due day,
 its reported progress filled darker, coloured by its status (done, on track, at risk,
 late, waiting for acceptance, cancelled); tasks on the critical path outlined thick,
-late ones marked "!" by their label; finish-to-start dependencies drawn as elbow
+late ones marked "!" by their label (labels cut to fit, the words all department names
+share left out); finish-to-start dependencies drawn as elbow
 arrows (critical ones in the critical colour); a dashed line for today; a month scale.
 Written by hand: a few rectangles and paths are simpler than a plotting library and
 keep the output byte-for-byte stable for a given campaign (tests compare it).
@@ -17,7 +18,9 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from html import escape
 
-LABEL_W = 280
+LABEL_W = 310
+LABEL_CHARS = 15  # a CJK character is ~12 px at 12 px: the label and the department fit
+DEPT_CHARS = 7
 ROW_H = 24
 BAR_H = 14
 TOP = 56
@@ -73,6 +76,8 @@ def render(title: str, bars: Sequence[Bar], edges: Sequence[tuple[int, int]],
            f'<text x="8" y="20" font-size="15" font-weight="bold">{escape(title)}</text>']
     out.extend(_months(first, last, scale, height))
     row_of = {b.id: i for i, b in enumerate(bars)}
+    # The words every department name starts with (a city's "苏州市") are left out.
+    shared = _shared_start([b.department for b in bars]) if len(bars) > 1 else ""
     for i, b in enumerate(bars):
         y = TOP + i * ROW_H
         if i % 2:
@@ -80,12 +85,14 @@ def render(title: str, bars: Sequence[Bar], edges: Sequence[tuple[int, int]],
         late = b.status == "late"
         mark = "! " if late else ""
         colour = COLOURS.get(b.status, COLOURS["on_track"])
-        label = b.label if len(b.label) <= 22 else b.label[:21] + "…"
+        label = b.label if len(b.label) <= LABEL_CHARS else b.label[:LABEL_CHARS - 1] + "…"
+        dept = b.department.removeprefix(shared) or b.department
+        dept = dept if len(dept) <= DEPT_CHARS else dept[:DEPT_CHARS - 1] + "…"
         out.append(f'<text x="{8 + 12 * b.depth}" y="{y + 16}"'
                    f'{" fill=" + chr(34) + CRITICAL + chr(34) if late else ""}>'
                    f"{escape(mark + label)}</text>")
         out.append(f'<text x="{LABEL_W - 8}" y="{y + 16}" text-anchor="end" fill="#666" '
-                   f'font-size="11">{escape(b.department[:10])}</text>')
+                   f'font-size="11">{escape(dept)}</text>')
         x0 = _x(b.start, first, scale)
         x1 = _x(b.due + timedelta(days=1), first, scale)
         w = max(x1 - x0, 2.0)
@@ -120,6 +127,15 @@ def render(title: str, bars: Sequence[Bar], edges: Sequence[tuple[int, int]],
     out.extend(_legend(height - 14, words))
     out.append("</svg>")
     return "\n".join(out) + "\n"
+
+
+def _shared_start(names: Sequence[str]) -> str:
+    """The characters every name starts with ("" when they share none)."""
+    first = min(names, default="")
+    for i, ch in enumerate(first):
+        if any(n[i] != ch for n in names):
+            return first[:i]
+    return first
 
 
 def _months(first: date, last: date, scale: float, height: int) -> list[str]:
