@@ -47,6 +47,8 @@ _SUBJECT = {
     rules.DUE: "督办提醒：本部门 {n} 项任务已到期",
     rules.OVERDUE: "督办升级：所牵头专项工作 {n} 项任务已逾期",
 }
+_WHAT = {rules.BEFORE: "到期前提醒责任人", rules.DUE: "到期提醒部门负责人",
+         rules.OVERDUE: "逾期升级至牵头领导"}
 _KIND = {rules.BEFORE: "task.reminder", rules.DUE: "task.due", rules.OVERDUE: "task.overdue"}
 
 
@@ -108,7 +110,7 @@ def remind_round(ctx: Ctx) -> RemindReport:
                                 "recipients": len(who),
                                 "notification_id": note.id if note else None})
             events.append({"task_id": t.id, "at": now, "kind": what, "actor": SCHEDULER,
-                           "percent": None, "text": f"{stage}: {len(who)} recipient(s)"})
+                           "percent": None, "text": f"{_WHAT[stage]}（{len(who)} 人）"})
             audits.append({"at": now, "actor": SCHEDULER, "action": f"task.{what}",
                            "target_type": "task", "target_id": str(t.id), "outcome": "ok",
                            "details": {"stage": stage, "due": str(t.due),

@@ -252,7 +252,7 @@ def create_task(ctx: Ctx, actor: Actor, data: TaskIn) -> TaskOut:
             seen.add(dep.task)
             ctx.db.add(TaskDependency(successor_id=t.id, predecessor_id=dep.task,
                                       lag_days=dep.lag))
-    _event(ctx, t, "created", actor.label, f"due {due}")
+    _event(ctx, t, "created", actor.label, f"{t.start} 开始，{due} 到期")
     record(ctx, actor, "task.create", "task", t.id,
            {"campaign": c.code, "department": org.code, "due": str(due)})
     return views.tasks_out(ctx, [t])[0]
