@@ -1,8 +1,8 @@
 """Use cases of campaigns and tasks (督办), each `fn(ctx, actor, data)` in one transaction,
 permission first (`access.py` says who; `rules.py` what the state allows; `plan.py` the
 dates). Every change is audited and written to the task's timeline; the people it
-concerns hear of it through `notifications.notify` in the same transaction (submitted:
-the leader; accepted or returned: the department).
+concerns hear of it through `notifications.notify` in the same transaction (submitted or
+blocked: the leader; accepted, returned or cancelled: the department).
 """
 
 from __future__ import annotations
@@ -444,6 +444,10 @@ def act(ctx: Ctx, actor: Actor, task_id: int, action: str, data: ReasonIn | None
     if action == rules.SUBMIT:
         notify(ctx, [c.leader_user_id], "task.submitted", f"督办任务待验收：{t.title}",
                f"「{c.title}」任务 #{t.id}「{t.title}」已提交验收（进度 {t.progress}%）。",
+               link=f"/campaign-tasks/{t.id}")
+    elif action == rules.BLOCK:
+        notify(ctx, [c.leader_user_id], "task.blocked", f"督办任务受阻：{t.title}",
+               f"「{c.title}」任务 #{t.id}「{t.title}」受阻。原因：{reason}",
                link=f"/campaign-tasks/{t.id}")
     elif action in (rules.ACCEPT, rules.RETURN, rules.CANCEL):
         _notify_department(ctx, t, f"task.{action}", f"督办任务{DONE_WORDS[action]}：{t.title}",

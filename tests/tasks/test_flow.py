@@ -112,6 +112,8 @@ def test_blocked_and_cancelled(city):
     with city.rt.context() as ctx:
         assert usecases.act(ctx, city.officer_a, a, "block",
                             ReasonIn(reason="等待规划许可")).reason == "等待规划许可"
+    assert "等待规划许可" in inbox_of(city.rt, "leader")[-1].body
+    with city.rt.context() as ctx:
         assert usecases.act(ctx, city.officer_a, a, "unblock").state == "in_progress"
         assert usecases.act(ctx, city.leader, a, "cancel",
                             ReasonIn(reason="并入其他任务")).state == "cancelled"
