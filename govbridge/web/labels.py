@@ -411,4 +411,11 @@ PERM: Labels = {
     "case.decide_own_org": N_("decide own department's case tasks"),
     "case.read": N_("read all cases"),
     "service.manage": N_("manage service items"),
+    "campaign.create": N_("create campaigns"),
+    "campaign.create_own_org": N_("create campaigns led by own department"),
+    "task.lead": N_("lead campaigns: accept, return or cancel their tasks"),
+    "task.read": N_("view every department's campaign tasks"),
+    "task.read_own_org": N_("view own department's campaign tasks"),
+    "task.report": N_("report on every department's campaign tasks"),
+    "task.report_own_org": N_("report on own department's campaign tasks"),
 }
