@@ -42,6 +42,7 @@ from govbridge.security import at_rest
 from govbridge.tasks import access, links
 from govbridge.tasks.models import CampaignTask, TaskEvent, TaskHookReceipt, TaskIntegration
 from govbridge.tasks.schemas import (
+    ID_MAX,
     HookAccepted,
     HookEntryIn,
     IntegrationCreated,
@@ -53,7 +54,7 @@ from govbridge.tasks.usecases import find_campaign
 PURPOSE = "tasks.hook-secret"
 TOLERANCE = 300  # seconds either side of now
 BODY_MAX = 16 * 1024
-ID_MAX = 100
+MSG_ID_MAX = 100
 _VAGUE = "the webhook could not be verified"
 
 
@@ -100,7 +101,7 @@ def _verified(ctx: Ctx, integration: TaskIntegration | None, headers: Mapping[st
     h = {k.lower(): v for k, v in headers.items()}
     msg_id, stamp, offered = (h.get("webhook-id", ""), h.get("webhook-timestamp", ""),
                               h.get("webhook-signature", ""))
-    if (integration is None or not integration.active or not msg_id or len(msg_id) > ID_MAX
+    if (integration is None or not integration.active or not msg_id or len(msg_id) > MSG_ID_MAX
             or not msg_id.isprintable() or not stamp.isdigit() or len(stamp) > 12
             or not offered or len(offered) > 2000 or len(body) > BODY_MAX):
         raise AuthenticationFailed(_VAGUE, "malformed")
@@ -117,7 +118,8 @@ def _verified(ctx: Ctx, integration: TaskIntegration | None, headers: Mapping[st
 def receive(ctx: Ctx, integration_id: int, headers: Mapping[str, str], body: bytes
             ) -> HookAccepted:
     """Verify a tool's message and add its entry to the task's timeline (once per id)."""
-    integration = ctx.db.get(TaskIntegration, integration_id)
+    integration = (ctx.db.get(TaskIntegration, integration_id)
+                   if 0 < integration_id <= ID_MAX else None)
     msg_id = _verified(ctx, integration, headers, body)
     assert integration is not None
     if ctx.db.get(TaskHookReceipt, (integration.id, msg_id)) is not None:
@@ -141,5 +143,5 @@ def receive(ctx: Ctx, integration_id: int, headers: Mapping[str, str], body: byt
     ctx.db.add(TaskEvent(task_id=task.id, at=ctx.now(), kind="external", actor=source,
                          percent=None, text=entry.text.strip() + (f"\n{link}" if link else "")))
     record(ctx, Actor(kind="client", name=f"integration-{integration.id}"), "task.hook",
-           "task", task.id, {"integration": integration.id, "webhook_id": msg_id[:ID_MAX]})
+           "task", task.id, {"integration": integration.id, "webhook_id": msg_id[:MSG_ID_MAX]})
     return HookAccepted(task=task.id)

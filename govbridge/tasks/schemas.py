@@ -18,6 +18,7 @@ Link = Annotated[str, Field(max_length=links.LINK_MAX)] | None
 CODE_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9-]{2,31}$"
 MAX_WORKING_DAYS = 750  # three years of working days
 MAX_DEPENDENCIES = 50
+ID_MAX = 2**63 - 1  # a database id (BIGINT); a larger number is refused, not sent to SQL
 
 
 class LinksIn(BaseModel):
@@ -44,7 +45,7 @@ class CampaignIn(LinksIn):
 class DependencyIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    task: int = Field(ge=1, description="the predecessor task's id")
+    task: int = Field(ge=1, le=ID_MAX, description="the predecessor task's id")
     lag: int = Field(default=0, ge=0, le=250, description="working days after it is due")
 
 
@@ -55,7 +56,8 @@ class TaskIn(LinksIn):
                                    description="the owning department")
     officer: str | None = Field(default=None, max_length=64,
                                 description="user name of the officer in charge")
-    parent: int | None = Field(default=None, ge=1, description="the parent task's id")
+    parent: int | None = Field(default=None, ge=1, le=ID_MAX,
+                                description="the parent task's id")
     start: date | None = Field(default=None,
                                description="default: the first day its dependencies allow")
     working_days: int = Field(ge=1, le=MAX_WORKING_DAYS)
@@ -187,7 +189,7 @@ class HookEntryIn(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    task: int = Field(ge=1)
+    task: int = Field(ge=1, le=ID_MAX)
     text: Annotated[str, Field(min_length=1, max_length=2000), NO_CONTROLS]
     link: Link = None
 

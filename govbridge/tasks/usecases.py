@@ -33,6 +33,7 @@ from govbridge.tasks.models import (
     TaskEvent,
 )
 from govbridge.tasks.schemas import (
+    ID_MAX,
     CampaignDetail,
     CampaignIn,
     CampaignOut,
@@ -83,7 +84,7 @@ def find_campaign(ctx: Ctx, actor: Actor, code: str) -> Campaign:
 def _task(ctx: Ctx, actor: Actor, task_id: int) -> tuple[CampaignTask, Campaign]:
     if not access.may_read_some(actor):
         require(actor, Permission.TASK_READ, organization_id=actor.organization_id)
-    t = ctx.db.get(CampaignTask, task_id)
+    t = ctx.db.get(CampaignTask, task_id) if 0 < task_id <= ID_MAX else None
     if t is None:
         raise NotFound("task", task_id)
     c = ctx.db.get_one(Campaign, t.campaign_id)
@@ -266,7 +267,7 @@ def add_dependency(ctx: Ctx, actor: Actor, successor: int, predecessor: int,
     if not access.can_plan(actor, c):
         raise PermissionDenied(Permission.TASK_LEAD.value,
                                "only the campaign's leader or the bureau plans tasks")
-    pred = ctx.db.get(CampaignTask, predecessor)
+    pred = ctx.db.get(CampaignTask, predecessor) if 0 < predecessor <= ID_MAX else None
     if pred is None or pred.campaign_id != c.id:
         raise InvalidInput.one("predecessor", "no task of this campaign has this id",
                                predecessor, "unknown")
@@ -345,7 +346,7 @@ def show_task(ctx: Ctx, actor: Actor, task_id: int) -> TaskDetail:
 def attachment(ctx: Ctx, actor: Actor, task_id: int, attachment_id: int) -> TaskAttachment:
     """A report's file, for whoever may see the task."""
     t, _c = _task(ctx, actor, task_id)
-    f = ctx.db.get(TaskAttachment, attachment_id)
+    f = ctx.db.get(TaskAttachment, attachment_id) if 0 < attachment_id <= ID_MAX else None
     if f is None or ctx.db.get_one(TaskEvent, f.event_id).task_id != t.id:
         raise NotFound("attachment", attachment_id)
     return f

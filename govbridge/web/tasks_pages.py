@@ -17,6 +17,7 @@ from fastapi.responses import Response
 from markupsafe import Markup
 
 from govbridge.api.deps import runtime
+from govbridge.core.errors import NotFound
 from govbridge.core.permissions import Permission, allows
 from govbridge.identity import organizations
 from govbridge.runtime import Ctx
@@ -189,6 +190,13 @@ def campaign_add_task(code: str, request: Request, title: FormStr = "",
 # --- a task ----------------------------------------------------------------------------------
 
 
+def _id(raw: str, kind: str = "task") -> int:
+    """A number from the path; anything else (or beyond 64 bits) is a page not found."""
+    if not raw.isdigit() or len(raw) > 18 or int(raw) < 1:
+        raise NotFound(kind, raw[:40])
+    return int(raw)
+
+
 def _task_page(request: Request, lang: str, task_id: int, *, notice: str | None = None,
                errors: list[FormError] | None = None, status: int = 200) -> Response:
     text = text_for(lang)
@@ -203,51 +211,53 @@ def _task_page(request: Request, lang: str, task_id: int, *, notice: str | None 
 
 @router.get("/campaign-tasks/{task_id}")
 @web_page
-def task_page(task_id: int, request: Request, notice: str = "") -> Response:
-    return _task_page(request, session.language(request), task_id, notice=notice)
+def task_page(task_id: str, request: Request, notice: str = "") -> Response:
+    return _task_page(request, session.language(request), _id(task_id), notice=notice)
 
 
 @router.post("/campaign-tasks/{task_id}/report")
 @web_page
-def task_report(task_id: int, request: Request, percent: FormStr = "", text: FormStr = "",
+def task_report(task_id: str, request: Request, percent: FormStr = "", text: FormStr = "",
                 submit_it: Annotated[str, Form(alias="submit")] = "",
                 files: Annotated[list[UploadFile] | None, File()] = None,
                 csrf_token: FormStr = "") -> Response:
     lang = session.language(request)
+    number = _id(task_id)
     chosen = [f for f in files or [] if f.filename]
     uploads = [usecases.Upload(f.filename or "file", f.file.read(usecases.ATTACHMENT_MAX + 1))
                for f in chosen[:usecases.ATTACHMENTS_PER_REPORT + 1]]
     return submit(
         request, lambda ctx, viewer: usecases.report_progress(
-            ctx, viewer.actor, task_id, {  # type: ignore[arg-type]
+            ctx, viewer.actor, number, {  # type: ignore[arg-type]
                 "percent": percent.strip()[:4], "text": text[:4001],
                 "submit": submit_it == "1"}, uploads),
         csrf_token=csrf_token,
-        done=lambda _: redirect(f"/campaign-tasks/{task_id}?notice=reported"),
-        again=lambda errors, status: _task_page(request, lang, task_id, errors=errors,
+        done=lambda _: redirect(f"/campaign-tasks/{number}?notice=reported"),
+        again=lambda errors, status: _task_page(request, lang, number, errors=errors,
                                                 status=status))
 
 
 @router.post("/campaign-tasks/{task_id}/act")
 @web_page
-def task_act(task_id: int, request: Request, action: FormStr = "", reason: FormStr = "",
+def task_act(task_id: str, request: Request, action: FormStr = "", reason: FormStr = "",
              csrf_token: FormStr = "") -> Response:
     lang = session.language(request)
+    number = _id(task_id)
     return submit(
-        request, lambda ctx, viewer: usecases.act(ctx, viewer.actor, task_id, action[:16],
+        request, lambda ctx, viewer: usecases.act(ctx, viewer.actor, number, action[:16],
                                                   ReasonIn.model_construct(reason=reason[:2001])),
         csrf_token=csrf_token,
-        done=lambda _: redirect(f"/campaign-tasks/{task_id}?notice=moved"),
-        again=lambda errors, status: _task_page(request, lang, task_id, errors=errors,
+        done=lambda _: redirect(f"/campaign-tasks/{number}?notice=moved"),
+        again=lambda errors, status: _task_page(request, lang, number, errors=errors,
                                                 status=status))
 
 
 @router.get("/campaign-tasks/{task_id}/attachments/{attachment_id}")
 @web_page
-def task_attachment(task_id: int, attachment_id: int, request: Request) -> Response:
+def task_attachment(task_id: str, attachment_id: str, request: Request) -> Response:
     with runtime(request).context() as ctx:
         viewer = viewer_of(ctx, request)
-        f = usecases.attachment(ctx, viewer.actor, task_id, attachment_id)
+        f = usecases.attachment(ctx, viewer.actor, _id(task_id), _id(attachment_id, "attachment"))
         content, name = f.content, f.filename
     return Response(content, media_type="application/octet-stream", headers={
         "Content-Disposition": f"attachment; filename*=UTF-8''{quote(name, safe='')}",
