@@ -56,6 +56,12 @@ TASK_NOTICE: Labels = {
     "moved": N_("The task was updated."),
 }
 
+TOOL_KIND: Labels = {
+    "meeting": N_("Meeting room (Jitsi)"),
+    "chat": N_("Chat room (Matrix)"),
+    "docs": N_("Shared folder (Nextcloud / OnlyOffice)"),
+}
+
 GANTT: Labels = {
     "today": N_("today"),
     "critical": N_("critical path"),

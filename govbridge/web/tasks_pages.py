@@ -21,8 +21,8 @@ from govbridge.core.errors import NotFound
 from govbridge.core.permissions import Permission, allows
 from govbridge.identity import organizations
 from govbridge.runtime import Ctx
-from govbridge.tasks import rules, usecases
-from govbridge.tasks.schemas import ReasonIn
+from govbridge.tasks import hooks, links, rules, usecases
+from govbridge.tasks.schemas import IntegrationCreated, ReasonIn
 from govbridge.web import session, tasks_labels
 from govbridge.web.forms import FormError, message
 from govbridge.web.frame import Refused, Viewer, redirect, submit, viewer_of, web_page
@@ -110,7 +110,7 @@ def department_tasks(request: Request, state: str = "") -> Response:
 
 def _campaign_page(request: Request, lang: str, code: str, *, notice: str | None = None,
                    form: dict[str, str] | None = None, errors: list[FormError] | None = None,
-                   status: int = 200) -> Response:
+                   status: int = 200, created: IntegrationCreated | None = None) -> Response:
     text = text_for(lang)
     with runtime(request).context() as ctx:
         viewer = viewer_of(ctx, request)
@@ -119,6 +119,7 @@ def _campaign_page(request: Request, lang: str, code: str, *, notice: str | None
         orgs = (organizations.list_organizations(ctx, viewer.actor)
                 if detail.is_leader and allows(viewer.actor.permissions, Permission.ORG_READ)
                 else [])
+        tools = hooks.list_integrations(ctx, viewer.actor, code) if detail.is_leader else []
     by_id = {t.id: t for t in detail.task_list}
     depth: dict[int, int] = {}
     for t in detail.task_list:
@@ -130,7 +131,8 @@ def _campaign_page(request: Request, lang: str, code: str, *, notice: str | None
                    chart=Markup(chart),  # noqa: S704 - built by tasks.gantt, every text escaped
                    depth=depth, critical=set(detail.critical_path), orgs=orgs,
                    notice=text.lookup(tasks_labels.TASK_NOTICE, notice), errors=errors or [],
-                   form=form or dict.fromkeys(TASK_FORM, ""))
+                   form=form or dict.fromkeys(TASK_FORM, ""), tools=tools, created=created,
+                   hook_kinds=links.KINDS)
 
 
 @router.get("/campaigns/{code}")
@@ -185,6 +187,23 @@ def campaign_add_task(code: str, request: Request, title: FormStr = "",
                   done=lambda made: redirect(f"/campaigns/{quote(code)}?notice=task"),
                   again=lambda errors, status: _campaign_page(request, lang, code, form=form,
                                                               errors=errors, status=status))
+
+
+@router.post("/campaigns/{code}/integrations")
+@web_page
+def campaign_add_integration(code: str, request: Request, name: FormStr = "",
+                             kind: FormStr = "", csrf_token: FormStr = "") -> Response:
+    """Register a tool; its secret is shown on the answer to this POST, once (not
+    stored in a URL or the session, so a reload or the back button does not show it)."""
+    lang = session.language(request)
+    code = code[:32]
+    return submit(
+        request, lambda ctx, viewer: hooks.add_integration(ctx, viewer.actor, {  # type: ignore[arg-type]
+            "campaign": code, "name": name.strip()[:101], "kind": kind[:16]}),
+        csrf_token=csrf_token,
+        done=lambda made: _campaign_page(request, lang, code, created=made),
+        again=lambda errors, status: _campaign_page(request, lang, code, errors=errors,
+                                                    status=status))
 
 
 # --- a task ----------------------------------------------------------------------------------

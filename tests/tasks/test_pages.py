@@ -115,3 +115,23 @@ def test_applicant_sees_nothing(world, web):
     assert web.get(f"/campaigns/{code}").status_code == 403
     assert web.get(f"/campaign-tasks/{a}").status_code == 403
     assert web.get(f"/campaigns/{code}/gantt.svg").status_code == 403
+
+
+def test_leader_registers_a_tool_and_sees_its_secret_once(world, web):
+    _city, code, _a, _b = world
+    login(web, "leader")
+    page = web.get(f"/campaigns/{code}")
+    made = web.post(f"/campaigns/{code}/integrations", data={
+        "name": "创文会议室", "kind": "meeting", "csrf_token": csrf(page.text)})
+    assert made.status_code == 200 and 'data-testid="integration-secret"' in made.text
+    secret = re.search(r"whsec_[A-Za-z0-9+/=]+", made.text).group(0)
+    again = web.get(f"/campaigns/{code}")
+    assert "创文会议室" in again.text and secret not in again.text
+    bad = web.post(f"/campaigns/{code}/integrations", data={
+        "name": "x", "kind": "telnet", "csrf_token": csrf(page.text)})
+    assert bad.status_code == 422
+    login(web, "officer-a")
+    assert 'data-testid="integration-form"' not in web.get(f"/campaigns/{code}").text
+    refused = web.post(f"/campaigns/{code}/integrations", data={
+        "name": "x", "kind": "chat", "csrf_token": csrf(web.get(f"/campaigns/{code}").text)})
+    assert refused.status_code == 403
