@@ -93,6 +93,9 @@ class Settings(BaseSettings):
     smtp_starttls: bool = True
     smtp_username: str | None = None
     smtp_password: SecretStr | None = None
+    # Campaign tasks (tasks/remind.py): the reminder and escalation round this often
+    # (seconds; 0: only by hand, `govbridge task remind`). Each reminder goes once.
+    task_remind_seconds: float = Field(default=300, ge=0)
     webhook_hosts: list[str] = Field(default_factory=list)
     # Emergency rules (emergency/): a reading dated more than this after the platform's
     # clock is refused (the gauge's clock is wrong); an alert joins the open incident of

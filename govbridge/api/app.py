@@ -40,6 +40,7 @@ from govbridge.api.routes import notifications as notification_routes
 from govbridge.api.routes import privacy as privacy_routes
 from govbridge.api.routes import seals as seal_routes
 from govbridge.api.routes import services as service_routes
+from govbridge.api.routes import tasks as task_routes
 from govbridge.exchange.admission import Admission
 from govbridge.runtime import Runtime
 from govbridge.web.assets import VENDOR_MOUNTS, CachedStaticFiles
@@ -85,6 +86,7 @@ def create_app(rt: Runtime) -> FastAPI:
     v1.include_router(notification_routes.router)
     v1.include_router(emergency_routes.router)
     v1.include_router(privacy_routes.router)
+    v1.include_router(task_routes.router)
     app.include_router(v1)
 
     from govbridge.web.access_pages import router as access_pages
@@ -101,6 +103,7 @@ def create_app(rt: Runtime) -> FastAPI:
     from govbridge.web.quality_pages import router as quality_pages
     from govbridge.web.routes import router as web_router
     from govbridge.web.service_pages import router as service_pages
+    from govbridge.web.tasks_pages import router as tasks_pages
     from govbridge.web.verify_pages import router as verify_pages
 
     app.include_router(web_router)
@@ -121,6 +124,7 @@ def create_app(rt: Runtime) -> FastAPI:
     for prefix, folder in VENDOR_MOUNTS.items():  # before /static, which would shadow them
         if folder.is_dir():
             app.mount(prefix, CachedStaticFiles(directory=folder), name=prefix)
+    app.include_router(tasks_pages)
     app.mount("/static", CachedStaticFiles(directory=STATIC), name="static")
     docs.install(app)
     _complete_openapi(app)

@@ -34,6 +34,8 @@ PUBLIC: frozenset[tuple[str, str]] = frozenset({
     ("GET", "/api/v1/ledger/keys/{kid}/certificate"),
     ("POST", "/api/v1/verify"),
     ("POST", "/api/v1/exchange/verify"),
+    # A tool's entry into a task timeline: its Standard Webhooks signature authenticates it.
+    ("POST", "/api/v1/task-hooks/{integration_id}"),
 })
 _PUBLIC_PATTERNS = [
     (method, re.compile("^" + re.sub(r"\\\{[^/]+?\\\}", "[^/]+", re.escape(path)) + "$"))

@@ -275,6 +275,36 @@ def _privacy_chart(o: PrivacyOptions, result: Result) -> str:
                   + machine_line(result["machine"]))
 
 
+# --- tasks -----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class TasksOptions:
+    open_tasks: int
+    cpm_tasks: int
+    database_url: str | None
+
+
+def _tasks(o: TasksOptions, progress: Progress) -> Result:
+    from govbridge.bench import tasks
+
+    return tasks.run(o.open_tasks, o.cpm_tasks, o.database_url, progress=progress)
+
+
+def _tasks_chart(o: TasksOptions, result: Result) -> str:
+    first, steady, reads = result["first_round"], result["steady_round"], result["plain_reads"]
+    cpm = result["critical_path"]
+    return bar_chart(
+        f"Reminder round over {o.open_tasks:,} open tasks, {result['backend']}: tasks per second",
+        [("first round (sends)", first["tasks_per_second"]),
+         ("steady round", steady["tasks_per_second"]),
+         ("plain row reads", reads["rows_per_second"])],
+        "tasks/s", note=f"ratios {result['ratio_first']:.3f} / {result['ratio_steady']:.3f}; "
+                        f"critical path of {cpm['tasks']:,} tasks {cpm['ours_ms']} ms vs "
+                        f"topological pass {cpm['baseline_ms']} ms; "
+                        + machine_line(result["machine"]))
+
+
 BENCHES: dict[str, Bench[Any]] = {
     b.name: b
     for b in (
@@ -283,6 +313,7 @@ BENCHES: dict[str, Bench[Any]] = {
         Bench("stream", _stream, _stream_chart, _stream_failed),
         Bench("exchange", _exchange, _exchange_chart),
         Bench("services", _services, _services_chart),
+        Bench("tasks", _tasks, _tasks_chart),
         Bench("emergency", _emergency, _emergency_chart),
         Bench("privacy", _privacy, _privacy_chart),
     )

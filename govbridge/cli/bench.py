@@ -34,6 +34,7 @@ from govbridge.bench.runner import (
     SearchOptions,
     ServicesOptions,
     StreamOptions,
+    TasksOptions,
     stream_legs,
 )
 from govbridge.cli.common import JsonOpt, err, fail, out
@@ -281,6 +282,27 @@ def _privacy_tables(o: PrivacyOptions, result: Result) -> list[Table]:
     return [table]
 
 
+def _tasks_tables(o: TasksOptions, result: Result) -> list[Table]:
+    table = _table(f"tasks bench: reminder round over {o.open_tasks:,} open tasks, "
+                   f"{result['backend']}", ("", "seconds", "tasks/s", "sent", "ratio"))
+    for label, leg, ratio in (("first round (sends)", result["first_round"],
+                               result["ratio_first"]),
+                              ("steady round (nothing new)", result["steady_round"],
+                               result["ratio_steady"])):
+        sent = leg["before"] + leg["due"] + leg["overdue"]
+        table.add_row(label, f"{leg['seconds']:.3f}", f"{leg['tasks_per_second']:,.0f}",
+                      f"{sent:,} ({leg['notifications']} notes)", f"{ratio:.3f}")
+    reads = result["plain_reads"]
+    table.add_row("baseline: plain row reads", f"{reads['seconds']:.3f}",
+                  f"{reads['rows_per_second']:,.0f}", "", "")
+    cpm = result["critical_path"]
+    path = _table(f"critical path of {cpm['tasks']:,} tasks, {cpm['dependencies']:,} "
+                  "dependencies", ("", "ms", "ratio"))
+    path.add_row("govbridge critical_path (CPM)", f"{cpm['ours_ms']}", f"{cpm['ratio']:.3f}")
+    path.add_row("baseline: topological pass", f"{cpm['baseline_ms']}", "")
+    return [table, path]
+
+
 _VIEWS: dict[str, _View] = {
     "ingest": _View(_ingest_tables),
     "search": _View(_search_tables),
@@ -293,6 +315,7 @@ _VIEWS: dict[str, _View] = {
         "[red]a private result differs from the plain one[/red]"
         if not (r["psi"]["psi.count"]["exact"] and r["psi"]["psi.intersection"]["exact"]
                 and r["secure_sum"]["exact"]) else None)),
+    "tasks": _View(_tasks_tables),
     "services": _View(_services_tables, warning=lambda r: (
         f"[red]{r['errors']} cases did not reach a certificate[/red] (see 'failures' in --json)"
         if r["errors"] else None)),
@@ -423,3 +446,19 @@ def privacy_cmd(
 ) -> None:
     """PSI, secure sum and a federated round, each against the clear computation."""
     _run("privacy", PrivacyOptions(psi_rows, sum_rows, fl_rows), as_json, save, results)
+
+
+@bench_app.command("tasks")
+def tasks_cmd(
+    open_tasks: int = typer.Option(100_000, "--open-tasks", min=1, max=2_000_000,
+                                   help="Open tasks the reminder round goes over"),
+    cpm_tasks: int = typer.Option(5_000, "--cpm-tasks", min=1, max=500_000,
+                                  help="Tasks of the campaign whose critical path is found"),
+    database_url: str | None = DatabaseOpt,
+    as_json: bool = JsonOpt,
+    save: bool = SaveOpt,
+    results: Path = ResultsOpt,
+) -> None:
+    """Reminder round over open tasks against plain reads; critical path against a
+    topological pass."""
+    _run("tasks", TasksOptions(open_tasks, cpm_tasks, database_url), as_json, save, results)

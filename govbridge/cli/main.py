@@ -30,6 +30,7 @@ from govbridge.cli.quality import quality_app
 from govbridge.cli.seals import seal_app
 from govbridge.cli.services import service_app
 from govbridge.cli.stream import stream_app
+from govbridge.cli.tasks import campaign_app, task_app
 from govbridge.config import Settings
 from govbridge.runtime import Runtime
 from govbridge.standards.usecases import seed_builtin_elements
@@ -62,6 +63,8 @@ app.add_typer(notify_app, name="notify")
 app.add_typer(emergency_app, name="emergency")
 app.add_typer(incident_app, name="incident")
 app.add_typer(privacy_app, name="privacy")
+app.add_typer(campaign_app, name="campaign")
+app.add_typer(task_app, name="task")
 app.command("ingest")(ingest_cmd)
 
 
@@ -132,6 +135,7 @@ def _serve(rt: Runtime, host: str, port: int, workers: int = 1) -> None:
     from govbridge.cases.schedule import CaseScheduler
     from govbridge.ledger.schedule import CheckpointScheduler
     from govbridge.notifications.dispatcher import NotificationDispatcher
+    from govbridge.tasks.remind import TaskScheduler
 
     # One scheduler each, in this process, whatever the number of workers.
     schedule = CheckpointScheduler(rt, rt.settings.checkpoint_seconds,
@@ -139,6 +143,7 @@ def _serve(rt: Runtime, host: str, port: int, workers: int = 1) -> None:
     cases = CaseScheduler(rt, rt.settings.case_tick_seconds).start()
     overdue_requests = AgreementScheduler(rt, rt.settings.case_tick_seconds).start()
     notices = NotificationDispatcher(rt, rt.settings.notify_seconds).start()
+    reminders = TaskScheduler(rt, rt.settings.task_remind_seconds).start()
     options: dict[str, Any] = {"host": host, "port": port, "log_level": "info",
                                "proxy_headers": False, "server_header": False}
     try:
@@ -156,6 +161,7 @@ def _serve(rt: Runtime, host: str, port: int, workers: int = 1) -> None:
                 attach_rules(rt)  # the emergency rules after each committed ingest batch
             uvicorn.run(create_app(rt), **options)
     finally:
+        reminders.stop()
         notices.stop()
         overdue_requests.stop()
         cases.stop()

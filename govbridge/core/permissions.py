@@ -71,6 +71,16 @@ class Permission(StrEnum):
     INCIDENT_READ = "incident.read"
     DISPATCH_RESPOND = "dispatch.respond"
     DISPATCH_RESPOND_OWN_ORG = "dispatch.respond_own_org"
+    # Campaigns and tasks (督办): create a campaign (own org: one the department leads),
+    # be named its leader (accept, return, cancel its tasks), see tasks (own org: the
+    # department's), report on them.
+    CAMPAIGN_CREATE = "campaign.create"
+    CAMPAIGN_CREATE_OWN_ORG = "campaign.create_own_org"
+    TASK_LEAD = "task.lead"
+    TASK_READ = "task.read"
+    TASK_READ_OWN_ORG = "task.read_own_org"
+    TASK_REPORT = "task.report"
+    TASK_REPORT_OWN_ORG = "task.report_own_org"
 
 
 ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
@@ -98,6 +108,9 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
             Permission.EMERGENCY_RULES,
             Permission.INCIDENT_COMMAND,
             Permission.INCIDENT_READ,
+            Permission.CAMPAIGN_CREATE,
+            Permission.TASK_LEAD,
+            Permission.TASK_READ,
         }
     ),
     Role.DATA_OFFICER: frozenset(
@@ -119,6 +132,10 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
             Permission.CERT_ISSUE_OWN_ORG,
             Permission.CERT_REVOKE_OWN_ORG,
             Permission.DISPATCH_RESPOND_OWN_ORG,
+            Permission.CAMPAIGN_CREATE_OWN_ORG,
+            Permission.TASK_LEAD,
+            Permission.TASK_READ_OWN_ORG,
+            Permission.TASK_REPORT_OWN_ORG,
         }
     ),
     Role.CLERK: frozenset(
@@ -146,6 +163,7 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
             Permission.LEDGER_AUDIT,
             Permission.ACCESS_FLAGS_READ,
             Permission.CASE_READ,
+            Permission.TASK_READ,
         }
     ),
     Role.APPLICANT: frozenset({Permission.SELF_SERVICE}),
@@ -175,6 +193,9 @@ OWN_ORG_VARIANT: dict[Permission, Permission] = {
     Permission.CASE_ACCEPT: Permission.CASE_ACCEPT_OWN_ORG,
     Permission.CASE_DECIDE: Permission.CASE_DECIDE_OWN_ORG,
     Permission.DISPATCH_RESPOND: Permission.DISPATCH_RESPOND_OWN_ORG,
+    Permission.CAMPAIGN_CREATE: Permission.CAMPAIGN_CREATE_OWN_ORG,
+    Permission.TASK_READ: Permission.TASK_READ_OWN_ORG,
+    Permission.TASK_REPORT: Permission.TASK_REPORT_OWN_ORG,
 }
 
 

@@ -131,6 +131,9 @@ def load_demo_city(
     from govbridge.demo.privacy import load_demo_privacy
 
     load_demo_privacy(rt, seed)
+    from govbridge.demo.tasks import load_demo_tasks
+
+    load_demo_tasks(rt, seed)
     return city
 
 

@@ -50,6 +50,16 @@ from govbridge.services.models import Holiday, ServiceItem, ServiceItemVersion
 from govbridge.standards.models import DataElement
 from govbridge.storage.base import Base
 from govbridge.storage.meta import InstallationFact
+from govbridge.tasks.models import (
+    Campaign,
+    CampaignTask,
+    TaskAttachment,
+    TaskDependency,
+    TaskEscalation,
+    TaskEvent,
+    TaskHookReceipt,
+    TaskIntegration,
+)
 
 __all__ = [
     "AccessFlag",
@@ -59,6 +69,8 @@ __all__ = [
     "ApiClient",
     "AuditEvent",
     "Base",
+    "Campaign",
+    "CampaignTask",
     "Case",
     "CaseEvent",
     "CaseMaterial",
@@ -102,6 +114,12 @@ __all__ = [
     "ServiceItem",
     "ServiceItemVersion",
     "Station",
+    "TaskAttachment",
+    "TaskDependency",
+    "TaskEscalation",
+    "TaskEvent",
+    "TaskHookReceipt",
+    "TaskIntegration",
     "User",
     "UserRole",
     "WebSession",

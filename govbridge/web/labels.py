@@ -176,6 +176,7 @@ NAV: Labels = {
     "dispatches": N_("Dispatches"),
     "privacy": N_("Privacy computing"),
     "computations": N_("Computations on my data"),
+    "campaigns": N_("Campaigns"),
 }
 
 NAV_DESC: Labels = {
@@ -246,6 +247,10 @@ NAV_DESC: Labels = {
         "departments: approve, run, and read the disclosure receipts."
     ),
     "computations": N_("Privacy computations that used a dataset holding your record."),
+    "campaigns": N_(
+        "Cross-department campaigns: your department's tasks, progress, late and at-risk tasks, "
+        "the Gantt chart."
+    ),
 }
 
 PURPOSE: Labels = {
@@ -432,6 +437,13 @@ PERM: Labels = {
     "incident.read": N_("view incidents and alerts"),
     "dispatch.respond": N_("respond to dispatches"),
     "dispatch.respond_own_org": N_("respond to own department's dispatches"),
+    "campaign.create": N_("create campaigns"),
+    "campaign.create_own_org": N_("create campaigns led by own department"),
+    "task.lead": N_("lead campaigns: accept, return or cancel their tasks"),
+    "task.read": N_("view every department's campaign tasks"),
+    "task.read_own_org": N_("view own department's campaign tasks"),
+    "task.report": N_("report on every department's campaign tasks"),
+    "task.report_own_org": N_("report on own department's campaign tasks"),
 }
 
 

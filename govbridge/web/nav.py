@@ -67,6 +67,10 @@ PAGES: tuple[tuple[NavItem, frozenset[Permission]], ...] = (
         NavItem("issuance", "/certificates/requests"),
         frozenset({Permission.CERT_ISSUE, Permission.CERT_ISSUE_OWN_ORG}),
     ),
+    (
+        NavItem("campaigns", "/campaigns"),
+        frozenset({Permission.TASK_READ, Permission.TASK_READ_OWN_ORG}),
+    ),
     (NavItem("organizations", "/organizations"), frozenset({Permission.ORG_MANAGE})),
     (NavItem("users", "/users"), frozenset({Permission.USER_READ})),
     (

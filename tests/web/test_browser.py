@@ -20,6 +20,7 @@ ROLE_NAV = {
         "items",
         "holidays",
         "figures",
+        "campaigns",
         "organizations",
         "users",
         "clients",
@@ -30,13 +31,14 @@ ROLE_NAV = {
     ],
     Role.DATA_OFFICER: [
         "home", "catalog", "publish", "quality", "agreements", "request", "inbox", "console",
-        "ledger", "issuance", "users", "clients", "dispatches", "privacy", "password",
+        "ledger", "issuance", "campaigns", "users", "clients", "dispatches", "privacy",
+        "password",
     ],
     Role.CLERK: ["home", "catalog", "desk", "password"],
     Role.APPROVER: ["home", "catalog", "tasks", "issuance", "password"],
     Role.AUDITOR: [
-        "home", "catalog", "quality", "agreements", "ledger", "flags", "figures", "users", "audit",
-        "privacy", "password",
+        "home", "catalog", "quality", "agreements", "ledger", "flags", "figures", "campaigns",
+        "users", "audit", "privacy", "password",
     ],
     Role.APPLICANT: ["home", "accesses", "services", "applications", "computations", "password"],
 }

@@ -187,8 +187,8 @@ def test_totp_login_wrong_code_then_right_code(web, account, csrf_of):
     assert resp.status_code == 303 and resp.headers["location"] == "/"
     home = web.get("/")
     assert nav_keys(home.text) == [
-        "home", "catalog", "quality", "agreements", "ledger", "flags", "figures", "users", "audit",
-        "privacy", "password",
+        "home", "catalog", "quality", "agreements", "ledger", "flags", "figures", "campaigns",
+        "users", "audit", "privacy", "password",
     ]
 
 
@@ -233,6 +233,7 @@ def test_first_login_enrolls_a_second_factor(web, account, csrf_of):
         "items",
         "holidays",
         "figures",
+        "campaigns",
         "organizations",
         "users",
         "clients",
@@ -252,21 +253,22 @@ def test_first_login_enrolls_a_second_factor(web, account, csrf_of):
         (
             Role.BUREAU_ADMIN,
             ["home", "catalog", "review", "quality", "agreements", "ledger", "items", "holidays",
-             "figures", "organizations", "users", "clients", "audit", "incidents", "privacy"],
+             "figures", "campaigns", "organizations", "users", "clients", "audit", "incidents",
+             "privacy"],
             "数据管理局管理员",
         ),
         (
             Role.DATA_OFFICER,
             ["home", "catalog", "publish", "quality", "agreements", "request", "inbox", "console",
-             "ledger", "issuance", "users", "clients", "dispatches", "privacy"],
+             "ledger", "issuance", "campaigns", "users", "clients", "dispatches", "privacy"],
             "首席数据官",
         ),
         (Role.CLERK, ["home", "catalog", "desk"], "综合窗口受理员"),
         (Role.APPROVER, ["home", "catalog", "tasks", "issuance"], "后台审批人员"),
         (
             Role.AUDITOR,
-            ["home", "catalog", "quality", "agreements", "ledger", "flags", "figures", "users",
-             "audit", "privacy"],
+            ["home", "catalog", "quality", "agreements", "ledger", "flags", "figures", "campaigns",
+             "users", "audit", "privacy"],
             "审计员",
         ),
         (Role.APPLICANT, ["home", "accesses", "services", "applications", "computations"],

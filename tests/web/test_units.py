@@ -19,17 +19,18 @@ TEMPLATES = sorted((WEB / "templates").rglob("*.html"))
 EXPECTED_NAV = {
     Role.BUREAU_ADMIN: [
         "home", "catalog", "review", "quality", "agreements", "ledger", "items", "holidays",
-        "figures", "organizations", "users", "clients", "audit", "incidents", "privacy",
+        "figures", "campaigns", "organizations", "users", "clients", "audit", "incidents",
+        "privacy",
     ],
     Role.DATA_OFFICER: [
         "home", "catalog", "publish", "quality", "agreements", "request", "inbox", "console",
-        "ledger", "issuance", "users", "clients", "dispatches", "privacy",
+        "ledger", "issuance", "campaigns", "users", "clients", "dispatches", "privacy",
     ],
     Role.CLERK: ["home", "catalog", "desk"],
     Role.APPROVER: ["home", "catalog", "tasks", "issuance"],
     Role.AUDITOR: [
-        "home", "catalog", "quality", "agreements", "ledger", "flags", "figures", "users", "audit",
-        "privacy",
+        "home", "catalog", "quality", "agreements", "ledger", "flags", "figures", "campaigns",
+        "users", "audit", "privacy",
     ],
     Role.APPLICANT: ["home", "accesses", "services", "applications", "computations"],
 }
@@ -62,6 +63,7 @@ def test_nav_items_come_from_permissions_alone():
         "flags",
         "figures",
         "issuance",
+        "campaigns",
         "users",
         "clients",
         "audit",

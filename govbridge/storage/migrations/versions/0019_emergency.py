@@ -1,7 +1,7 @@
 """emergency
 
 Revision ID: 0019
-Revises: 0017
+Revises: 0018
 Create Date: 2026-12-06 09:00:17.712642
 
 Emergency response (govbridge/emergency/models.py): gauge stations, versioned alert rules
@@ -17,7 +17,7 @@ from alembic import op
 import govbridge.storage.base
 
 revision: str = "0019"
-down_revision: str | None = "0017"
+down_revision: str | None = "0018"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
