@@ -283,12 +283,14 @@ class TasksOptions:
     open_tasks: int
     cpm_tasks: int
     database_url: str | None
+    notices: int = 1_000
 
 
 def _tasks(o: TasksOptions, progress: Progress) -> Result:
     from govbridge.bench import tasks
 
-    return tasks.run(o.open_tasks, o.cpm_tasks, o.database_url, progress=progress)
+    return tasks.run(o.open_tasks, o.cpm_tasks, o.database_url, notices=o.notices,
+                     progress=progress)
 
 
 def _tasks_chart(o: TasksOptions, result: Result) -> str:
@@ -301,7 +303,9 @@ def _tasks_chart(o: TasksOptions, result: Result) -> str:
          ("plain row reads", reads["rows_per_second"])],
         "tasks/s", note=f"ratios {result['ratio_first']:.3f} / {result['ratio_steady']:.3f}; "
                         f"critical path of {cpm['tasks']:,} tasks {cpm['ours_ms']} ms vs "
-                        f"topological pass {cpm['baseline_ms']} ms; "
+                        f"topological pass {cpm['baseline_ms']} ms; webhook deliveries "
+                        f"{result['deliveries']['per_second']:,.0f}/s vs bare "
+                        f"{result['deliveries']['bare_per_second']:,.0f}/s; "
                         + machine_line(result["machine"]))
 
 

@@ -25,6 +25,11 @@ escalations in 41 notifications), steady round 0.086 s, plain reads of 100,000 r
 Critical path of 5,000 tasks / 10,057 dependencies: 55-64 ms against 5.6-7.2 ms for the
 topological pass (ratio 0.10-0.11: two passes over dicts of lists, the float and the
 driving edges cost ~9× one pass in plain lists).
+
+Webhook deliveries (`bench/deliveries.py`): 1,000 notifications through the dispatcher to a
+local receiver in 4.8 s (210/s, every one received once) against the same signed messages
+sent bare in 0.74 s (1,348/s): ratio 0.16, SQLite, same machine — each delivery is two
+committed transactions (lease, mark) around its send, which is what makes it survive a kill.
 """
 
 from __future__ import annotations
@@ -135,12 +140,14 @@ def _best_ms(fn: Any, repeat: int) -> float:
 
 
 def run(open_tasks: int, cpm_tasks: int, database_url: str | None, *, repeat: int = 5,
-        progress: Progress | None = None) -> dict[str, Any]:
+        notices: int = 1_000, progress: Progress | None = None) -> dict[str, Any]:
+    from govbridge.bench.deliveries import delivery_leg
     from govbridge.tasks import plan
 
     progress = progress or Quiet()
     with scratch_database(database_url) as scratch:
-        settings = Settings(home=scratch.tmp / "home", database_url=scratch.url)
+        settings = Settings(home=scratch.tmp / "home", database_url=scratch.url,
+                            webhook_hosts=["127.0.0.1"])
         rt = Runtime(settings)
         try:
             upgrade(rt.engine)
@@ -156,6 +163,8 @@ def run(open_tasks: int, cpm_tasks: int, database_url: str | None, *, repeat: in
             read_rows, read_s2 = _plain_reads(rt)
             read_s = min(read_s, read_s2)
             progress.advance(1)
+            progress.start("webhook deliveries", None)
+            deliveries = delivery_leg(rt, notices)
             backend = rt.engine.dialect.name
         finally:
             rt.dispose()
@@ -188,6 +197,7 @@ def run(open_tasks: int, cpm_tasks: int, database_url: str | None, *, repeat: in
                         "rows_per_second": per_s(read_rows, read_s)},
         "ratio_first": round(read_s / first_s, 3) if first_s else 0.0,
         "ratio_steady": round(read_s / second_s, 3) if second_s else 0.0,
+        "deliveries": deliveries,
         "critical_path": {"tasks": cpm_tasks, "dependencies": len(edges),
                           "critical_tasks": len(cpm.tasks), "finish": cpm.finish,
                           "ours_ms": ours_ms, "baseline_ms": base_ms,

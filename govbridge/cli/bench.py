@@ -300,7 +300,14 @@ def _tasks_tables(o: TasksOptions, result: Result) -> list[Table]:
                   "dependencies", ("", "ms", "ratio"))
     path.add_row("govbridge critical_path (CPM)", f"{cpm['ours_ms']}", f"{cpm['ratio']:.3f}")
     path.add_row("baseline: topological pass", f"{cpm['baseline_ms']}", "")
-    return [table, path]
+    sent = result["deliveries"]
+    hooks = _table(f"webhook deliveries to a local receiver, {sent['notifications']:,} "
+                   "notifications", ("", "seconds", "per second", "ratio"))
+    hooks.add_row(f"dispatcher rounds (lease, send, mark): {sent['sent']:,} sent",
+                  f"{sent['seconds']:.3f}", f"{sent['per_second']:,.1f}", f"{sent['ratio']:.3f}")
+    hooks.add_row("baseline: the same signed messages sent bare", f"{sent['bare_seconds']:.3f}",
+                  f"{sent['bare_per_second']:,.1f}", "")
+    return [table, path, hooks]
 
 
 _VIEWS: dict[str, _View] = {
@@ -454,11 +461,14 @@ def tasks_cmd(
                                    help="Open tasks the reminder round goes over"),
     cpm_tasks: int = typer.Option(5_000, "--cpm-tasks", min=1, max=500_000,
                                   help="Tasks of the campaign whose critical path is found"),
+    notices: int = typer.Option(1_000, "--notices", min=1, max=100_000,
+                                help="Notifications delivered to the local webhook receiver"),
     database_url: str | None = DatabaseOpt,
     as_json: bool = JsonOpt,
     save: bool = SaveOpt,
     results: Path = ResultsOpt,
 ) -> None:
     """Reminder round over open tasks against plain reads; critical path against a
-    topological pass."""
-    _run("tasks", TasksOptions(open_tasks, cpm_tasks, database_url), as_json, save, results)
+    topological pass; webhook deliveries against the same messages sent bare."""
+    _run("tasks", TasksOptions(open_tasks, cpm_tasks, database_url, notices), as_json, save,
+         results)

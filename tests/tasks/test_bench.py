@@ -19,7 +19,8 @@ SERVER_URL = os.environ.get("GOVBRIDGE_TEST_DATABASE_URL")
 def test_bench_tasks_smoke(tmp_path):
     server = ["--database-url", SERVER_URL] if SERVER_URL else []
     result = runner.invoke(app, [
-        "bench", "tasks", "--open-tasks", "2000", "--cpm-tasks", "300", *server, "--json",
+        "bench", "tasks", "--open-tasks", "2000", "--cpm-tasks", "300", "--notices", "40",
+        *server, "--json",
         "--results", str(tmp_path / "results")],
         env={"GOVBRIDGE_HOME": str(tmp_path / "home"), "COLUMNS": "200"})
     assert result.exit_code == 0, result.output
@@ -33,10 +34,14 @@ def test_bench_tasks_smoke(tmp_path):
     assert data["ratio_first"] > 0 and data["ratio_steady"] > 0
     cpm = data["critical_path"]
     assert cpm["tasks"] == 300 and cpm["critical_tasks"] > 0 and cpm["ratio"] > 0
+    hooks = data["deliveries"]  # every notification reached the receiver, once
+    assert hooks["notifications"] == hooks["sent"] == hooks["received"] == 40
+    assert hooks["per_second"] > 0 and hooks["bare_per_second"] > 0 and hooks["ratio"] > 0
     assert sorted(p.suffix for p in (tmp_path / "results").iterdir()) == [".json", ".svg"]
     table = runner.invoke(app, ["bench", "tasks", "--open-tasks", "200", "--cpm-tasks", "50",
-                                *server, "--no-save"], env={"COLUMNS": "200"})
+                                "--notices", "5", *server, "--no-save"], env={"COLUMNS": "200"})
     assert table.exit_code == 0 and "plain row reads" in table.stdout
+    assert "webhook deliveries" in table.stdout
 
 
 def test_the_generated_campaign_is_a_dag_with_one_critical_chain_to_its_end():
