@@ -13,6 +13,7 @@ from pathlib import Path
 from govbridge.core.permissions import ROLES_REQUIRING_TOTP, Role
 from govbridge.demo.departments import DEPARTMENTS, DepartmentSpec, department
 from govbridge.demo.people import company_at, person_at, staff_name
+from govbridge.runtime import Ctx
 
 # The one password of every demo account. It exists for the demo city only: it is
 # printed in the docs and on the demo's start screen, so it must never be used for an
@@ -107,6 +108,22 @@ def demo_accounts(seed: int) -> list[DemoAccount]:
         ),
     ]
     return accounts
+
+
+def capability_accounts(ctx: Ctx, known: list[DemoAccount]) -> list[DemoAccount]:
+    """The accounts the later capabilities' demos made for departments of their own (the
+    weather and water bureaus, the hospitals, the city office), which share the demo
+    password: every active account of the demo database besides `known`, by name."""
+    from sqlalchemy import select
+
+    from govbridge.identity.models import User
+
+    names = {a.username for a in known}
+    return [DemoAccount(username=u.username, display_name=u.display_name,
+                        roles=tuple(sorted(u.roles)), department_key=None)
+            for u in ctx.db.scalars(select(User).where(User.active.is_(True))
+                                    .order_by(User.id))
+            if u.username not in names and u.totp_secret_enc is None]
 
 
 ACCOUNTS_FILE = "demo-accounts.txt"

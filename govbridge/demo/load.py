@@ -15,7 +15,7 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass, fields
+from dataclasses import dataclass, fields, replace
 from itertools import chain, islice
 from typing import Any, Protocol
 
@@ -24,7 +24,12 @@ from sqlalchemy import insert, select
 from govbridge.catalog import usecases as catalog
 from govbridge.catalog.schemas import DatasetIn
 from govbridge.core.permissions import Role
-from govbridge.demo.accounts import DEMO_PASSWORD, DemoAccount, demo_accounts
+from govbridge.demo.accounts import (
+    DEMO_PASSWORD,
+    DemoAccount,
+    capability_accounts,
+    demo_accounts,
+)
 from govbridge.demo.datasets import DATASETS, DemoWorld, catalog_entry, generate_rows, subjects
 from govbridge.demo.departments import DEPARTMENTS, department
 from govbridge.demo.people import iter_companies, iter_persons
@@ -134,7 +139,8 @@ def load_demo_city(
     from govbridge.demo.tasks import load_demo_tasks
 
     load_demo_tasks(rt, seed)
-    return city
+    with rt.context() as ctx:  # the capabilities' own accounts (weather bureau, hospitals, ...)
+        return replace(city, accounts=city.accounts + capability_accounts(ctx, city.accounts))
 
 
 def _city(facts: dict[str, Any], *, reused: bool) -> DemoCity:

@@ -46,6 +46,11 @@ def test_demo_prints_every_account_whole_and_keeps_them_in_a_private_file(
         fields = lines[acc.username]
         assert fields[1] == ",".join(acc.roles) and fields[2] == DEMO_PASSWORD
         assert fields[3:] == ([f"totp={acc.totp_secret}"] if acc.totp_secret else [])
+    # The capabilities' own accounts are handed over too, with the demo password.
+    for username in ("officer.cma", "officer.water", "officer.hospital1", "leader.office"):
+        line = next(line.split() for line in ran.stdout.splitlines()
+                    if line.split() and line.split()[0] == username)
+        assert line[2] == DEMO_PASSWORD
     path = settings.home / ACCOUNTS_FILE
     assert str(path) in " ".join(ran.stdout.split()) or str(path) in ran.stdout
     assert stat.S_IMODE(path.stat().st_mode) == 0o600
