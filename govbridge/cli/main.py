@@ -19,6 +19,7 @@ from govbridge.cli.catalog import catalog_app
 from govbridge.cli.certificates import cert_app
 from govbridge.cli.common import JsonOpt, err, fail, out, settings
 from govbridge.cli.exchange import exchange_app
+from govbridge.cli.governance import points_app, scorecard_cmd, scoring_app
 from govbridge.cli.identity import client_app, org_app, user_app
 from govbridge.cli.ingest import ingest_cmd, quarantine_app
 from govbridge.cli.ledger import ledger_app
@@ -57,6 +58,9 @@ app.add_typer(service_app, name="service")
 app.add_typer(case_app, name="case")
 app.add_typer(cert_app, name="cert")
 app.add_typer(notify_app, name="notify")
+app.command("scorecard")(scorecard_cmd)
+app.add_typer(scoring_app, name="scoring")
+app.add_typer(points_app, name="points")
 app.command("ingest")(ingest_cmd)
 
 

@@ -66,6 +66,12 @@ class Permission(StrEnum):
     CASE_DECIDE = "case.decide"
     CASE_DECIDE_OWN_ORG = "case.decide_own_org"
     CASE_READ = "case.read"
+    # Governance (issue 16): scorecards and points balances (every department, or its own),
+    # the bureau's scoring model, rates and grants, and the aggregate analytics of cases.
+    GOVERNANCE_READ = "governance.read"
+    GOVERNANCE_READ_OWN_ORG = "governance.read_own_org"
+    GOVERNANCE_MANAGE = "governance.manage"
+    ANALYTICS_READ = "analytics.read"
 
 
 ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
@@ -90,6 +96,9 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
             Permission.LEDGER_AUDIT,
             Permission.SERVICE_MANAGE,
             Permission.CASE_READ,
+            Permission.GOVERNANCE_READ,
+            Permission.GOVERNANCE_MANAGE,
+            Permission.ANALYTICS_READ,
         }
     ),
     Role.DATA_OFFICER: frozenset(
@@ -110,6 +119,8 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
             Permission.LEDGER_READ,
             Permission.CERT_ISSUE_OWN_ORG,
             Permission.CERT_REVOKE_OWN_ORG,
+            Permission.GOVERNANCE_READ_OWN_ORG,
+            Permission.ANALYTICS_READ,
         }
     ),
     Role.CLERK: frozenset(
@@ -137,6 +148,8 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
             Permission.LEDGER_AUDIT,
             Permission.ACCESS_FLAGS_READ,
             Permission.CASE_READ,
+            Permission.GOVERNANCE_READ,
+            Permission.ANALYTICS_READ,
         }
     ),
     Role.APPLICANT: frozenset({Permission.SELF_SERVICE}),
@@ -165,6 +178,7 @@ OWN_ORG_VARIANT: dict[Permission, Permission] = {
     Permission.CERT_REVOKE: Permission.CERT_REVOKE_OWN_ORG,
     Permission.CASE_ACCEPT: Permission.CASE_ACCEPT_OWN_ORG,
     Permission.CASE_DECIDE: Permission.CASE_DECIDE_OWN_ORG,
+    Permission.GOVERNANCE_READ: Permission.GOVERNANCE_READ_OWN_ORG,
 }
 
 

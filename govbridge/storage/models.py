@@ -6,6 +6,7 @@ from govbridge.cases.models import Case, CaseEvent, CaseMaterial
 from govbridge.catalog.models import Dataset, DatasetVersion, SearchTerm
 from govbridge.certificates.models import Certificate
 from govbridge.exchange.models import AccessFlag, ExchangeUsage
+from govbridge.governance.models import GovernanceSetting, PointsEntry
 from govbridge.identity.models import (
     ApiClient,
     Organization,
@@ -58,6 +59,7 @@ __all__ = [
     "DatasetVersion",
     "Delivery",
     "ExchangeUsage",
+    "GovernanceSetting",
     "Holiday",
     "InboxItem",
     "IngestBatch",
@@ -73,6 +75,7 @@ __all__ = [
     "Organization",
     "PasswordHistory",
     "Person",
+    "PointsEntry",
     "QualityRun",
     "QuarantinedRow",
     "SealAuthority",
