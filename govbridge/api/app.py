@@ -35,6 +35,7 @@ from govbridge.api.routes import (
 )
 from govbridge.api.routes import certificates as certificate_routes
 from govbridge.api.routes import figures as figure_routes
+from govbridge.api.routes import governance as governance_routes
 from govbridge.api.routes import notifications as notification_routes
 from govbridge.api.routes import seals as seal_routes
 from govbridge.api.routes import services as service_routes
@@ -81,6 +82,7 @@ def create_app(rt: Runtime) -> FastAPI:
     v1.include_router(case_routes.router)
     v1.include_router(figure_routes.router)
     v1.include_router(notification_routes.router)
+    v1.include_router(governance_routes.router)
     app.include_router(v1)
 
     from govbridge.web.access_pages import router as access_pages
@@ -88,6 +90,7 @@ def create_app(rt: Runtime) -> FastAPI:
     from govbridge.web.case_pages import router as case_pages
     from govbridge.web.catalog_pages import router as catalog_pages
     from govbridge.web.console_pages import router as console_pages
+    from govbridge.web.governance_pages import router as governance_pages
     from govbridge.web.ledger_pages import router as ledger_pages
     from govbridge.web.quality_pages import router as quality_pages
     from govbridge.web.routes import router as web_router
@@ -104,6 +107,7 @@ def create_app(rt: Runtime) -> FastAPI:
     app.include_router(verify_pages)
     app.include_router(service_pages)
     app.include_router(case_pages)
+    app.include_router(governance_pages)
     app.mount("/static", CachedStaticFiles(directory=STATIC), name="static")
     docs.install(app)
     _complete_openapi(app)

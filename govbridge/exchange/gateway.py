@@ -555,7 +555,9 @@ def record(ctx: Ctx, actor: Actor, plan: Plan, answer: SealedAnswer) -> Exchange
                             f"{plan.agreement.daily_volume} rows a day", "daily_volume", 3600)
     # Sharing points (issue 16): the consumer pays the provider per call, if the bureau's
     # rates say so; never a reason to refuse (nothing is checked before serving).
-    points.on_query(ctx, plan.agreement, plan.dataset.provider_id, rows, receipt.leaf_index)
+    points.on_query(ctx, consumer_id=plan.consumer.id, provider_id=plan.dataset.provider_id,
+                    dataset_id=plan.dataset.id, agreement_code=plan.agreement.code, rows=rows,
+                    leaf_index=receipt.leaf_index)
     facts = plan.facts
     if facts.subject_masked and plan.query.subject_ids and rows == 0:
         _count_miss(ctx, plan, receipt.leaf_index, day)

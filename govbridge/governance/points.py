@@ -85,15 +85,15 @@ def _factor(ctx: Ctx, dataset_id: int) -> Any:
 # --- hooks (in the caller's transaction) -------------------------------------------------------
 
 
-def on_query(ctx: Ctx, agreement: Agreement, provider_id: int, rows: int,
-             leaf_index: int) -> None:
+def on_query(ctx: Ctx, *, consumer_id: int, provider_id: int, dataset_id: int,
+             agreement_code: str, rows: int, leaf_index: int) -> None:
     """A successful exchange query: the consumer pays the provider, if the rates say so."""
     rates = _rates(ctx)
-    if rates.config.get("spend_on") != "call" or agreement.consumer_org_id == provider_id:
+    if rates.config.get("spend_on") != "call" or consumer_id == provider_id:
         return
-    amount = points_rules.call_amount(rates.config, rows, _factor(ctx, agreement.dataset_id))
-    move(ctx, payer=agreement.consumer_org_id, payee=provider_id, amount=amount, kind="call",
-         reference=f"{agreement.code}#{leaf_index}", rates_version=rates.version,
+    amount = points_rules.call_amount(rates.config, rows, _factor(ctx, dataset_id))
+    move(ctx, payer=consumer_id, payee=provider_id, amount=amount, kind="call",
+         reference=f"{agreement_code}#{leaf_index}", rates_version=rates.version,
          by="exchange")
 
 

@@ -19,7 +19,7 @@ from govbridge.audit.record import record
 from govbridge.core.errors import InvalidInput, NotFound
 from govbridge.core.inputs import checked
 from govbridge.core.permissions import Permission, allows
-from govbridge.governance import facts, periods, scoring, settings
+from govbridge.governance import charts, facts, periods, scoring, settings
 from govbridge.governance.models import SCORING
 from govbridge.governance.schemas import (
     DimensionOut,
@@ -127,6 +127,30 @@ def trend(ctx: Ctx, actor: Actor, until: str | None = None,
             card = scoring.score_card(model, figures.get(o.id, {}))
             series[o.id].append(TrendPoint(period=label, score=card.score, rated=card.rated))
     return [TrendOut(department=o.code, name=o.name, points=series[o.id]) for o in orgs]
+
+
+TREND_LINES = 7
+
+
+def trend_chart_svg(ctx: Ctx, actor: Actor, until: str | None = None, lang: str = "zh",
+                    department: str | None = None) -> str:
+    """The monthly scores as an SVG line chart: the department asked for, or the
+    `TREND_LINES` best of the last month (a department's officer: its own line)."""
+    series = trend(ctx, actor, until)
+    if department:
+        series = [s for s in series if s.department == department.strip().upper()]
+    series.sort(key=lambda s: (-(s.points[-1].score if s.points else 0), s.department))
+    shown = series[:TREND_LINES]
+    words = charts.WORDS["en" if lang == "en" else "zh"]
+    labels = [p.period for p in shown[0].points] if shown else []
+    return charts.trend_svg(words["trend"], labels,
+                            [(s.name, [p.score if p.rated else None for p in s.points])
+                             for s in shown], words["empty"])
+
+
+def ranking_svg(cards: list[ScorecardOut], lang: str = "zh") -> str:
+    words = charts.WORDS["en" if lang == "en" else "zh"]
+    return charts.bars_svg(words["ranking"], [(c.name, c.score) for c in cards], maximum=100)
 
 
 CSV_HEADER_FIXED = ["rank", "department", "name", "period", "model_version", "score", "rated"]

@@ -171,6 +171,9 @@ NAV: Labels = {
     "items": N_("Service items"),
     "holidays": N_("Holidays"),
     "figures": N_("Service figures"),
+    "scorecards": N_("Scorecards"),
+    "points": N_("Sharing points"),
+    "analytics": N_("Service analytics"),
 }
 
 NAV_DESC: Labels = {
@@ -224,6 +227,14 @@ NAV_DESC: Labels = {
     "figures": N_(
         "Per service item: cases by state, average handling time, on-time rate, share fetched by "
         "sharing, overdue cases."
+    ),
+    "scorecards": N_(
+        "Department scorecards computed from the records: ranking, trend and the figures behind "
+        "every score."
+    ),
+    "points": N_("Sharing points: earned by providing data, spent by using it; never blocking."),
+    "analytics": N_(
+        "Certificate co-occurrence graph, demand, outcomes and what-if replays of the cases."
     ),
 }
 

@@ -70,6 +70,15 @@ PAGES: tuple[tuple[NavItem, frozenset[Permission]], ...] = (
         frozenset({Permission.CLIENT_MANAGE, Permission.CLIENT_MANAGE_OWN_ORG}),
     ),
     (NavItem("audit", "/audit"), frozenset({Permission.AUDIT_READ})),
+    (
+        NavItem("scorecards", "/governance/scorecards"),
+        frozenset({Permission.GOVERNANCE_READ, Permission.GOVERNANCE_READ_OWN_ORG}),
+    ),
+    (
+        NavItem("points", "/governance/points"),
+        frozenset({Permission.GOVERNANCE_READ, Permission.GOVERNANCE_READ_OWN_ORG}),
+    ),
+    (NavItem("analytics", "/analytics"), frozenset({Permission.ANALYTICS_READ})),
 )
 
 
