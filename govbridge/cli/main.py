@@ -13,6 +13,7 @@ from sqlalchemy.engine import make_url
 from govbridge import __version__
 from govbridge.bus.base import InProcessBus
 from govbridge.cli.agreements import agreement_app
+from govbridge.cli.analytics import analytics_app
 from govbridge.cli.bench import bench_app
 from govbridge.cli.cases import case_app
 from govbridge.cli.catalog import catalog_app
@@ -61,6 +62,7 @@ app.add_typer(notify_app, name="notify")
 app.command("scorecard")(scorecard_cmd)
 app.add_typer(scoring_app, name="scoring")
 app.add_typer(points_app, name="points")
+app.add_typer(analytics_app, name="analytics")
 app.command("ingest")(ingest_cmd)
 
 

@@ -125,6 +125,9 @@ def load_demo_city(
 
     load_demo_services(rt)
     load_demo_cases(rt, seed)
+    from govbridge.demo.governance import load_demo_governance
+
+    load_demo_governance(rt, seed)
     return city
 
 
