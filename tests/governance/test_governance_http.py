@@ -10,13 +10,12 @@ from collections.abc import Iterator
 import pyotp
 import pytest
 from fastapi.testclient import TestClient
+from governance_helpers import APPLICANTS
 from sqlalchemy import text
 
 from govbridge.api.app import create_app
 from govbridge.core.permissions import Role
 from support import PASSWORD
-
-from .conftest import APPLICANTS
 
 
 @pytest.fixture
