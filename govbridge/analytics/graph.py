@@ -91,8 +91,10 @@ def certificate_graph(ctx: Ctx, actor: Actor, department: str | None = None,
     """Which certificates the items require together, weighted by cases, ranked by the
     submissions sharing each would remove."""
     g = _graph(ctx, actor, department, item, min_weight)
+    names = dict(ctx.db.execute(select(Organization.code, Organization.name)).all())
     return GraphOut(
-        nodes=[GraphNode(key=n.key, name=n.name, provider=n.provider, kind=n.kind,
+        nodes=[GraphNode(key=n.key, name=n.name, provider=n.provider,
+                         provider_name=names.get(n.provider or ""), kind=n.kind,
                          items=n.items, departments=n.departments, demand=n.demand,
                          saves=n.saves, rank=i) for i, n in enumerate(g.nodes, start=1)],
         edges=[GraphEdge(source=e.source, target=e.target, weight=e.weight, items=e.items)

@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 
 from govbridge.analytics.synthetic import DrawnCase, ItemSpec
 from govbridge.cases.models import Case, CaseEvent, CaseMaterial
+from govbridge.identity.models import Organization
 from govbridge.services.models import ServiceItem
 
 CHUNK = 2000
@@ -21,12 +22,14 @@ CHUNK = 2000
 
 def item_specs(db: Session, weights: dict[str, float] | None = None) -> list[ItemSpec]:
     """The published service items as the generator needs them."""
+    codes = dict(db.execute(select(Organization.id, Organization.code)).all())
     out = []
     for item in db.scalars(select(ServiceItem).where(ServiceItem.status == "published")
                            .order_by(ServiceItem.code)):
+        others = tuple(i for i in item.participating_org_ids or [] if i != item.lead_org_id)
         out.append(ItemSpec(
             code=item.code, version=item.current_version, lead_org_id=item.lead_org_id,
-            org_ids=tuple(i for i in item.participating_org_ids or [] if i != item.lead_org_id),
+            org_ids=others, codes=tuple(codes[i] for i in (item.lead_org_id, *others)),
             promised_days=item.promised_days,
             materials=tuple((m["key"], m["name"], m["kind"], bool(m.get("required", True)))
                             for m in item.materials or []),

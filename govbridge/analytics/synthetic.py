@@ -15,7 +15,8 @@ What is drawn (one `random.Random(seed)`, so the same seed gives the same rows):
   probability that rises over the history from `share_from` to `share_to` (the campaign
   the dashboard shows: 30 % -> 95 %), otherwise they are uploaded; uploads stay uploads;
 - each participating department's step takes a lognormal number of working hours around
-  its own mean (some departments are slow), the lead first, the others in parallel; 8 %
+  its own share of the promised time (some departments are slow), shrinking over the
+  history; the lead first, the others in parallel; 8 %
   of cases are returned once for correction with a cause (the applicant's trip back), 2 %
   refused with a reason;
 - applicants come from a given pool, so one applicant's later cases form a journey.
@@ -56,6 +57,8 @@ class ItemSpec:
     # (key, name, kind, required)
     materials: tuple[tuple[str, str, str, bool], ...]
     weight: float = 1.0  # relative demand
+    # Credit codes of (lead, *org_ids), named in the timeline's events (empty: the ids).
+    codes: tuple[str, ...] = ()
 
 
 @dataclass
@@ -110,9 +113,12 @@ def _after_working_hours(start: datetime, hours: float) -> datetime:
     return t
 
 
-def _dept_hours(org_id: int) -> float:
-    """Mean working hours of a department's step: a stable trait of the department."""
-    return 3.0 + (org_id * 7919 % 13) * 1.5
+def _dept_hours(org_id: int, promised_days: int, progress: float) -> float:
+    """Mean working hours of a department's step: a share of the item's promised time that
+    is a stable trait of the department (15 % to 51 %), shrinking by up to 40 % over the
+    history as sharing spares the checks."""
+    share = 0.15 + (org_id * 7919 % 13) * 0.03
+    return max(0.5, promised_days * 8 * share * (1 - 0.4 * progress))
 
 
 def draw(items: Sequence[ItemSpec], applicants: Sequence[tuple[str, str]], *, start: date,
@@ -132,11 +138,12 @@ def draw(items: Sequence[ItemSpec], applicants: Sequence[tuple[str, str]], *, st
             # A tenth of the applicants come back (their cases form journeys).
             pool = max(1, len(applicants) // 10) if rng.random() < 0.3 else len(applicants)
             applicant = applicants[rng.randrange(pool)]
-            yield _one(rng, item, applicant, day, share, f"{code_prefix}{day:%Y%m%d}{n:07d}")
+            yield _one(rng, item, applicant, day, share, f"{code_prefix}{day:%Y%m%d}{n:07d}",
+                       day_no / max(1, days - 1))
 
 
 def _one(rng: random.Random, item: ItemSpec, applicant: tuple[str, str], day: date,
-         share: float, code: str) -> DrawnCase:
+         share: float, code: str, progress: float) -> DrawnCase:
     local = datetime(day.year, day.month, day.day, 9, tzinfo=LOCAL_TZ) + timedelta(
         minutes=rng.randrange(0, 8 * 60))
     submitted = local.astimezone(UTC)
@@ -179,25 +186,27 @@ def _one(rng: random.Random, item: ItemSpec, applicant: tuple[str, str], day: da
     t = parallel_end = accepted
     returned = rng.random() < 0.08
     for step, org in enumerate((item.lead_org_id, *item.org_ids)):
-        hours = rng.lognormvariate(math.log(_dept_hours(org)), 0.6)
+        dept = item.codes[step] if item.codes else str(org)
+        hours = rng.lognormvariate(math.log(_dept_hours(org, item.promised_days, progress)), 0.5)
         end = _after_working_hours(t, hours)
         if returned and step == 0:
             cause = rng.choice(RETURN_CAUSES)
             keys = [m["key"] for m in case.materials][:1]
             ev.append({"at": end, "actor": f"approver.{org}", "kind": "returned",
-                       "detail": {"opinion": cause, "materials": keys, "department": org}})
+                       "detail": {"opinion": cause, "materials": keys, "department": dept}})
             end = _after_working_hours(end, rng.uniform(4, 24))
             ev.append({"at": end, "actor": "applicant", "kind": "resumed", "detail": {}})
         if rng.random() < 0.02 / (1 + step):
             reason = rng.choice(REFUSE_REASONS)
             ev.append({"at": end, "actor": f"approver.{org}", "kind": "decided",
-                       "detail": {"department": org, "decision": "refuse", "hours": hours}})
+                       "detail": {"department": dept, "decision": "refuse",
+                                  "hours": round(hours, 2)}})
             row.update(state="refused", reason=reason, completed_at=end, updated_at=end)
             ev.append({"at": end, "actor": f"approver.{org}", "kind": "refused",
                        "detail": {"opinion": reason}})
             return case
         ev.append({"at": end, "actor": f"approver.{org}", "kind": "decided",
-                   "detail": {"department": org, "decision": "approve",
+                   "detail": {"department": dept, "decision": "approve",
                               "hours": round(hours, 2)}})
         if step == 0:
             t = parallel_end = end  # the others run in parallel after the lead's step

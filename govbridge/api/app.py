@@ -21,6 +21,7 @@ from govbridge.api.gate import CallerGate
 from govbridge.api.headers import SecurityHeaders
 from govbridge.api.limits import BodySizeLimit
 from govbridge.api.routes import agreements as agreement_routes
+from govbridge.api.routes import analytics as analytics_routes
 from govbridge.api.routes import cases as case_routes
 from govbridge.api.routes import (
     catalog,
@@ -83,10 +84,12 @@ def create_app(rt: Runtime) -> FastAPI:
     v1.include_router(figure_routes.router)
     v1.include_router(notification_routes.router)
     v1.include_router(governance_routes.router)
+    v1.include_router(analytics_routes.router)
     app.include_router(v1)
 
     from govbridge.web.access_pages import router as access_pages
     from govbridge.web.agreement_pages import router as agreement_pages
+    from govbridge.web.analytics_pages import router as analytics_pages
     from govbridge.web.case_pages import router as case_pages
     from govbridge.web.catalog_pages import router as catalog_pages
     from govbridge.web.console_pages import router as console_pages
@@ -108,6 +111,7 @@ def create_app(rt: Runtime) -> FastAPI:
     app.include_router(service_pages)
     app.include_router(case_pages)
     app.include_router(governance_pages)
+    app.include_router(analytics_pages)
     app.mount("/static", CachedStaticFiles(directory=STATIC), name="static")
     docs.install(app)
     _complete_openapi(app)

@@ -5,8 +5,8 @@ demand and outcomes show trends), and the bureau's points grants.
 The seven extra items reuse the three demo processes with the same departments (the
 processes' lanes name them), each requiring certificates and datasets the demo catalog
 holds. The history is drawn by `analytics.synthetic` from the city's seed and written in
-bulk (`analytics.history`): about 9,000 cases with their materials and timelines in a
-second or two, never through the process engine. Idempotent: a fact records that it ran,
+bulk (`analytics.history`): about 5,700 cases with their materials and timelines in
+three seconds or so, never through the process engine. Idempotent: a fact records that it ran,
 and a second run adds nothing.
 """
 
@@ -30,7 +30,7 @@ from govbridge.storage.meta import get_fact, set_fact
 
 FACT = "demo.governance"
 HISTORY_DAYS = 365
-PER_DAY = 25.0
+PER_DAY = 20.0
 APPLICANT_POOL = 3000
 
 EXTRA_SERVICES: tuple[ServiceDef, ...] = (

@@ -28,11 +28,13 @@ def _text(x: float, y: float, s: str, *, size: int = 11, anchor: str = "start") 
 
 
 def trend_svg(title: str, periods: Sequence[str],
-              series: Sequence[tuple[str, Sequence[float | None]]], empty: str) -> str:
-    """Lines of scores (0-100) over `periods`; None leaves a gap in a line."""
+              series: Sequence[tuple[str, Sequence[float | None]]], empty: str,
+              top: float = 100) -> str:
+    """Lines of values from 0 to `top` (scores: 100) over `periods`; None leaves a gap."""
+    top = top or 1
     width, height = 720, 320
-    left, right, top, bottom = 44, 200, 34, 44
-    w, h = width - left - right, height - top - bottom
+    left, right, top_y, bottom = 44, 200, 34, 44
+    w, h = width - left - right, height - top_y - bottom
     n = len(periods)
     desc = "; ".join(
         f"{name}: " + ", ".join(f"{p} {v:.1f}" for p, v in zip(periods, vals, strict=True)
@@ -43,19 +45,19 @@ def trend_svg(title: str, periods: Sequence[str],
            f"<title>{escape(title)}</title><desc>{escape(desc)}</desc>",
            _text(left, 20, title, size=13)]
     for tick in (0, 25, 50, 75, 100):
-        y = top + h - h * tick / 100
+        y = top_y + h - h * tick / 100
         out.append(f'<line x1="{left}" y1="{y:.1f}" x2="{left + w}" y2="{y:.1f}" '
                    f'stroke="#ddd" stroke-width="1"/>')
-        out.append(_text(left - 6, y + 4, str(tick), size=10, anchor="end"))
+        out.append(_text(left - 6, y + 4, f"{tick * top / 100:g}", size=10, anchor="end"))
 
     def x_of(i: int) -> float:
         return left + (w * i / (n - 1) if n > 1 else w / 2)
 
     for i, p in enumerate(periods):
         if n <= 12 or i % 2 == 0:
-            out.append(_text(x_of(i), top + h + 16, p, size=10, anchor="middle"))
+            out.append(_text(x_of(i), top_y + h + 16, p, size=10, anchor="middle"))
     if not series:
-        out.append(_text(left + w / 2, top + h / 2, empty, anchor="middle"))
+        out.append(_text(left + w / 2, top_y + h / 2, empty, anchor="middle"))
     for k, (name, vals) in enumerate(series):
         colour, dash = COLOURS[k % len(COLOURS)], DASHES[k % len(DASHES)]
         dash_attr = f' stroke-dasharray="{dash}"' if dash else ""
@@ -67,7 +69,7 @@ def trend_svg(title: str, periods: Sequence[str],
                     segments.append(run)
                 run = []
                 continue
-            run.append(f"{x_of(i):.1f},{top + h - h * v / 100:.1f}")
+            run.append(f"{x_of(i):.1f},{top_y + h - h * min(v, top) / top:.1f}")
         if run:
             segments.append(run)
         for seg in segments:
@@ -76,7 +78,7 @@ def trend_svg(title: str, periods: Sequence[str],
             for pt in seg:
                 x, y = pt.split(",")
                 out.append(f'<circle cx="{x}" cy="{y}" r="2.5" fill="{colour}"/>')
-        ly = top + 12 + k * 16
+        ly = top_y + 12 + k * 16
         out.append(f'<line x1="{left + w + 12}" y1="{ly - 4}" x2="{left + w + 32}" '
                    f'y2="{ly - 4}" stroke="{colour}" stroke-width="2"{dash_attr}/>')
         out.append(_text(left + w + 36, ly, name[:14], size=10))
