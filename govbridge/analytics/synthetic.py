@@ -194,8 +194,10 @@ def _one(rng: random.Random, item: ItemSpec, applicant: tuple[str, str], day: da
             keys = [m["key"] for m in case.materials][:1]
             ev.append({"at": end, "actor": f"approver.{org}", "kind": "returned",
                        "detail": {"opinion": cause, "materials": keys, "department": dept}})
-            end = _after_working_hours(end, rng.uniform(4, 24))
-            ev.append({"at": end, "actor": "applicant", "kind": "resumed", "detail": {}})
+            wait = rng.uniform(4, 24)
+            end = _after_working_hours(end, wait)
+            ev.append({"at": end, "actor": "applicant", "kind": "resumed",
+                       "detail": {"hours": round(wait, 2)}})
         if rng.random() < 0.02 / (1 + step):
             reason = rng.choice(REFUSE_REASONS)
             ev.append({"at": end, "actor": f"approver.{org}", "kind": "decided",

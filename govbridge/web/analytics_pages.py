@@ -11,7 +11,7 @@ from __future__ import annotations
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
-from govbridge.analytics import graph, reports
+from govbridge.analytics import graph, reports, scenarios
 from govbridge.api.deps import runtime
 from govbridge.web import session
 from govbridge.web.frame import viewer_of, web_page
@@ -39,3 +39,26 @@ def analytics_page(request: Request, period: str = "", item: str = "", departmen
                   charts=reports.charts_of(demand, outcomes, chart_lang),
                   filters={"period": period, "item": item, "department": department,
                            "min_weight": min_weight})
+
+
+@router.get("/analytics/whatif")
+@web_page
+def whatif_page(request: Request, kind: str = "", certificate: str = "", department: str = "",
+                days: str = "") -> Response:
+    lang = session.language(request)
+    with runtime(request).context() as ctx:
+        viewer = viewer_of(ctx, request)
+        certificates = graph.certificate_graph(ctx, viewer.actor)
+        departments = sorted({(s.department, s.department_name or s.department) for s in
+                              reports.demand_report(ctx, viewer.actor).steps},
+                             key=lambda d: d[1])
+        result = backtest = None
+        if kind:
+            result = scenarios.what_if(ctx, viewer.actor, {
+                "kind": kind, "certificate": certificate or None,
+                "department": department or None, "days": days or None})
+            backtest = scenarios.back_test(ctx, viewer.actor)
+    return render(request, "analytics/whatif.html", lang, viewer=viewer,
+                  certificates=certificates.nodes, departments=departments, result=result,
+                  backtest=backtest, form={"kind": kind, "certificate": certificate,
+                                           "department": department, "days": days})

@@ -127,6 +127,11 @@ def test_page_and_api_hold_nothing_personal(rt, gov, client, make_user):
     page = client.get("/analytics?period=2026")
     assert page.status_code == 200 and page.text.count("<svg") >= 5
     shown += page.text
+    replayed = client.get("/analytics/whatif?kind=share&certificate=3205/000001")
+    assert replayed.status_code == 200 and 'data-testid="whatif-result"' in replayed.text
+    assert 'data-testid="backtest"' in replayed.text
+    shown += replayed.text
+    assert client.get("/analytics/whatif?kind=answer&days=2").status_code == 422
     with rt.context() as ctx:
         personal = {v for r in ctx.db.execute(text(
             "SELECT applicant_id, applicant_name, code FROM cases")) for v in r}

@@ -7,7 +7,8 @@ from typing import Literal
 
 from fastapi import APIRouter, Query, Request, Response
 
-from govbridge.analytics import graph, reports
+from govbridge.analytics import graph, reports, scenarios
+from govbridge.analytics.scenarios import BacktestOut, WhatIfIn, WhatIfOut
 from govbridge.analytics.schemas import DemandOut, GraphOut, OutcomesOut
 from govbridge.api.deps import acting
 
@@ -54,3 +55,21 @@ def outcomes(request: Request, period: str | None = PeriodQ,
              item: str | None = ItemQ) -> OutcomesOut:
     with acting(request) as (ctx, actor):
         return reports.outcomes_report(ctx, actor, period, item)
+
+
+@router.get("/whatif", response_model=WhatIfOut,
+            summary="Replay the recorded cases with one change: savings with 95% intervals")
+def what_if(request: Request, kind: Literal["share", "answer"],
+            certificate: str | None = Query(None, max_length=200),
+            department: str | None = Query(None, min_length=18, max_length=18),
+            days: float | None = Query(None, ge=0, le=365)) -> WhatIfOut:
+    with acting(request) as (ctx, actor):
+        return scenarios.what_if(ctx, actor, WhatIfIn(kind=kind, certificate=certificate,
+                                                      department=department, days=days))
+
+
+@router.get("/whatif/backtest", response_model=BacktestOut,
+            summary="The what-if method's error on the recorded history")
+def backtest(request: Request) -> BacktestOut:
+    with acting(request) as (ctx, actor):
+        return scenarios.back_test(ctx, actor)
