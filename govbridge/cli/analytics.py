@@ -7,7 +7,7 @@ from pathlib import Path
 
 import typer
 
-from govbridge.analytics import graph, reports, scenarios
+from govbridge.analytics import graph, reports, risk, scenarios
 from govbridge.cli.common import JsonOpt, emit, out, use_case
 
 analytics_app = typer.Typer(help="Service analytics (证照共现、需求、成效、模拟).",
@@ -96,3 +96,13 @@ def backtest_cmd(as_json: bool = JsonOpt) -> None:
     with use_case() as (ctx, actor):
         result = scenarios.back_test(ctx, actor)
     emit(result, as_json, title="Back-test of the what-if replay")
+
+
+@analytics_app.command("risk")
+def risk_cmd(case_code: str, as_json: bool = JsonOpt) -> None:
+    """Risk hints for a case's approvers: how resembling past cases ended (not a decision)."""
+    with use_case() as (ctx, actor):
+        result = risk.risk_hints(ctx, actor, case_code)
+    emit(result, as_json, ["case", "similar_cases", "returned_rate", "item_returned_rate",
+                           "refused_rate", "item_refused_rate", "elevated", "reasons", "note"],
+         title=f"Risk hints ({result.basis})")

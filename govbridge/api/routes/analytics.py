@@ -7,7 +7,8 @@ from typing import Literal
 
 from fastapi import APIRouter, Query, Request, Response
 
-from govbridge.analytics import graph, reports, scenarios
+from govbridge.analytics import graph, reports, risk, scenarios
+from govbridge.analytics.risk import RiskHint
 from govbridge.analytics.scenarios import BacktestOut, WhatIfIn, WhatIfOut
 from govbridge.analytics.schemas import DemandOut, GraphOut, OutcomesOut
 from govbridge.api.deps import acting
@@ -73,3 +74,11 @@ def what_if(request: Request, kind: Literal["share", "answer"],
 def backtest(request: Request) -> BacktestOut:
     with acting(request) as (ctx, actor):
         return scenarios.back_test(ctx, actor)
+
+
+@router.get("/cases/{code}/risk", response_model=RiskHint,
+            summary="Risk hints for approvers: how resembling past cases ended (never a "
+                    "decision)")
+def case_risk(code: str, request: Request) -> RiskHint:
+    with acting(request) as (ctx, actor):
+        return risk.risk_hints(ctx, actor, code)
