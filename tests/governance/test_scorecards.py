@@ -294,3 +294,23 @@ def test_cli_scorecard_json_contract(rt, gov, settings):
             assert name in scoring.DIMENSIONS and "score" in dim and "figures" in dim
     bad = CliRunner().invoke(app, ["scorecard", "--period", "2026-13", "--json"], env=env)
     assert bad.exit_code == 1 and "period" in bad.output
+
+
+def test_on_time_ends_at_midnight_china_time_on_every_backend(rt, gov):
+    from sqlalchemy import insert
+
+    from govbridge.cases.models import Case
+
+    due = date(2026, 5, 20)
+    rows = [("EDGE-1", datetime(2026, 5, 20, 15, 59, 59, tzinfo=UTC)),  # 23:59:59 CST: on time
+            ("EDGE-2", datetime(2026, 5, 20, 16, 0, 1, tzinfo=UTC)),  # next day in China
+            ("EDGE-3", datetime(2026, 5, 19, 23, 0, tzinfo=UTC))]
+    with rt.context() as ctx:
+        ctx.db.execute(insert(Case), [{
+            "code": code, "item_code": "X", "applicant_id": "1", "applicant_name": "x",
+            "state": "completed", "form": {}, "submitted_at": at - timedelta(days=2),
+            "accepted_at": at - timedelta(days=2), "completed_at": at, "promised_due": due,
+            "accepting_org_id": gov.ids["C"], "created_by": "t", "updated_at": at}
+            for code, at in rows])
+        card = scorecards.scorecard(ctx, gov.bureau, gov.codes["C"], "2026-05")
+    assert card.dimensions["cases_on_time"].figures == {"completed": 3, "on_time": 2}
