@@ -16,7 +16,10 @@ aggregates out; `analytics.reports` reads the facts and calls these.
 Privacy by construction: nothing leaves here per applicant. A journey transition or a
 return cause is shown only when at least `MIN_GROUP` distinct applicants (cases, for
 causes) share it; smaller groups are summed into one "other" figure, so no count confirms
-a guess about one person, and a cause typed once with a name in it never shows.
+a guess about one person, and a cause typed once with a name in it never shows. Likewise
+a month of an item with fewer than `MIN_GROUP` cases is left out of the demand series, an
+item's or month's outcome rates below `MIN_GROUP` cases are None, and a department's step
+timings below `MIN_GROUP` steps are not listed.
 """
 
 from __future__ import annotations
@@ -65,6 +68,8 @@ class StepRow:
 
 @dataclass
 class Outcome:
+    """Counts of a group of cases; the rates are None below `MIN_GROUP` cases."""
+
     cases: int = 0
     completed: int = 0
     on_time: int = 0
@@ -75,29 +80,44 @@ class Outcome:
     trips: int = 0
 
     @property
+    def shown(self) -> bool:
+        return self.cases >= MIN_GROUP
+
+    @property
     def avg_handling_days(self) -> float | None:
+        if not self.shown:
+            return None
         return round(self.handling_days_sum / self.completed, 2) if self.completed else None
 
     @property
     def avg_promised_days(self) -> float | None:
+        if not self.shown:
+            return None
         return round(self.promised_days_sum / self.completed, 2) if self.completed else None
 
     @property
     def sharing_rate(self) -> float | None:
+        if not self.shown:
+            return None
         return round(self.fetched / self.obtained, 4) if self.obtained else None
 
     @property
     def trips_per_case(self) -> float | None:
+        if not self.shown:
+            return None
         return round(self.trips / self.cases, 2) if self.cases else None
 
     @property
     def on_time_rate(self) -> float | None:
+        if not self.shown:
+            return None
         return round(self.on_time / self.completed, 4) if self.completed else None
 
 
 @dataclass
 class Demand:
     by_month: dict[str, dict[str, int]] = field(default_factory=dict)  # item -> month -> n
+    totals: dict[str, int] = field(default_factory=dict)  # item -> cases
     weekday: list[int] = field(default_factory=lambda: [0] * 7)  # Monday first
     month_of_year: list[int] = field(default_factory=lambda: [0] * 12)
 
@@ -120,7 +140,11 @@ def demand(cases: Iterable[CaseRow]) -> Demand:
         by_month[c.item][f"{local.year:04d}-{local.month:02d}"] += 1
         d.weekday[local.weekday()] += 1
         d.month_of_year[local.month - 1] += 1
-    d.by_month = {item: dict(sorted(months.items())) for item, months in sorted(by_month.items())}
+    # A month with fewer than MIN_GROUP cases of an item is left out (a small cell could
+    # confirm a guess about one applicant); the item's total still counts it.
+    d.by_month = {item: {m: n for m, n in sorted(months.items()) if n >= MIN_GROUP}
+                  for item, months in sorted(by_month.items())}
+    d.totals = {item: sum(months.values()) for item, months in by_month.items()}
     return d
 
 
@@ -172,6 +196,8 @@ def steps(rows: Iterable[StepRow]) -> list[StepStat]:
         promised[(r.item, r.department)] = r.promised_days * HOURS_PER_DAY
     out = []
     for (item, dept), hours in acc.items():
+        if len(hours) < MIN_GROUP:
+            continue  # one case's step timings are not shown
         avg = sum(hours) / len(hours)
         limit = promised[(item, dept)]
         out.append(StepStat(item, dept, len(hours), round(avg, 2), limit,

@@ -144,7 +144,7 @@ def demand_report(ctx: Ctx, actor: Actor, period: str | None = None,
     return DemandOut(
         period=p.label if p else None, months=months,
         items=[ItemDemand(item=code, name=names.get(code, ("", 0))[0], by_month=by,
-                          total=sum(by.values())) for code, by in d.by_month.items()],
+                          total=d.totals[code]) for code, by in d.by_month.items()],
         weekday=d.weekday, month_of_year=d.month_of_year,
         steps=[StepOut(**s.__dict__, department_name=orgs.get(s.department))
                for s in pure.steps(step_rows(ctx, p, item))],

@@ -30,12 +30,15 @@ def _case(item="X", who="a", at=MON, **kw) -> pure.CaseRow:
     return pure.CaseRow(item, who, base.pop("state"), at, **base)
 
 
-def test_demand_buckets_in_china_standard_time():
+def test_demand_buckets_in_china_standard_time_and_hides_small_cells():
     late_sunday = datetime(2026, 3, 1, 17, 0, tzinfo=UTC)  # already Monday 01:00 in Beijing
-    d = pure.demand([_case(at=late_sunday), _case(at=MON), _case(item="Y", at=MON)])
-    assert d.weekday[0] == 3 and sum(d.weekday) == 3
-    assert d.by_month == {"X": {"2026-03": 2}, "Y": {"2026-03": 1}}
-    assert d.month_of_year[2] == 3
+    cases = [_case(at=late_sunday)] + [_case(at=MON)] * 4 + [_case(item="Y", at=MON)]
+    d = pure.demand(cases)
+    assert d.weekday[0] == 6 and sum(d.weekday) == 6
+    # X has 5 cases in March (shown); Y's single case is left out of the series.
+    assert d.by_month == {"X": {"2026-03": 5}, "Y": {}}
+    assert d.totals == {"X": 5, "Y": 1}
+    assert d.month_of_year[2] == 6
 
 
 def test_small_groups_are_never_shown():
@@ -54,14 +57,20 @@ def test_small_groups_are_never_shown():
 
 
 def test_outcomes_trips_and_rates():
-    cases = [_case(fetched=3, uploaded=1, returns=1),
-             _case(fetched=0, uploaded=2, completed_at=MON + timedelta(days=9)),
-             _case(state="submitted", accepted_at=None, completed_at=None)]
+    cases = ([_case(fetched=3, uploaded=1, returns=1)] * 3
+             + [_case(fetched=0, uploaded=2, completed_at=MON + timedelta(days=9))] * 2
+             + [_case(state="submitted", accepted_at=None, completed_at=None)]
+             + [_case(item="Y")])
     per_item, total, per_month = pure.outcomes(cases)
-    assert total.cases == 2 and total.completed == 2 and total.on_time == 1
-    assert total.sharing_rate == round(3 / 6, 4) and total.trips_per_case == (3 + 3) / 2
-    assert total.avg_handling_days == (1 + 7) / 2  # Monday -> Tuesday; -> next Wednesday
-    assert list(per_month) == ["2026-03"] and per_item["X"].cases == 2
+    x = per_item["X"]
+    assert x.cases == 5 and x.completed == 5 and x.on_time == 3
+    assert x.sharing_rate == round(9 / 16, 4) and x.trips_per_case == (3 * 3 + 2 * 3) / 5
+    # Monday -> Tuesday: 1 working day; -> the next Wednesday: 7.
+    assert x.avg_handling_days == (3 * 1 + 2 * 7) / 5
+    assert list(per_month) == ["2026-03"] and total.cases == 6
+    # One case of Y: counted, but its rates are not shown.
+    assert per_item["Y"].cases == 1 and per_item["Y"].on_time_rate is None
+    assert per_item["Y"].sharing_rate is None and per_item["Y"].trips_per_case is None
 
 
 def test_reports_match_a_recount(rt, gov):
