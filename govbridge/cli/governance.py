@@ -33,9 +33,13 @@ def scorecard_cmd(
         out.print_json(json.dumps([c.model_dump(mode="json") for c in cards],
                                   ensure_ascii=False))
         return
+    # The table keeps to what fits a terminal; --json and --csv carry every dimension.
     emit([{"rank": c.rank, "department": c.department, "name": c.name, "score": c.score,
-           **{n: d.score for n, d in c.dimensions.items()}} for c in cards], False,
-         title=f"Scorecards {cards[0].period if cards else ''}")
+           "rated": c.rated,
+           "without data": sum(1 for d in c.dimensions.values() if d.score is None)}
+          for c in cards], False,
+         title=f"Scorecards {cards[0].period if cards else ''} (model v"
+               f"{cards[0].model_version if cards else '-'})")
 
 
 scoring_app = typer.Typer(help="The bureau's scoring model (versioned).", no_args_is_help=True)
