@@ -417,4 +417,8 @@ PERM: Labels = {
     "case.decide_own_org": N_("decide own department's case tasks"),
     "case.read": N_("read all cases"),
     "service.manage": N_("manage service items"),
+    "governance.read": N_("view every department's scorecard and points"),
+    "governance.read_own_org": N_("view own department's scorecard and points"),
+    "governance.manage": N_("set the scoring model, points rates and grants"),
+    "analytics.read": N_("view service analytics"),
 }

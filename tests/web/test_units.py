@@ -19,16 +19,18 @@ TEMPLATES = sorted((WEB / "templates").rglob("*.html"))
 EXPECTED_NAV = {
     Role.BUREAU_ADMIN: [
         "home", "catalog", "review", "quality", "agreements", "ledger", "items", "holidays",
-        "figures", "organizations", "users", "clients", "audit",
+        "figures", "organizations", "users", "clients", "audit", "scorecards", "points",
+        "analytics",
     ],
     Role.DATA_OFFICER: [
         "home", "catalog", "publish", "quality", "agreements", "request", "inbox", "console",
-        "ledger", "users", "clients",
+        "ledger", "users", "clients", "scorecards", "points", "analytics",
     ],
     Role.CLERK: ["home", "catalog", "desk"],
     Role.APPROVER: ["home", "catalog", "tasks"],
     Role.AUDITOR: [
         "home", "catalog", "quality", "agreements", "ledger", "flags", "figures", "users", "audit",
+        "scorecards", "points", "analytics",
     ],
     Role.APPLICANT: ["home", "accesses", "services", "applications"],
 }
@@ -63,6 +65,9 @@ def test_nav_items_come_from_permissions_alone():
         "users",
         "clients",
         "audit",
+        "scorecards",
+        "points",
+        "analytics",
     ]
     assert [i.path for i in pages_for([Permission.CATALOG_REVIEW])] == ["/catalog/review"]
 
