@@ -24,17 +24,20 @@ ROLE_NAV = {
         "users",
         "clients",
         "audit",
+        "scorecards",
+        "points",
+        "analytics",
         "password",
     ],
     Role.DATA_OFFICER: [
         "home", "catalog", "publish", "quality", "agreements", "request", "inbox", "console",
-        "ledger", "users", "clients", "password",
+        "ledger", "users", "clients", "scorecards", "points", "analytics", "password",
     ],
     Role.CLERK: ["home", "catalog", "desk", "password"],
     Role.APPROVER: ["home", "catalog", "tasks", "password"],
     Role.AUDITOR: [
         "home", "catalog", "quality", "agreements", "ledger", "flags", "figures", "users", "audit",
-        "password",
+        "scorecards", "points", "analytics", "password",
     ],
     Role.APPLICANT: ["home", "accesses", "services", "applications", "password"],
 }
