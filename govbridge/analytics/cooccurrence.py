@@ -115,16 +115,18 @@ def circle_layout(keys: Sequence[str], size: float, margin: float) -> dict[str, 
 
 def svg(graph: Graph, title: str, empty: str, provider_names: Mapping[str, str]) -> str:
     """The graph as SVG: presentation attributes only, a `<title>` per node and edge."""
-    size, margin = 640.0, 110.0
-    pos = circle_layout([n.key for n in graph.nodes], size, margin)
+    size, margin, pad = 640.0, 110.0, 80.0  # pad: room for the labels left and right
+    pos = {k: (x + pad, y) for k, (x, y) in
+           circle_layout([n.key for n in graph.nodes], size, margin).items()}
     top_demand = max((n.demand for n in graph.nodes), default=1) or 1
     top_weight = max((e.weight for e in graph.edges), default=1) or 1
     desc = "; ".join(f"{n.name}: {n.demand}" for n in graph.nodes[:10]) or empty
-    out = [f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {size:.0f} {size:.0f}" '
-           f'width="{size:.0f}" height="{size:.0f}" role="img">',
+    width = size + 2 * pad
+    out = [f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width:.0f} {size:.0f}" '
+           f'width="{width:.0f}" height="{size:.0f}" role="img">',
            f"<title>{escape(title)}</title><desc>{escape(desc)}</desc>"]
     if not graph.nodes:
-        out.append(f'<text x="{size / 2}" y="{size / 2}" text-anchor="middle" '
+        out.append(f'<text x="{width / 2}" y="{size / 2}" text-anchor="middle" '
                    f'font-family={quoteattr(FONT)} font-size="13">{escape(empty)}</text>')
     for e in graph.edges:
         if e.source not in pos or e.target not in pos:
@@ -143,7 +145,7 @@ def svg(graph: Graph, title: str, empty: str, provider_names: Mapping[str, str])
                    f'stroke="#fff" stroke-width="1.5" data-key={quoteattr(n.key)}>'
                    f"<title>{escape(f'{n.name} ({who}): {n.demand} / {n.saves}')}</title>"
                    f"</circle>")
-        dx = x - size / 2
+        dx = x - width / 2
         anchor = "start" if dx > 5 else "end" if dx < -5 else "middle"
         lx = x + (r + 4 if dx > 5 else -(r + 4) if dx < -5 else 0)
         ly = y + (4 if abs(dx) > 5 else (-(r + 6) if y < size / 2 else r + 14))

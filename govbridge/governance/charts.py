@@ -48,7 +48,9 @@ def trend_svg(title: str, periods: Sequence[str],
         y = top_y + h - h * tick / 100
         out.append(f'<line x1="{left}" y1="{y:.1f}" x2="{left + w}" y2="{y:.1f}" '
                    f'stroke="#ddd" stroke-width="1"/>')
-        out.append(_text(left - 6, y + 4, f"{tick * top / 100:g}", size=10, anchor="end"))
+        value = tick * top / 100
+        label = f"{value:g}" if top <= 10 else f"{round(value)}"
+        out.append(_text(left - 6, y + 4, label, size=10, anchor="end"))
 
     def x_of(i: int) -> float:
         return left + (w * i / (n - 1) if n > 1 else w / 2)
