@@ -132,9 +132,9 @@ def svg(graph: Graph, title: str, empty: str, provider_names: Mapping[str, str])
         if e.source not in pos or e.target not in pos:
             continue
         (x1, y1), (x2, y2) = pos[e.source], pos[e.target]
-        width = 0.5 + 7.5 * e.weight / top_weight
+        stroke = 0.5 + 7.5 * e.weight / top_weight
         out.append(f'<line x1="{x1:.1f}" y1="{y1:.1f}" x2="{x2:.1f}" y2="{y2:.1f}" '
-                   f'stroke="#0072B2" stroke-opacity="0.45" stroke-width="{width:.2f}">'
+                   f'stroke="#0072B2" stroke-opacity="0.45" stroke-width="{stroke:.2f}">'
                    f"<title>{e.weight}</title></line>")
     for i, n in enumerate(graph.nodes):
         x, y = pos[n.key]
