@@ -17,6 +17,12 @@ Measured (each leg the best of `REPEAT` runs, the legs in turn):
 - baseline: the plain aggregates a report writer would start from over the same rows:
   `GROUP BY accepting_org_id, state` over the cases, and `GROUP BY item_code, key, status`
   over the materials joined to their cases.
+Measured here (2 vCPUs, a shared and loaded machine), 1,000,000 cases and 3,312,515
+materials: SQLite — scorecards 10.4 s, graph 4.9 s, together 15.4 s against 15.9 s for
+the baseline (ratio 0.97); PostgreSQL — 6.9 s + 2.0 s = 8.95 s against 4.9 s (ratio 1.82);
+peak Python allocations 0.3 MiB (scorecards) and 0.1 MiB (graph): the rows are
+aggregated in the database, only the groups reach Python.
+
 Peak memory is the peak of Python allocations during a second, untimed run of each leg
 under tracemalloc (the database's own memory is not in it; SQLite's page cache is bounded
 by its settings).
