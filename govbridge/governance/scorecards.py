@@ -208,6 +208,11 @@ def save_scoring_model(ctx: Ctx, actor: Actor, data: ScoringModelIn | dict) -> S
     return _setting_out(row)
 
 
+def can_manage(actor: Actor) -> bool:
+    """Whether the actor may save a new scoring model (a predicate for pages)."""
+    return Permission.GOVERNANCE_MANAGE in actor.permissions
+
+
 def can_read_others(actor: Actor) -> bool:
     """Whether pages may offer other departments' cards (a predicate for templates)."""
     return allows(actor.permissions, Permission.GOVERNANCE_READ)

@@ -9,16 +9,21 @@ their card), everyone else a 403 page. Charts are SVG drawn on the server
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Request
+from typing import Annotated
+
+from fastapi import APIRouter, Form, Request
 from fastapi.responses import RedirectResponse, Response
 
 from govbridge.api.deps import runtime
 from govbridge.governance import points, scorecards, scoring
+from govbridge.runtime import Ctx
 from govbridge.web import governance_labels, session
-from govbridge.web.frame import viewer_of, web_page
+from govbridge.web.frame import Viewer, redirect, submit, viewer_of, web_page
 from govbridge.web.render import render
 
 router = APIRouter(include_in_schema=False)
+FormStr = Annotated[str, Form()]
+FormList = Annotated[list[str] | None, Form()]
 
 
 def _chart_lang(lang: str) -> str:
@@ -91,3 +96,34 @@ def points_page(request: Request) -> Response:
                  if len(result.accounts) == 1 else [])
     return render(request, "governance/points.html", lang, viewer=viewer, result=result,
                   rates=rates, moves=moves, glabels=governance_labels)
+
+
+@router.get("/governance/scoring")
+@web_page
+def scoring_page(request: Request) -> Response:
+    lang = session.language(request)
+    with runtime(request).context() as ctx:
+        viewer = viewer_of(ctx, request)
+        versions = scorecards.scoring_models(ctx, viewer.actor)
+    return render(request, "governance/scoring.html", lang, viewer=viewer, versions=versions,
+                  current=versions[-1], dimensions=list(scoring.DIMENSIONS),
+                  can_manage=scorecards.can_manage(viewer.actor), glabels=governance_labels)
+
+
+@router.post("/governance/scoring")
+@web_page
+def scoring_save(request: Request, dimension: FormList = None, weight: FormList = None,
+                 full: FormList = None, zero: FormList = None, note: FormStr = "",
+                 csrf_token: FormStr = "") -> Response:
+    names, weights = dimension or [], weight or []
+    fulls, zeros = full or [], zero or []
+
+    def save(ctx: Ctx, viewer: Viewer) -> str:
+        rules = {n: {"weight": w, "full": f, "zero": z}
+                 for n, w, f, z in zip(names, weights, fulls, zeros, strict=False)
+                 if str(w).strip() not in ("", "0")}
+        scorecards.save_scoring_model(ctx, viewer.actor,
+                                      {"dimensions": rules, "note": note or None})
+        return "/governance/scoring"
+
+    return submit(request, save, csrf_token=csrf_token, done=redirect)

@@ -141,3 +141,39 @@ def test_pages_by_role(rt, gov, make_user):
         shown = dash.text + printed.text + drill.text + csv.text
         assert not any(p in shown for p in _personal(rt))
         assert web.get("/governance/scorecards?period=20x6").status_code == 422
+
+
+def _csrf(html: str) -> str:
+    return html.split('name="csrf_token" value="')[1].split('"')[0]
+
+
+def test_the_scoring_model_page(rt, gov, make_user):
+    from govbridge.governance import scorecards, scoring
+
+    app = create_app(rt)
+    names = list(scoring.DIMENSIONS)
+    form = {"dimension": names, "weight": ["0"] * (len(names) - 1) + ["3"],
+            "full": ["1"] * len(names), "zero": ["0"] * len(names), "note": "只看复核"}
+    with TestClient(app, raise_server_exceptions=False) as web:
+        _web_login(web, make_user, rt, "officer.a", Role.DATA_OFFICER, gov.codes["A"])
+        page = web.get("/governance/scoring")
+        assert page.status_code == 200 and "disabled" in page.text
+        assert 'data-testid="save-model"' not in page.text
+        refused = web.post("/governance/scoring", data={**form, "csrf_token": _csrf(page.text)},
+                           follow_redirects=False)
+        assert refused.status_code == 403
+    with TestClient(app, raise_server_exceptions=False) as web:
+        _web_login(web, make_user, rt, "admin3", Role.BUREAU_ADMIN, gov.codes["C"])
+        page = web.get("/governance/scoring")
+        token = _csrf(page.text)
+        saved = web.post("/governance/scoring", data={**form, "csrf_token": token},
+                         follow_redirects=False)
+        assert saved.status_code == 303, saved.text
+        bad = web.post("/governance/scoring", data={**form, "weight": ["x"] * len(names),
+                                                    "csrf_token": token})
+        assert bad.status_code == 422
+    with rt.context() as ctx:
+        versions = scorecards.scoring_models(ctx, gov.bureau)
+    assert [v.version for v in versions] == [1, 2]
+    assert versions[-1].config == {"dimensions": {"flag_reviews": {
+        "weight": 3.0, "full": 1.0, "zero": 0.0}}} and versions[-1].note == "只看复核"
