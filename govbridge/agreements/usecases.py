@@ -38,6 +38,7 @@ from govbridge.core.errors import Conflict, FieldProblem, InvalidInput, NotFound
 from govbridge.core.inputs import checked
 from govbridge.core.masking import RAW, parse_operator, resolve_grant
 from govbridge.core.permissions import Permission, allows
+from govbridge.governance import points
 from govbridge.identity.access import require
 from govbridge.identity.actor import Actor
 from govbridge.identity.models import Organization
@@ -279,6 +280,7 @@ def request_agreement(ctx: Ctx, actor: Actor, data: AgreementRequestIn) -> Agree
         agr.decided_by = AUTO_DECIDER
         agr.decided_at = ctx.now()
         _ledger(ctx, "agreement.approved", agr, AUTO_DECIDER, grants=agr.grants)
+        points.on_approval(ctx, agr)  # sharing points, if the bureau charges approvals
     else:
         agr.answer_due = add_working_days(today(ctx), ctx.settings.agreement_answer_days,
                                           calendar(ctx))
@@ -352,6 +354,7 @@ def decide(
         agr.decided_by, agr.decided_at = actor.label, now
         _ledger(ctx, "agreement.approved", agr, actor.label, grants=agr.grants,
                 refused_fields=[f for f in agr.fields if f not in agr.grants] or None)
+        points.on_approval(ctx, agr)  # sharing points, if the bureau charges approvals
     record(ctx, actor, "agreement.decide", "agreement", agr.code,
            {"state": agr.state, "grants": agr.grants, "reason": agr.decision_reason})
     notify(ctx, requester_or_officers(ctx, agr.requested_by, agr.consumer_org_id),

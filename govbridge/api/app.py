@@ -21,6 +21,7 @@ from govbridge.api.gate import CallerGate
 from govbridge.api.headers import SecurityHeaders
 from govbridge.api.limits import BodySizeLimit
 from govbridge.api.routes import agreements as agreement_routes
+from govbridge.api.routes import analytics as analytics_routes
 from govbridge.api.routes import cases as case_routes
 from govbridge.api.routes import (
     catalog,
@@ -36,6 +37,7 @@ from govbridge.api.routes import (
 from govbridge.api.routes import certificates as certificate_routes
 from govbridge.api.routes import emergency as emergency_routes
 from govbridge.api.routes import figures as figure_routes
+from govbridge.api.routes import governance as governance_routes
 from govbridge.api.routes import notifications as notification_routes
 from govbridge.api.routes import privacy as privacy_routes
 from govbridge.api.routes import seals as seal_routes
@@ -87,15 +89,19 @@ def create_app(rt: Runtime) -> FastAPI:
     v1.include_router(emergency_routes.router)
     v1.include_router(privacy_routes.router)
     v1.include_router(task_routes.router)
+    v1.include_router(governance_routes.router)
+    v1.include_router(analytics_routes.router)
     app.include_router(v1)
 
     from govbridge.web.access_pages import router as access_pages
     from govbridge.web.agreement_pages import router as agreement_pages
+    from govbridge.web.analytics_pages import router as analytics_pages
     from govbridge.web.case_pages import router as case_pages
     from govbridge.web.catalog_pages import router as catalog_pages
     from govbridge.web.certificate_pages import router as certificate_pages
     from govbridge.web.console_pages import router as console_pages
     from govbridge.web.emergency_pages import router as emergency_pages
+    from govbridge.web.governance_pages import router as governance_pages
     from govbridge.web.ledger_pages import router as ledger_pages
     from govbridge.web.notification_pages import router as notification_pages
     from govbridge.web.privacy_pages import router as privacy_pages
@@ -121,10 +127,12 @@ def create_app(rt: Runtime) -> FastAPI:
     app.include_router(certificate_pages)
     app.include_router(emergency_pages)
     app.include_router(privacy_pages)
+    app.include_router(tasks_pages)
+    app.include_router(governance_pages)
+    app.include_router(analytics_pages)
     for prefix, folder in VENDOR_MOUNTS.items():  # before /static, which would shadow them
         if folder.is_dir():
             app.mount(prefix, CachedStaticFiles(directory=folder), name=prefix)
-    app.include_router(tasks_pages)
     app.mount("/static", CachedStaticFiles(directory=STATIC), name="static")
     docs.install(app)
     _complete_openapi(app)

@@ -309,6 +309,33 @@ def _tasks_chart(o: TasksOptions, result: Result) -> str:
                         + machine_line(result["machine"]))
 
 
+# --- analytics -------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class AnalyticsOptions:
+    cases: int
+    database_url: str | None
+
+
+def _analytics(o: AnalyticsOptions, progress: Progress) -> Result:
+    from govbridge.bench import analytics
+
+    return analytics.run(o.cases, o.database_url, progress=progress)
+
+
+def _analytics_chart(o: AnalyticsOptions, result: Result) -> str:
+    ours, base = result["ours"], result["baseline"]
+    return bar_chart(
+        f"Scorecards and certificate graph over {result['cases']:,} cases, {result['backend']}",
+        [("scorecards, every department", ours["scorecards_seconds"]),
+         ("certificate co-occurrence graph", ours["graph_seconds"]),
+         ("plain GROUP BY baseline", base["seconds"])],
+        "s", note=f"ratio ours/baseline {result['ratio']}; peak MiB {ours['scorecards_peak_mib']}"
+                  f" / {ours['graph_peak_mib']} / {base['peak_mib']}; "
+                  + machine_line(result["machine"]))
+
+
 BENCHES: dict[str, Bench[Any]] = {
     b.name: b
     for b in (
@@ -318,6 +345,7 @@ BENCHES: dict[str, Bench[Any]] = {
         Bench("exchange", _exchange, _exchange_chart),
         Bench("services", _services, _services_chart),
         Bench("tasks", _tasks, _tasks_chart),
+        Bench("analytics", _analytics, _analytics_chart),
         Bench("emergency", _emergency, _emergency_chart),
         Bench("privacy", _privacy, _privacy_chart),
     )

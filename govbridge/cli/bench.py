@@ -27,6 +27,7 @@ from rich.table import Table
 from govbridge.bench.machine import machine_line
 from govbridge.bench.runner import (
     BENCHES,
+    AnalyticsOptions,
     EmergencyOptions,
     ExchangeOptions,
     IngestOptions,
@@ -310,6 +311,21 @@ def _tasks_tables(o: TasksOptions, result: Result) -> list[Table]:
     return [table, path, hooks]
 
 
+def _analytics_tables(o: AnalyticsOptions, result: Result) -> list[Table]:
+    ours, base = result["ours"], result["baseline"]
+    table = _table(f"analytics bench: {result['cases']:,} cases, {result['materials']:,} "
+                   f"materials, {result['backend']}", ("", "seconds", "peak MiB", "cases/s"))
+    table.add_row(f"scorecards ({ours['departments']} departments, a year)",
+                  f"{ours['scorecards_seconds']:.2f}", f"{ours['scorecards_peak_mib']:.1f}", "")
+    table.add_row(f"certificate graph ({ours['graph_nodes']} nodes, {ours['graph_edges']} "
+                  "edges)", f"{ours['graph_seconds']:.2f}", f"{ours['graph_peak_mib']:.1f}", "")
+    table.add_row("ours together", f"{ours['seconds']:.2f}", "", f"{ours['cases_per_second']:,}")
+    table.add_row("baseline: plain GROUP BY over the same rows", f"{base['seconds']:.2f}",
+                  f"{base['peak_mib']:.1f}", f"{base['cases_per_second']:,}")
+    table.caption = f"ratio ours/baseline (time) {result['ratio']}"
+    return [table]
+
+
 _VIEWS: dict[str, _View] = {
     "ingest": _View(_ingest_tables),
     "search": _View(_search_tables),
@@ -323,6 +339,7 @@ _VIEWS: dict[str, _View] = {
         if not (r["psi"]["psi.count"]["exact"] and r["psi"]["psi.intersection"]["exact"]
                 and r["secure_sum"]["exact"]) else None)),
     "tasks": _View(_tasks_tables),
+    "analytics": _View(_analytics_tables),
     "services": _View(_services_tables, warning=lambda r: (
         f"[red]{r['errors']} cases did not reach a certificate[/red] (see 'failures' in --json)"
         if r["errors"] else None)),
@@ -472,3 +489,17 @@ def tasks_cmd(
     topological pass; webhook deliveries against the same messages sent bare."""
     _run("tasks", TasksOptions(open_tasks, cpm_tasks, database_url, notices), as_json, save,
          results)
+
+
+@bench_app.command("analytics")
+def analytics_cmd(
+    cases: int = typer.Option(1_000_000, "--cases", min=1, max=10_000_000,
+                              help="Finished cases in the scratch database"),
+    database_url: str | None = DatabaseOpt,
+    as_json: bool = JsonOpt,
+    save: bool = SaveOpt,
+    results: Path = ResultsOpt,
+) -> None:
+    """Scorecards of every department and the certificate graph over many cases, time and
+    peak memory, against a plain GROUP BY over the same rows."""
+    _run("analytics", AnalyticsOptions(cases, database_url), as_json, save, results)

@@ -13,6 +13,7 @@ from sqlalchemy.engine import make_url
 from govbridge import __version__
 from govbridge.bus.base import InProcessBus
 from govbridge.cli.agreements import agreement_app
+from govbridge.cli.analytics import analytics_app
 from govbridge.cli.bench import bench_app
 from govbridge.cli.cases import case_app
 from govbridge.cli.catalog import catalog_app
@@ -20,6 +21,7 @@ from govbridge.cli.certificates import cert_app
 from govbridge.cli.common import JsonOpt, err, fail, out, settings
 from govbridge.cli.emergency import emergency_app, incident_app
 from govbridge.cli.exchange import exchange_app
+from govbridge.cli.governance import points_app, scorecard_cmd, scoring_app
 from govbridge.cli.identity import client_app, org_app, user_app
 from govbridge.cli.ingest import ingest_cmd, quarantine_app
 from govbridge.cli.ledger import ledger_app
@@ -65,6 +67,10 @@ app.add_typer(incident_app, name="incident")
 app.add_typer(privacy_app, name="privacy")
 app.add_typer(campaign_app, name="campaign")
 app.add_typer(task_app, name="task")
+app.command("scorecard")(scorecard_cmd)
+app.add_typer(scoring_app, name="scoring")
+app.add_typer(points_app, name="points")
+app.add_typer(analytics_app, name="analytics")
 app.command("ingest")(ingest_cmd)
 
 

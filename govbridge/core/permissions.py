@@ -81,6 +81,12 @@ class Permission(StrEnum):
     TASK_READ_OWN_ORG = "task.read_own_org"
     TASK_REPORT = "task.report"
     TASK_REPORT_OWN_ORG = "task.report_own_org"
+    # Governance (issue 16): scorecards and points balances (every department, or its own),
+    # the bureau's scoring model, rates and grants, and the aggregate analytics of cases.
+    GOVERNANCE_READ = "governance.read"
+    GOVERNANCE_READ_OWN_ORG = "governance.read_own_org"
+    GOVERNANCE_MANAGE = "governance.manage"
+    ANALYTICS_READ = "analytics.read"
 
 
 ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
@@ -111,6 +117,9 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
             Permission.CAMPAIGN_CREATE,
             Permission.TASK_LEAD,
             Permission.TASK_READ,
+            Permission.GOVERNANCE_READ,
+            Permission.GOVERNANCE_MANAGE,
+            Permission.ANALYTICS_READ,
         }
     ),
     Role.DATA_OFFICER: frozenset(
@@ -136,6 +145,8 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
             Permission.TASK_LEAD,
             Permission.TASK_READ_OWN_ORG,
             Permission.TASK_REPORT_OWN_ORG,
+            Permission.GOVERNANCE_READ_OWN_ORG,
+            Permission.ANALYTICS_READ,
         }
     ),
     Role.CLERK: frozenset(
@@ -164,6 +175,8 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
             Permission.ACCESS_FLAGS_READ,
             Permission.CASE_READ,
             Permission.TASK_READ,
+            Permission.GOVERNANCE_READ,
+            Permission.ANALYTICS_READ,
         }
     ),
     Role.APPLICANT: frozenset({Permission.SELF_SERVICE}),
@@ -196,6 +209,7 @@ OWN_ORG_VARIANT: dict[Permission, Permission] = {
     Permission.CAMPAIGN_CREATE: Permission.CAMPAIGN_CREATE_OWN_ORG,
     Permission.TASK_READ: Permission.TASK_READ_OWN_ORG,
     Permission.TASK_REPORT: Permission.TASK_REPORT_OWN_ORG,
+    Permission.GOVERNANCE_READ: Permission.GOVERNANCE_READ_OWN_ORG,
 }
 
 

@@ -139,6 +139,9 @@ def load_demo_city(
     from govbridge.demo.tasks import load_demo_tasks
 
     load_demo_tasks(rt, seed)
+    from govbridge.demo.governance import load_demo_governance
+
+    load_demo_governance(rt, seed)
     with rt.context() as ctx:  # the capabilities' own accounts (weather bureau, hospitals, ...)
         return replace(city, accounts=city.accounts + capability_accounts(ctx, city.accounts))
 

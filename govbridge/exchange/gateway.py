@@ -69,6 +69,7 @@ from govbridge.exchange.plan import (
     subjects_of,
 )
 from govbridge.exchange.schemas import ExchangeResponse, PurposeIn, QueryIn, Receipt
+from govbridge.governance import points
 from govbridge.identity.access import require
 from govbridge.identity.actor import Actor
 from govbridge.identity.models import Organization
@@ -552,6 +553,11 @@ def record(ctx: Ctx, actor: Actor, plan: Plan, answer: SealedAnswer) -> Exchange
     if used > plan.agreement.daily_volume:
         raise LimitExceeded(f"agreement {plan.agreement.code} allows "
                             f"{plan.agreement.daily_volume} rows a day", "daily_volume", 3600)
+    # Sharing points (issue 16): the consumer pays the provider per call, if the bureau's
+    # rates say so; never a reason to refuse (nothing is checked before serving).
+    points.on_query(ctx, consumer_id=plan.consumer.id, provider_id=plan.dataset.provider_id,
+                    dataset_id=plan.dataset.id, agreement_code=plan.agreement.code, rows=rows,
+                    leaf_index=receipt.leaf_index)
     facts = plan.facts
     if facts.subject_masked and plan.query.subject_ids and rows == 0:
         _count_miss(ctx, plan, receipt.leaf_index, day)

@@ -16,6 +16,7 @@ from govbridge.emergency.models import (
     Station,
 )
 from govbridge.exchange.models import AccessFlag, ExchangeUsage
+from govbridge.governance.models import GovernanceSetting, PointsEntry
 from govbridge.identity.models import (
     ApiClient,
     Organization,
@@ -86,6 +87,7 @@ __all__ = [
     "DispatchStep",
     "EvaluatedBatch",
     "ExchangeUsage",
+    "GovernanceSetting",
     "Holiday",
     "InboxItem",
     "Incident",
@@ -102,6 +104,7 @@ __all__ = [
     "Organization",
     "PasswordHistory",
     "Person",
+    "PointsEntry",
     "PrivacyDecision",
     "PrivacyInput",
     "PrivacyJob",

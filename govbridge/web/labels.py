@@ -177,6 +177,9 @@ NAV: Labels = {
     "privacy": N_("Privacy computing"),
     "computations": N_("Computations on my data"),
     "campaigns": N_("Campaigns"),
+    "scorecards": N_("Scorecards"),
+    "points": N_("Sharing points"),
+    "analytics": N_("Service analytics"),
 }
 
 NAV_DESC: Labels = {
@@ -250,6 +253,14 @@ NAV_DESC: Labels = {
     "campaigns": N_(
         "Cross-department campaigns: your department's tasks, progress, late and at-risk tasks, "
         "the Gantt chart."
+    ),
+    "scorecards": N_(
+        "Department scorecards computed from the records: ranking, trend and the figures behind "
+        "every score."
+    ),
+    "points": N_("Sharing points: earned by providing data, spent by using it; never blocking."),
+    "analytics": N_(
+        "Certificate co-occurrence graph, demand, outcomes and what-if replays of the cases."
     ),
 }
 
@@ -444,6 +455,10 @@ PERM: Labels = {
     "task.read_own_org": N_("view own department's campaign tasks"),
     "task.report": N_("report on every department's campaign tasks"),
     "task.report_own_org": N_("report on own department's campaign tasks"),
+    "governance.read": N_("view every department's scorecard and points"),
+    "governance.read_own_org": N_("view own department's scorecard and points"),
+    "governance.manage": N_("set the scoring model, points rates and grants"),
+    "analytics.read": N_("view service analytics"),
 }
 
 

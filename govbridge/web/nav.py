@@ -86,6 +86,15 @@ PAGES: tuple[tuple[NavItem, frozenset[Permission]], ...] = (
         frozenset({Permission.AGREEMENT_READ, Permission.AGREEMENT_READ_OWN_ORG}),
     ),
     (NavItem("computations", "/me/computations"), frozenset({Permission.SELF_SERVICE})),
+    (
+        NavItem("scorecards", "/governance/scorecards"),
+        frozenset({Permission.GOVERNANCE_READ, Permission.GOVERNANCE_READ_OWN_ORG}),
+    ),
+    (
+        NavItem("points", "/governance/points"),
+        frozenset({Permission.GOVERNANCE_READ, Permission.GOVERNANCE_READ_OWN_ORG}),
+    ),
+    (NavItem("analytics", "/analytics"), frozenset({Permission.ANALYTICS_READ})),
 )
 
 

@@ -27,18 +27,22 @@ ROLE_NAV = {
         "audit",
         "incidents",
         "privacy",
+        "scorecards",
+        "points",
+        "analytics",
         "password",
     ],
     Role.DATA_OFFICER: [
         "home", "catalog", "publish", "quality", "agreements", "request", "inbox", "console",
         "ledger", "issuance", "campaigns", "users", "clients", "dispatches", "privacy",
+        "scorecards", "points", "analytics",
         "password",
     ],
     Role.CLERK: ["home", "catalog", "desk", "password"],
     Role.APPROVER: ["home", "catalog", "tasks", "issuance", "password"],
     Role.AUDITOR: [
         "home", "catalog", "quality", "agreements", "ledger", "flags", "figures", "campaigns",
-        "users", "audit", "privacy", "password",
+        "users", "audit", "privacy", "scorecards", "points", "analytics", "password",
     ],
     Role.APPLICANT: ["home", "accesses", "services", "applications", "computations", "password"],
 }

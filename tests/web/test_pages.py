@@ -188,7 +188,7 @@ def test_totp_login_wrong_code_then_right_code(web, account, csrf_of):
     home = web.get("/")
     assert nav_keys(home.text) == [
         "home", "catalog", "quality", "agreements", "ledger", "flags", "figures", "campaigns",
-        "users", "audit", "privacy", "password",
+        "users", "audit", "privacy", "scorecards", "points", "analytics", "password",
     ]
 
 
@@ -240,6 +240,9 @@ def test_first_login_enrolls_a_second_factor(web, account, csrf_of):
         "audit",
         "incidents",
         "privacy",
+        "scorecards",
+        "points",
+        "analytics",
         "password",
     ]
 
@@ -254,13 +257,14 @@ def test_first_login_enrolls_a_second_factor(web, account, csrf_of):
             Role.BUREAU_ADMIN,
             ["home", "catalog", "review", "quality", "agreements", "ledger", "items", "holidays",
              "figures", "campaigns", "organizations", "users", "clients", "audit", "incidents",
-             "privacy"],
+             "privacy", "scorecards", "points", "analytics"],
             "数据管理局管理员",
         ),
         (
             Role.DATA_OFFICER,
             ["home", "catalog", "publish", "quality", "agreements", "request", "inbox", "console",
-             "ledger", "issuance", "campaigns", "users", "clients", "dispatches", "privacy"],
+             "ledger", "issuance", "campaigns", "users", "clients", "dispatches", "privacy",
+             "scorecards", "points", "analytics"],
             "首席数据官",
         ),
         (Role.CLERK, ["home", "catalog", "desk"], "综合窗口受理员"),
@@ -268,7 +272,7 @@ def test_first_login_enrolls_a_second_factor(web, account, csrf_of):
         (
             Role.AUDITOR,
             ["home", "catalog", "quality", "agreements", "ledger", "flags", "figures", "campaigns",
-             "users", "audit", "privacy"],
+             "users", "audit", "privacy", "scorecards", "points", "analytics"],
             "审计员",
         ),
         (Role.APPLICANT, ["home", "accesses", "services", "applications", "computations"],

@@ -21,16 +21,20 @@ EXPECTED_NAV = {
         "home", "catalog", "review", "quality", "agreements", "ledger", "items", "holidays",
         "figures", "campaigns", "organizations", "users", "clients", "audit", "incidents",
         "privacy",
+        "scorecards",
+        "points",
+        "analytics",
     ],
     Role.DATA_OFFICER: [
         "home", "catalog", "publish", "quality", "agreements", "request", "inbox", "console",
         "ledger", "issuance", "campaigns", "users", "clients", "dispatches", "privacy",
+        "scorecards", "points", "analytics",
     ],
     Role.CLERK: ["home", "catalog", "desk"],
     Role.APPROVER: ["home", "catalog", "tasks", "issuance"],
     Role.AUDITOR: [
         "home", "catalog", "quality", "agreements", "ledger", "flags", "figures", "campaigns",
-        "users", "audit", "privacy",
+        "users", "audit", "privacy", "scorecards", "points", "analytics",
     ],
     Role.APPLICANT: ["home", "accesses", "services", "applications", "computations"],
 }
@@ -69,6 +73,9 @@ def test_nav_items_come_from_permissions_alone():
         "audit",
         "dispatches",
         "privacy",
+        "scorecards",
+        "points",
+        "analytics",
     ]
     assert [i.path for i in pages_for([Permission.CATALOG_REVIEW])] == ["/catalog/review"]
 

@@ -1,7 +1,7 @@
 """privacy jobs
 
 Revision ID: 0021
-Revises: 0019
+Revises: 0020
 Create Date: 2026-12-06 09:02:07.669937
 
 Privacy jobs (govbridge/privacy/models.py): the job (computation, parties and their
@@ -18,7 +18,7 @@ from alembic import op
 import govbridge.storage.base
 
 revision: str = "0021"
-down_revision: str | None = "0019"
+down_revision: str | None = "0020"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
