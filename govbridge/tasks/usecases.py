@@ -419,8 +419,12 @@ def act(ctx: Ctx, actor: Actor, task_id: int, action: str, data: ReasonIn | None
     if action in rules.BEGINS_WORK and t.state in (rules.NOT_STARTED, rules.BLOCKED):
         waiting = _open_predecessors(ctx, t)
         if waiting:
+            # A predecessor of another department is named by id only: its title and
+            # state are not the actor's to read (access.can_see_task).
             raise Conflict("it waits for " + ", ".join(
-                f"task {p.id} ({p.title}, {p.state})" for p in waiting), "state", t.state)
+                f"task {p.id} ({p.title}, {p.state})" if access.can_see_task(actor, c, p)
+                else f"task {p.id} (another department's)" for p in waiting),
+                "state", t.state)
     percent = report.percent if report else None
     text = report.text.strip() if report else reason
     t.progress = rules.progress_after(action, t.progress, percent)

@@ -1,0 +1,30 @@
+"""A second attacker's probe of campaigns and tasks: each test is a finding that once got
+through (a leak, a 500, an oracle), written before its fix."""
+
+from __future__ import annotations
+
+import pytest
+
+from govbridge.core.errors import Conflict
+from govbridge.tasks import usecases
+from govbridge.tasks.schemas import DependencyIn
+
+
+def test_a_waiting_task_does_not_name_another_departments_predecessor(city):
+    """Department A's task waits for department B's: starting it early is refused, but
+    the refusal must not give A the title or state of B's task (A cannot open it)."""
+    code = city.campaign()
+    theirs = city.task(code, city.dept_b, "河道截污（内部）")
+    mine = city.task(code, city.dept_a, "背街小巷",
+                     depends_on=[DependencyIn(task=theirs)])
+    own_first = city.task(code, city.dept_a, "先做的")
+    also_mine = city.task(code, city.dept_a, "后做的",
+                          depends_on=[DependencyIn(task=own_first)])
+    with city.rt.context() as ctx, pytest.raises(Conflict) as refused:
+        usecases.act(ctx, city.officer_a, mine, "start")
+    assert f"task {theirs}" in str(refused.value)
+    assert "河道截污" not in str(refused.value) and "not_started" not in str(refused.value)
+    assert all("河道截污" not in str(e) for e in refused.value.extensions().values())
+    # The officer's own predecessor is still named in full: they can open it.
+    with city.rt.context() as ctx, pytest.raises(Conflict, match="先做的"):
+        usecases.act(ctx, city.officer_a, also_mine, "start")
