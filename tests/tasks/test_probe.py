@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from govbridge.core.errors import Conflict
+from govbridge.core.errors import Conflict, InvalidInput
 from govbridge.tasks import usecases
 from govbridge.tasks.schemas import DependencyIn
 
@@ -28,3 +28,24 @@ def test_a_waiting_task_does_not_name_another_departments_predecessor(city):
     # The officer's own predecessor is still named in full: they can open it.
     with city.rt.context() as ctx, pytest.raises(Conflict, match="先做的"):
         usecases.act(ctx, city.officer_a, also_mine, "start")
+
+
+@pytest.mark.parametrize("start", ["9999-12-31", "0001-01-01"])
+def test_a_far_start_date_is_refused_not_a_500(city, start):
+    """A start in year 9999 overflowed the working-day arithmetic (500); one in year 1
+    was stored and then broke the campaign's Gantt chart (500) for everyone."""
+    code = city.campaign()
+    with city.rt.context() as ctx, pytest.raises(InvalidInput) as err:
+        usecases.create_task(ctx, city.leader, {
+            "campaign": code, "title": "x", "organization_code": city.dept_a,
+            "working_days": 5, "start": start})
+    assert err.value.problems[0].field == "start"
+    with city.rt.context() as ctx:
+        assert usecases.gantt_svg(ctx, city.leader, code).startswith("<svg")
+
+
+@pytest.mark.parametrize("deadline", ["9999-12-31", "0001-01-01"])
+def test_a_far_deadline_is_refused(city, deadline):
+    with city.rt.context() as ctx, pytest.raises(InvalidInput) as err:
+        usecases.create_campaign(ctx, city.leader, {"title": "x", "deadline": deadline})
+    assert err.value.problems[0].field == "deadline"
