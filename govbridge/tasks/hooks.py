@@ -56,6 +56,9 @@ TOLERANCE = 300  # seconds either side of now
 BODY_MAX = 16 * 1024
 MSG_ID_MAX = 100
 _VAGUE = "the webhook could not be verified"
+# One reason code for every refusal: a "malformed" for an unknown id beside a
+# "credentials" for a wrong signature told a prober which integration ids exist.
+_VAGUE_REASON = "credentials"
 
 
 def hook_path(integration_id: int) -> str:
@@ -104,14 +107,14 @@ def _verified(ctx: Ctx, integration: TaskIntegration | None, headers: Mapping[st
     if (integration is None or not integration.active or not msg_id or len(msg_id) > MSG_ID_MAX
             or not msg_id.isprintable() or not stamp.isdigit() or len(stamp) > 12
             or not offered or len(offered) > 2000 or len(body) > BODY_MAX):
-        raise AuthenticationFailed(_VAGUE, "malformed")
+        raise AuthenticationFailed(_VAGUE, _VAGUE_REASON)
     if abs(int(ctx.now().timestamp()) - int(stamp)) > TOLERANCE:
-        raise AuthenticationFailed(_VAGUE, "malformed")
+        raise AuthenticationFailed(_VAGUE, _VAGUE_REASON)
     secret = at_rest.unseal(ctx.settings.secret_key, PURPOSE, integration.secret_enc).decode()
     expected = webhook_rules.sign(secret, msg_id, int(stamp), body).encode()
     if not any(hmac.compare_digest(expected, sig.encode()) for sig in offered.split(" ")
                if sig.isascii()):
-        raise AuthenticationFailed(_VAGUE, "credentials")
+        raise AuthenticationFailed(_VAGUE, _VAGUE_REASON)
     return msg_id
 
 

@@ -3,11 +3,14 @@ through (a leak, a 500, an oracle), written before its fix."""
 
 from __future__ import annotations
 
-import pytest
+import json
 
-from govbridge.core.errors import Conflict, InvalidInput
-from govbridge.tasks import usecases
-from govbridge.tasks.schemas import DependencyIn
+import pytest
+from tasks.conftest import NOW
+
+from govbridge.core.errors import AuthenticationFailed, Conflict, InvalidInput
+from govbridge.tasks import hooks, usecases
+from govbridge.tasks.schemas import DependencyIn, IntegrationIn
 
 
 def test_a_waiting_task_does_not_name_another_departments_predecessor(city):
@@ -49,3 +52,32 @@ def test_a_far_deadline_is_refused(city, deadline):
     with city.rt.context() as ctx, pytest.raises(InvalidInput) as err:
         usecases.create_campaign(ctx, city.leader, {"title": "x", "deadline": deadline})
     assert err.value.problems[0].field == "deadline"
+
+
+def _hook_city(city):
+    code = city.campaign()
+    task = city.task(code, city.dept_a, "周例会")
+    with city.rt.context() as ctx:
+        made = hooks.add_integration(ctx, city.leader, IntegrationIn(
+            campaign=code, name="创文会议室", kind="meeting"))
+    return made, task
+
+
+def _refusal(city, integration_id, headers, body):
+    with city.rt.context() as ctx, pytest.raises(AuthenticationFailed) as err:
+        hooks.receive(ctx, integration_id, headers, body)
+    return str(err.value), err.value.extensions()
+
+
+def test_a_forged_webhook_does_not_tell_whether_the_integration_exists(city):
+    """The 401's `reason` said "credentials" for a real integration and a wrong
+    signature, "malformed" for an id with no integration: an unauthenticated caller
+    could list the registered tools by id."""
+    made, task = _hook_city(city)
+    body = json.dumps({"task": task, "text": "x"}).encode()
+    headers = {"webhook-id": "msg_probe", "webhook-signature": "v1,AAAA",
+               "webhook-timestamp": str(int(NOW.timestamp()))}
+    real = _refusal(city, made.id, headers, body)
+    missing = _refusal(city, made.id + 1000, headers, body)
+    malformed = _refusal(city, made.id, {**headers, "webhook-timestamp": "x"}, body)
+    assert real == missing == malformed
