@@ -132,6 +132,8 @@ def receive(ctx: Ctx, integration_id: int, headers: Mapping[str, str], body: byt
         raw = json.loads(body)
     except (ValueError, UnicodeDecodeError):
         raise InvalidInput.one("body", "not JSON", None, "json") from None
+    except RecursionError:  # thousands of nested brackets fit in BODY_MAX
+        raise InvalidInput.one("body", "JSON nested too deeply", None, "json") from None
     entry = checked(HookEntryIn, raw if isinstance(raw, dict) else {"": raw})
     task = ctx.db.get(CampaignTask, entry.task)
     if task is None or task.campaign_id != integration.campaign_id:

@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 
 import pytest
+from standardwebhooks.webhooks import Webhook
 from tasks.conftest import NOW
 
 from govbridge.core.errors import AuthenticationFailed, Conflict, InvalidInput
@@ -81,3 +82,19 @@ def test_a_forged_webhook_does_not_tell_whether_the_integration_exists(city):
     missing = _refusal(city, made.id + 1000, headers, body)
     malformed = _refusal(city, made.id, {**headers, "webhook-timestamp": "x"}, body)
     assert real == missing == malformed
+
+
+def _signed(secret, msg_id, body: bytes):
+    sig = Webhook(secret).sign(msg_id, NOW, body.decode())
+    return {"webhook-id": msg_id, "webhook-timestamp": str(int(NOW.timestamp())),
+            "webhook-signature": sig}
+
+
+def test_a_deeply_nested_webhook_body_is_a_422_not_a_500(city):
+    """A signed body of 5,000 nested brackets (10 kB, under the size limit) raised
+    RecursionError in the JSON parser: a 500 from a tool's (or a leaked secret's) post."""
+    made, _task = _hook_city(city)
+    body = b"[" * 5000 + b"]" * 5000
+    with city.rt.context() as ctx, pytest.raises(InvalidInput) as err:
+        hooks.receive(ctx, made.id, _signed(made.secret, "msg_deep", body), body)
+    assert err.value.problems[0].field == "body"
