@@ -8,6 +8,7 @@ import json
 import pytest
 from standardwebhooks.webhooks import Webhook
 from tasks.conftest import NOW
+from tasks.test_pages import csrf, login, web  # noqa: F401 - the page client fixture
 
 from govbridge.core.errors import AuthenticationFailed, Conflict, InvalidInput
 from govbridge.tasks import hooks, usecases
@@ -98,3 +99,17 @@ def test_a_deeply_nested_webhook_body_is_a_422_not_a_500(city):
     with city.rt.context() as ctx, pytest.raises(InvalidInput) as err:
         hooks.receive(ctx, made.id, _signed(made.secret, "msg_deep", body), body)
     assert err.value.problems[0].field == "body"
+
+
+def test_superscript_digits_in_a_page_path_or_form_are_not_a_500(city, web):
+    """`"²".isdigit()` is true but `int("²")` raises: /campaign-tasks/² and a
+    dependency "after ²" in the add-task form were 500s."""
+    code = city.campaign()
+    login(web, "leader")
+    for path in ("/campaign-tasks/%C2%B2", "/campaign-tasks/1/attachments/%C2%B9"):
+        assert web.get(path).status_code == 404, path
+    page = web.get(f"/campaigns/{code}")
+    resp = web.post(f"/campaigns/{code}/tasks", data={
+        "title": "x", "organization_code": city.dept_a, "working_days": "3",
+        "after": "²", "csrf_token": csrf(page.text)})
+    assert resp.status_code == 422 and "after" in resp.text
