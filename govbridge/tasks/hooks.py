@@ -105,7 +105,8 @@ def _verified(ctx: Ctx, integration: TaskIntegration | None, headers: Mapping[st
     msg_id, stamp, offered = (h.get("webhook-id", ""), h.get("webhook-timestamp", ""),
                               h.get("webhook-signature", ""))
     if (integration is None or not integration.active or not msg_id or len(msg_id) > MSG_ID_MAX
-            or not msg_id.isprintable() or not stamp.isdigit() or len(stamp) > 12
+            or not msg_id.isprintable() or not (stamp.isascii() and stamp.isdigit())
+            or len(stamp) > 12
             or not offered or len(offered) > 2000 or len(body) > BODY_MAX):
         raise AuthenticationFailed(_VAGUE, _VAGUE_REASON)
     if abs(int(ctx.now().timestamp()) - int(stamp)) > TOLERANCE:

@@ -113,3 +113,10 @@ def test_superscript_digits_in_a_page_path_or_form_are_not_a_500(city, web):
         "title": "x", "organization_code": city.dept_a, "working_days": "3",
         "after": "²", "csrf_token": csrf(page.text)})
     assert resp.status_code == 422 and "after" in resp.text
+
+
+def test_a_superscript_webhook_timestamp_is_the_one_vague_401(city):
+    made, task = _hook_city(city)
+    body = json.dumps({"task": task, "text": "x"}).encode()
+    headers = {**_signed(made.secret, "msg_sup", body), "webhook-timestamp": "\u00b2"}
+    assert _refusal(city, made.id, headers, body)[0] == "the webhook could not be verified"
