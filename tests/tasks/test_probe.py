@@ -6,13 +6,23 @@ from __future__ import annotations
 import json
 
 import pytest
+from fastapi.testclient import TestClient
 from standardwebhooks.webhooks import Webhook
 from tasks.conftest import NOW
-from tasks.test_pages import csrf, login, web  # noqa: F401 - the page client fixture
+from tasks.test_pages import csrf, login
+from typer.testing import CliRunner
 
+from govbridge.api.app import create_app
+from govbridge.cli.main import app
 from govbridge.core.errors import AuthenticationFailed, Conflict, InvalidInput
 from govbridge.tasks import hooks, usecases
 from govbridge.tasks.schemas import DependencyIn, IntegrationIn
+
+
+@pytest.fixture
+def web(city):
+    with TestClient(create_app(city.rt), raise_server_exceptions=False) as c:
+        yield c
 
 
 def test_a_waiting_task_does_not_name_another_departments_predecessor(city):
@@ -120,3 +130,22 @@ def test_a_superscript_webhook_timestamp_is_the_one_vague_401(city):
     body = json.dumps({"task": task, "text": "x"}).encode()
     headers = {**_signed(made.secret, "msg_sup", body), "webhook-timestamp": "\u00b2"}
     assert _refusal(city, made.id, headers, body)[0] == "the webhook could not be verified"
+
+
+def test_cli_bad_dependency_and_unwritable_chart_are_messages_not_tracebacks(
+        city, settings, tmp_path):
+    """`task create --after ²` raised ValueError and `task gantt --svg` into a missing
+    folder raised FileNotFoundError: tracebacks instead of the CLI's one-line errors."""
+    env = {"GOVBRIDGE_HOME": str(settings.home),
+           "GOVBRIDGE_DATABASE_URL": settings.database_url, "COLUMNS": "200"}
+    code = city.campaign()
+    bad_after = CliRunner().invoke(app, ["task", "create", code, "--title", "x", "--org",
+                                         city.dept_a, "--days", "2", "--after", "²"], env=env)
+    assert not isinstance(bad_after.exception, ValueError), bad_after.exception
+    assert bad_after.exit_code != 0
+    assert "--after" in bad_after.output
+    for target in (tmp_path / "missing" / "g.svg", tmp_path):
+        chart = CliRunner().invoke(app, ["task", "gantt", code, "--svg", str(target)],
+                                   env=env)
+        assert not isinstance(chart.exception, OSError), chart.exception
+        assert chart.exit_code != 0 and "--svg" in chart.output
