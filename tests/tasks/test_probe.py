@@ -149,3 +149,29 @@ def test_cli_bad_dependency_and_unwritable_chart_are_messages_not_tracebacks(
                                    env=env)
         assert not isinstance(chart.exception, OSError), chart.exception
         assert chart.exit_code != 0 and "--svg" in chart.output
+
+
+@pytest.mark.parametrize("url", [
+    # A ';' separates query parameters for many servers; parse_qsl splits on '&' only,
+    # so the secret-named parameter hid inside the value of "x".
+    "https://meet.suzhou.gov.cn/room?x=1;jwt=SECRETJWT",
+    "https://matrix.suzhou.gov.cn/#/room/!r:hs?via=hs;access_token=SECRETJWT",
+    # A credential under an innocent name: a JWT, a Matrix token, a webhook secret.
+    "https://meet.suzhou.gov.cn/room?t=eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJ4In0.SECRETJWT",
+    "https://matrix.suzhou.gov.cn/room?u=syt_SECRETJWT_abc",
+    "https://cloud.suzhou.gov.cn/s/x?w=whsec_SECRETJWT",
+])
+def test_a_credential_hidden_in_a_link_is_refused(city, url):
+    with city.rt.context() as ctx, pytest.raises(InvalidInput) as err:
+        usecases.create_campaign(ctx, city.leader, {
+            "title": "x", "deadline": "2026-12-01", "chat_url": url})
+    assert "SECRETJWT" not in str(err.value) and err.value.problems[0].field == "chat_url"
+
+
+def test_ordinary_links_still_pass(city):
+    for url in ("https://meet.suzhou.gov.cn/wmcs-weekly",
+                "https://matrix.to/#/#wmcs:matrix.suzhou.gov.cn",
+                "https://cloud.suzhou.gov.cn/s/AbCdEf123?dir=/minutes;sort=name"):
+        with city.rt.context() as ctx:
+            assert usecases.create_campaign(ctx, city.leader, {
+                "title": "x", "deadline": "2026-12-01", "chat_url": url}).chat_url == url
