@@ -145,7 +145,8 @@ def receive(ctx: Ctx, integration_id: int, headers: Mapping[str, str], body: byt
         raise InvalidInput.one("link", f"link refused: {exc}", None, "link") from None
     ctx.db.add(TaskHookReceipt(integration_id=integration.id, message_id=msg_id,
                                received_at=ctx.now()))
-    source = f"integration:{integration.name}"
+    # TaskEvent.actor holds 100 characters; a tool's name may take all of them.
+    source = f"integration:{integration.name}"[:100]
     ctx.db.add(TaskEvent(task_id=task.id, at=ctx.now(), kind="external", actor=source,
                          percent=None, text=entry.text.strip() + (f"\n{link}" if link else "")))
     record(ctx, Actor(kind="client", name=f"integration-{integration.id}"), "task.hook",

@@ -175,3 +175,21 @@ def test_ordinary_links_still_pass(city):
         with city.rt.context() as ctx:
             assert usecases.create_campaign(ctx, city.leader, {
                 "title": "x", "deadline": "2026-12-01", "chat_url": url}).chat_url == url
+
+
+def test_a_tool_with_a_long_name_can_post(city):
+    """A tool's name may be 100 characters, but its timeline entries are signed
+    "integration:<name>" in a 100-character column: PostgreSQL refused the row (a 500
+    for every post of that tool; SQLite does not enforce the length)."""
+    code = city.campaign()
+    task = city.task(code, city.dept_a, "周例会")
+    with city.rt.context() as ctx:
+        made = hooks.add_integration(ctx, city.leader, IntegrationIn(
+            campaign=code, name="会" * 100, kind="meeting"))
+    body = json.dumps({"task": task, "text": "纪要"}).encode()
+    with city.rt.context() as ctx:
+        assert hooks.receive(ctx, made.id, _signed(made.secret, "msg_long", body), body).task
+    with city.rt.context() as ctx:
+        entry = usecases.show_task(ctx, city.leader, task).timeline[-1]
+    assert entry.kind == "external" and len(entry.actor) <= 100
+    assert entry.actor.startswith("integration:会")
