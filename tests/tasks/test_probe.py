@@ -193,3 +193,29 @@ def test_a_tool_with_a_long_name_can_post(city):
         entry = usecases.show_task(ctx, city.leader, task).timeline[-1]
     assert entry.kind == "external" and len(entry.actor) <= 100
     assert entry.actor.startswith("integration:会")
+
+
+def test_an_explicit_code_cannot_take_the_made_up_codes_of_later_campaigns(city):
+    """Codes made up for campaigns created without one are CMP-<year>-<id>; a department
+    officer could register CMP-2026-0002 (or a thousand of them) first, and the next
+    campaign created without a code failed on the unique code: a 500, repeatable."""
+    with city.rt.context() as ctx, pytest.raises(InvalidInput) as err:
+        usecases.create_campaign(ctx, city.officer_a, {
+            "code": "CMP-2026-0002", "title": "抢注", "deadline": "2026-12-01"})
+    assert err.value.problems[0].field == "code"
+    with city.rt.context() as ctx:
+        usecases.create_campaign(ctx, city.officer_a, {
+            "code": "WMCS-2026", "title": "正常", "deadline": "2026-12-01"})
+    with city.rt.context() as ctx:
+        made = usecases.create_campaign(ctx, city.officer_b, {
+            "title": "无编号", "deadline": "2026-12-01"})
+    assert made.code == "CMP-2026-0002"
+
+
+def test_a_campaign_cannot_be_coded_like_a_page(city):
+    """/campaigns/tasks is the department's task list: a campaign coded "tasks" had a
+    page nobody could open."""
+    with city.rt.context() as ctx, pytest.raises(InvalidInput) as err:
+        usecases.create_campaign(ctx, city.leader, {
+            "code": "tasks", "title": "x", "deadline": "2026-12-01"})
+    assert err.value.problems[0].field == "code"
