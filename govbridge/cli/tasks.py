@@ -110,7 +110,8 @@ def task_create(
     deps = []
     for item in after:
         task, _, lag = item.partition(":")
-        if not task.isdigit() or (lag and not lag.isdigit()):
+        # isascii: "²".isdigit() is true, but int("²") raises
+        if not (task + lag).isascii() or not task.isdigit() or (lag and not lag.isdigit()):
             raise fail(f"--after {item!r}: give a task id, optionally :lag in working days")
         deps.append({"task": int(task), "lag": int(lag or 0)})
     with use_case() as (ctx, actor):
@@ -189,7 +190,10 @@ def task_gantt(campaign: str, svg: Path = typer.Option(..., "--svg", help="Write
     """Write the campaign's Gantt chart as SVG."""
     with use_case() as (ctx, actor):
         text = usecases.gantt_svg(ctx, actor, campaign)
-    svg.write_text(text, encoding="utf-8")
+    try:
+        svg.write_text(text, encoding="utf-8")
+    except OSError as exc:  # a missing folder, a directory, no permission
+        raise fail(f"--svg {svg}: cannot write it ({exc.strerror or exc})") from None
     out.print(f"wrote {svg} ({len(text.encode())} bytes)")
 
 

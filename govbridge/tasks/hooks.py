@@ -56,6 +56,9 @@ TOLERANCE = 300  # seconds either side of now
 BODY_MAX = 16 * 1024
 MSG_ID_MAX = 100
 _VAGUE = "the webhook could not be verified"
+# One reason code for every refusal: a "malformed" for an unknown id beside a
+# "credentials" for a wrong signature told a prober which integration ids exist.
+_VAGUE_REASON = "credentials"
 
 
 def hook_path(integration_id: int) -> str:
@@ -102,16 +105,17 @@ def _verified(ctx: Ctx, integration: TaskIntegration | None, headers: Mapping[st
     msg_id, stamp, offered = (h.get("webhook-id", ""), h.get("webhook-timestamp", ""),
                               h.get("webhook-signature", ""))
     if (integration is None or not integration.active or not msg_id or len(msg_id) > MSG_ID_MAX
-            or not msg_id.isprintable() or not stamp.isdigit() or len(stamp) > 12
+            or not msg_id.isprintable() or not (stamp.isascii() and stamp.isdigit())
+            or len(stamp) > 12
             or not offered or len(offered) > 2000 or len(body) > BODY_MAX):
-        raise AuthenticationFailed(_VAGUE, "malformed")
+        raise AuthenticationFailed(_VAGUE, _VAGUE_REASON)
     if abs(int(ctx.now().timestamp()) - int(stamp)) > TOLERANCE:
-        raise AuthenticationFailed(_VAGUE, "malformed")
+        raise AuthenticationFailed(_VAGUE, _VAGUE_REASON)
     secret = at_rest.unseal(ctx.settings.secret_key, PURPOSE, integration.secret_enc).decode()
     expected = webhook_rules.sign(secret, msg_id, int(stamp), body).encode()
     if not any(hmac.compare_digest(expected, sig.encode()) for sig in offered.split(" ")
                if sig.isascii()):
-        raise AuthenticationFailed(_VAGUE, "credentials")
+        raise AuthenticationFailed(_VAGUE, _VAGUE_REASON)
     return msg_id
 
 
@@ -129,6 +133,8 @@ def receive(ctx: Ctx, integration_id: int, headers: Mapping[str, str], body: byt
         raw = json.loads(body)
     except (ValueError, UnicodeDecodeError):
         raise InvalidInput.one("body", "not JSON", None, "json") from None
+    except RecursionError:  # thousands of nested brackets fit in BODY_MAX
+        raise InvalidInput.one("body", "JSON nested too deeply", None, "json") from None
     entry = checked(HookEntryIn, raw if isinstance(raw, dict) else {"": raw})
     task = ctx.db.get(CampaignTask, entry.task)
     if task is None or task.campaign_id != integration.campaign_id:
@@ -139,7 +145,8 @@ def receive(ctx: Ctx, integration_id: int, headers: Mapping[str, str], body: byt
         raise InvalidInput.one("link", f"link refused: {exc}", None, "link") from None
     ctx.db.add(TaskHookReceipt(integration_id=integration.id, message_id=msg_id,
                                received_at=ctx.now()))
-    source = f"integration:{integration.name}"
+    # TaskEvent.actor holds 100 characters; a tool's name may take all of them.
+    source = f"integration:{integration.name}"[:100]
     ctx.db.add(TaskEvent(task_id=task.id, at=ctx.now(), kind="external", actor=source,
                          percent=None, text=entry.text.strip() + (f"\n{link}" if link else "")))
     record(ctx, Actor(kind="client", name=f"integration-{integration.id}"), "task.hook",

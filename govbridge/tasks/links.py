@@ -4,7 +4,10 @@
 A link is shown on pages to every viewer of the task, so it must not carry a credential:
 only https, a host name, no user or password (`https://bot:pw@…`), no query parameter
 named like a secret (`?access_token=`, `?jwt=`, `?password=`…, in the query or in
-a fragment's `#…?a=b` / `#a=b` part), at most 500 characters.
+a fragment's `#…?a=b` / `#a=b` part, parameters split on `&` and on `;`, which many
+servers also read as a separator), no value shaped like a credential whatever its name
+(a JWT `eyJ….eyJ…`, a Matrix `syt_` token, a `whsec_` webhook secret, a govbridge
+`gbk_` API key), at most 500 characters.
 Whatever the link leads to authenticates people itself (Jitsi's lobby, Matrix
 membership, the Nextcloud share's own permissions). A refused link is never echoed:
 the error names the rule and the host only.
@@ -12,13 +15,25 @@ the error names the rule and the host only.
 
 from __future__ import annotations
 
-from urllib.parse import parse_qsl, urlsplit
+import re
+from urllib.parse import unquote_plus, urlsplit
 
 LINK_MAX = 500
 KINDS = ("meeting", "chat", "docs")
 # Query parameter names (lower case, or containing these) that carry credentials.
 SECRET_WORDS = ("token", "secret", "password", "passwd", "pwd", "jwt", "key", "auth",
                 "signature", "sig", "session", "credential", "code")
+
+
+# Credentials recognisable by their shape, under any parameter name or in the path.
+SECRET_SHAPES = re.compile(r"eyJ[A-Za-z0-9_-]{4,}\.[A-Za-z0-9_-]{4,}|(?<![A-Za-z0-9])"
+                           r"(?:syt|whsec|gbk)_[A-Za-z0-9+/_-]{4,}")
+
+
+def _parameter_names(query: str) -> list[str]:
+    """Names of `a=b` pairs split on `&` and `;` (parse_qsl splits on `&` only, so
+    `?x=1;jwt=…` hid `jwt` in the value of `x`)."""
+    return [unquote_plus(part.partition("=")[0]) for part in re.split(r"[&;]", query) if part]
 
 
 class LinkRefused(ValueError):
@@ -48,12 +63,12 @@ def checked_link(raw: str | None) -> str | None:
         raise LinkRefused("no user name or password in a link")
     fragment_query = parts.fragment.partition("?")[2] if "?" in parts.fragment else (
         parts.fragment if "=" in parts.fragment else "")
-    pairs = parse_qsl(parts.query, keep_blank_values=True) + parse_qsl(
-        fragment_query, keep_blank_values=True)
-    for name, _value in pairs:
+    for name in _parameter_names(parts.query) + _parameter_names(fragment_query):
         lowered = name.lower()
         if any(word in lowered for word in SECRET_WORDS):
             raise LinkRefused(f"no credentials in a link (query parameter {name[:40]!r})")
+    if SECRET_SHAPES.search(unquote_plus(url)):
+        raise LinkRefused("no credentials in a link (a value is shaped like a token)")
     return url
 
 

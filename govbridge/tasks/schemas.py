@@ -19,6 +19,10 @@ CODE_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9-]{2,31}$"
 MAX_WORKING_DAYS = 750  # three years of working days
 MAX_DEPENDENCIES = 50
 ID_MAX = 2**63 - 1  # a database id (BIGINT); a larger number is refused, not sent to SQL
+# Dates a campaign can plan with: working-day arithmetic and the Gantt chart's margins
+# overflow near date.min / date.max (a 500), and no campaign runs in year 1 or 9999.
+FIRST_DAY, LAST_DAY = date(2000, 1, 1), date(2099, 12, 31)
+PlanDate = Annotated[date, Field(ge=FIRST_DAY, le=LAST_DAY)]
 
 
 class LinksIn(BaseModel):
@@ -39,7 +43,7 @@ class CampaignIn(LinksIn):
         default=None, max_length=18, description="the lead department; default: your own")
     leader: str | None = Field(default=None, max_length=64,
                                description="user name of the leader; default: you")
-    deadline: date
+    deadline: PlanDate
 
 
 class DependencyIn(BaseModel):
@@ -58,7 +62,7 @@ class TaskIn(LinksIn):
                                 description="user name of the officer in charge")
     parent: int | None = Field(default=None, ge=1, le=ID_MAX,
                                 description="the parent task's id")
-    start: date | None = Field(default=None,
+    start: PlanDate | None = Field(default=None,
                                description="default: the first day its dependencies allow")
     working_days: int = Field(ge=1, le=MAX_WORKING_DAYS)
     weight: int = Field(default=1, ge=1, le=100)

@@ -8,6 +8,7 @@ blocked: the leader; accepted, returned or cancelled: the department).
 from __future__ import annotations
 
 import hashlib
+import re
 from dataclasses import dataclass
 
 from sqlalchemy import func, select
@@ -47,6 +48,10 @@ from govbridge.tasks.schemas import (
 )
 
 LIST_MAX = 5000
+# Codes a caller may not choose: the made-up CMP-<year>-<id> (chosen first, it made the
+# later campaign's made-up code collide: a 500), and page names under /campaigns/.
+MADE_UP_CODE = re.compile(r"^cmp-\d+-\d+$", re.IGNORECASE)
+RESERVED_CODES = frozenset({"tasks"})
 # How a notification names the leader's decision (notifications are written in Chinese,
 # as the agreements' are).
 DONE_WORDS = {rules.ACCEPT: "验收通过", rules.RETURN: "被退回", rules.CANCEL: "已取消"}
@@ -146,6 +151,9 @@ def create_campaign(ctx: Ctx, actor: Actor, data: CampaignIn) -> CampaignOut:
     if Permission.TASK_LEAD not in permissions_of({Role(r) for r in leader.roles}):
         raise InvalidInput.one("leader", "this user cannot lead a campaign (a department's "
                                "officer or the bureau can)", data.leader, "forbidden")
+    if data.code and (MADE_UP_CODE.match(data.code) or data.code.lower() in RESERVED_CODES):
+        raise InvalidInput.one("code", "this code is reserved (made-up codes CMP-<year>-<n> "
+                               "and page names)", data.code, "reserved")
     if data.code and ctx.db.scalar(select(Campaign.id).where(Campaign.code == data.code)):
         raise Conflict("a campaign with this code exists", "code", data.code)
     c = Campaign(code=data.code or "", title=data.title.strip(),
@@ -419,8 +427,12 @@ def act(ctx: Ctx, actor: Actor, task_id: int, action: str, data: ReasonIn | None
     if action in rules.BEGINS_WORK and t.state in (rules.NOT_STARTED, rules.BLOCKED):
         waiting = _open_predecessors(ctx, t)
         if waiting:
+            # A predecessor of another department is named by id only: its title and
+            # state are not the actor's to read (access.can_see_task).
             raise Conflict("it waits for " + ", ".join(
-                f"task {p.id} ({p.title}, {p.state})" for p in waiting), "state", t.state)
+                f"task {p.id} ({p.title}, {p.state})" if access.can_see_task(actor, c, p)
+                else f"task {p.id} (another department's)" for p in waiting),
+                "state", t.state)
     percent = report.percent if report else None
     text = report.text.strip() if report else reason
     t.progress = rules.progress_after(action, t.progress, percent)

@@ -172,7 +172,7 @@ def campaign_add_task(code: str, request: Request, title: FormStr = "",
         deps = []
         for item in after.replace("，", ",").split(","):
             if item.strip():
-                if not item.strip().isdigit():
+                if not (item.strip().isascii() and item.strip().isdigit()):
                     raise Refused([message(lang, N_("Not a task number: %(value)s"),
                                            field="after", value=item.strip()[:20])])
                 deps.append({"task": int(item.strip()), "lag": lag.strip()[:4] or 0})
@@ -211,7 +211,8 @@ def campaign_add_integration(code: str, request: Request, name: FormStr = "",
 
 def _id(raw: str, kind: str = "task") -> int:
     """A number from the path; anything else (or beyond 64 bits) is a page not found."""
-    if not raw.isdigit() or len(raw) > 18 or int(raw) < 1:
+    # isascii: "²".isdigit() is true, but int("²") raises (a 500)
+    if not (raw.isascii() and raw.isdigit()) or len(raw) > 18 or int(raw) < 1:
         raise NotFound(kind, raw[:40])
     return int(raw)
 

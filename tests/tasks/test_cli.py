@@ -52,8 +52,15 @@ def test_campaign_and_task_commands(city, settings, tmp_path):
     _run(env, "task", "gantt", "WMCS-2026", "--svg", str(out))
     root = ElementTree.fromstring(out.read_text(encoding="utf-8"))
     assert root.tag.endswith("svg")
+    # A one-day task is due on its first working day: the round reminds of it once
+    # (before it, or on the day), escalates nothing, and a second round sends nothing.
+    # (This once asserted `sum >= 0`, which no round could fail.)
+    _run(env, "task", "create", "WMCS-2026", "--title", "今日任务", "--org", city.dept_a,
+         "--days", "1")
     remind = json.loads(_run(env, "task", "remind", "--json").stdout)
-    assert remind["before"] + remind["due"] + remind["overdue"] >= 0
+    assert remind["before"] + remind["due"] == 1 and remind["overdue"] == 0, remind
+    again = json.loads(_run(env, "task", "remind", "--json").stdout)
+    assert again["before"] + again["due"] + again["overdue"] == 0, again
     bad = runner.invoke(app, ["task", "return", str(second["id"]), "--reason", "x"], env=env)
     assert bad.exit_code == 1 and "cannot be returned" in bad.output
     cycle = runner.invoke(app, ["task", "depend", str(first["id"]), "--after",
