@@ -1,0 +1,64 @@
+"""An attacker's probe of the emergency capability: each test is one way in that was open
+(a reading, a date, a number or a form field that broke a path, or a check that could not
+fail), written before its fix."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from emergency_helpers import flood_join, rain_row, rain_window, river_row  # type: ignore[import-not-found]
+from fastapi.testclient import TestClient
+from sqlalchemy import select
+
+from govbridge.api.app import create_app
+from govbridge.core.errors import InvalidInput
+from govbridge.emergency import incidents, rulebook
+from govbridge.emergency.consumer import evaluate_pending
+from govbridge.emergency.models import EvaluatedBatch
+from govbridge.ingest.models import QuarantinedRow
+from support import PASSWORD
+
+
+@pytest.fixture
+def client(rt):
+    with TestClient(create_app(rt), raise_server_exceptions=False) as c:
+        yield c
+
+
+def login(client, username: str) -> dict[str, str]:
+    resp = client.post("/api/v1/sessions", json={"username": username, "password": PASSWORD})
+    assert resp.status_code == 200, resp.text
+    return {"Authorization": f"Bearer {resp.json()['session_token']}"}
+
+
+@pytest.fixture
+def flooded(world):
+    with world.rt.context() as ctx:
+        rulebook.create_rule(ctx, world.admin, flood_join(world))
+    world.send(world.rain, [rain_row("G-GUSU-1", m, 10.0) for m in range(0, 60, 10)])
+    world.send(world.river, [river_row("R-GUSU-1", m, 3.6) for m in range(0, 60, 15)])
+    assert evaluate_pending(world.rt).alerts
+    return world
+
+
+@pytest.mark.parametrize("observed_at", ["0001-01-01T00:00:00+08:00", "0001-01-01T00:00:00",
+                                         "1970-01-01T00:00:00+00:00"])
+def test_a_gauge_clock_far_in_the_past_is_quarantined_not_a_stuck_consumer(world, observed_at):
+    """Ingest accepts any GB/T 7408 date; a reading dated in year 1 made every run of the
+    consumer raise ("year 0 is out of range"), so no later reading was ever evaluated."""
+    with world.rt.context() as ctx:
+        rulebook.create_rule(ctx, world.admin, rain_window(world, when=[{
+            "dataset": world.rain, "field": "rainfall_mm", "op": ">", "value": 5}]))
+    [sent] = world.send(world.rain, [{"station_code": "G-GUSU-1", "observed_at": observed_at,
+                                      "rainfall_mm": 10}])
+    assert sent.accepted == 1
+    run = evaluate_pending(world.rt)
+    assert (run.readings, run.refused, run.alerts) == (0, 1, [])
+    world.send(world.rain, [rain_row("G-GUSU-2", 0, 10.0)])
+    assert len(evaluate_pending(world.rt).alerts) == 1  # the next reading still fires
+    with world.rt.context() as ctx:
+        [problem] = ctx.db.scalar(select(QuarantinedRow.problems))
+        assert ctx.db.scalar(select(EvaluatedBatch.batch_id).where(
+            EvaluatedBatch.batch_id == sent.batch_id)) == sent.batch_id
+    assert (problem["field"], problem["rule"]) == ("observed_at", "clock_skew")
