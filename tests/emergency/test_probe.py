@@ -13,9 +13,11 @@ from sqlalchemy import select
 
 from govbridge.api.app import create_app
 from govbridge.core.errors import InvalidInput
+from govbridge.core.inputs import checked
 from govbridge.emergency import incidents, rulebook
 from govbridge.emergency.consumer import evaluate_pending
 from govbridge.emergency.models import EvaluatedBatch
+from govbridge.emergency.schemas import IncidentIn
 from govbridge.ingest.models import QuarantinedRow
 from support import PASSWORD
 
@@ -62,3 +64,28 @@ def test_a_gauge_clock_far_in_the_past_is_quarantined_not_a_stuck_consumer(world
         assert ctx.db.scalar(select(EvaluatedBatch.batch_id).where(
             EvaluatedBatch.batch_id == sent.batch_id)) == sent.batch_id
     assert (problem["field"], problem["rule"]) == ("observed_at", "clock_skew")
+
+
+@pytest.mark.parametrize("arrive_by", ["2030-01-01T08:00:00", "9999-12-31T23:59:59-14:00",
+                                       "0001-01-01T00:00:00+08:00"])
+def test_a_commit_time_without_offset_or_out_of_range_is_a_422_not_a_500(client, flooded,
+                                                                         arrive_by):
+    fire = login(client, "officer.fire")
+    [mine] = client.get("/api/v1/dispatches", headers=fire).json()
+    resp = client.post(f"/api/v1/dispatches/{mine['code']}/commit", headers=fire,
+                       json={"resources": {"pumps": 2}, "arrive_by": arrive_by})
+    assert resp.status_code == 422, resp.text
+    assert resp.headers["content-type"] == "application/problem+json"
+    assert "arrive_by" in resp.text
+    assert client.get(f"/api/v1/dispatches/{mine['code']}", headers=fire).json()[
+        "status"] == "requested"  # nothing half-done
+
+
+@pytest.mark.parametrize("started_at", ["2026-07-10T08:00:00", "9999-12-31T23:59:59-14:00"])
+def test_an_incident_opened_by_hand_refuses_a_start_without_offset_or_out_of_range(
+        world, started_at):
+    with world.rt.context() as ctx, pytest.raises(InvalidInput) as bad:
+        incidents.open_incident(ctx, world.admin, checked(IncidentIn, {
+            "title": "城区内涝", "district": "320508", "command_code": world.depts["ema"].code,
+            "started_at": started_at}))
+    assert [p.field for p in bad.value.problems] == ["started_at"]
