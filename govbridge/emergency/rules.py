@@ -19,6 +19,8 @@ each other by event time (rain high AND a river near its warning level).
 A rule must terminate and hold bounded state, so: every window and the join have a
 finite size of at most `MAX_WINDOW_MINUTES` (7 days); an aggregate without a window is
 refused ("an unbounded window never closes"); the hold-down time is at most 7 days.
+Bounds are finite numbers: a NaN bound never fires (a dead rule that looks live) and
+-Infinity fires on every reading, so both are refused with the field named.
 A rule naming a field its dataset does not publish, or one that is not numeric, is
 refused at creation (`field_problems`, given the datasets' published fields).
 Readings carry their station in `STATION_FIELD` and their event time in `TIME_FIELD`.
@@ -62,10 +64,12 @@ class Condition(BaseModel):
     window_minutes: int | None = Field(default=None, ge=1,
                                        description="sliding window (rise / sum / max / min / avg)")
     op: Op
-    value: float | None = Field(default=None, description="the bound, or the offset base")
+    value: float | None = Field(default=None, allow_inf_nan=False,
+                                description="the bound, or the offset base")
     ref_field: str | None = Field(default=None, max_length=64,
                                   description="compare with this field of the same reading")
-    offset: float = Field(default=0.0, description="bound = ref_field - offset")
+    offset: float = Field(default=0.0, allow_inf_nan=False,
+                          description="bound = ref_field - offset")
 
     def bound(self, ref: float | None) -> float | None:
         if self.ref_field is not None:

@@ -89,3 +89,18 @@ def test_an_incident_opened_by_hand_refuses_a_start_without_offset_or_out_of_ran
             "title": "城区内涝", "district": "320508", "command_code": world.depts["ema"].code,
             "started_at": started_at}))
     assert [p.field for p in bad.value.problems] == ["started_at"]
+
+
+@pytest.mark.parametrize(("bound", "field"), [({"value": "NaN"}, "when.0.value"),
+                                              ({"value": "-Infinity"}, "when.0.value"),
+                                              ({"value": 1, "offset": "Infinity"},
+                                               "when.0.offset")])
+def test_a_rule_bound_that_is_not_a_finite_number_is_refused(world, bound, field):
+    """A NaN bound never fires (a dead rule that looks live), -Infinity fires on every
+    reading (an alert storm), and neither can be stored as JSON on PostgreSQL."""
+    condition = {"dataset": world.rain, "field": "rainfall_mm", "op": ">", **bound}
+    with world.rt.context() as ctx, pytest.raises(InvalidInput) as bad:
+        rulebook.create_rule(ctx, world.admin, rain_window(world, when=[condition]))
+    assert [p.field for p in bad.value.problems] == [field]
+    with world.rt.context() as ctx:
+        assert rulebook.list_rules(ctx, world.admin) == []
