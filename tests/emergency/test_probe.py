@@ -104,3 +104,35 @@ def test_a_rule_bound_that_is_not_a_finite_number_is_refused(world, bound, field
     assert [p.field for p in bad.value.problems] == [field]
     with world.rt.context() as ctx:
         assert rulebook.list_rules(ctx, world.admin) == []
+
+
+CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
+
+
+@pytest.mark.parametrize("quantity", ["²", "1" * 40])
+def test_a_quantity_of_unicode_digits_on_the_dispatch_page_is_a_form_error(flooded, quantity):
+    """str.isdigit() is true of "²", which int() refuses: it was a 500."""
+    with TestClient(create_app(flooded.rt), raise_server_exceptions=False) as web:
+        page = web.get("/login")
+        web.post("/login", data={"username": "officer.fire", "password": PASSWORD,
+                                 "csrf_token": CSRF.search(page.text).group(1)})
+        [code] = re.findall(r'data-code="([^"]+)"', web.get("/emergency/dispatches").text)
+        page = web.get(f"/emergency/dispatches/{code}")
+        bad = web.post(f"/emergency/dispatches/{code}/commit", data={
+            "csrf_token": CSRF.search(page.text).group(1), "res_pumps": quantity,
+            "arrive_by": "2030-01-01T08:00"})
+        assert bad.status_code == 422 and 'data-testid="errors"' in bad.text
+        assert "res_pumps" in bad.text or "pumps" in bad.text
+
+
+def test_a_quantity_of_unicode_digits_on_the_command_line_is_a_message(world, settings):
+    from typer.testing import CliRunner
+
+    from govbridge.cli.main import app
+
+    env = {"GOVBRIDGE_HOME": str(settings.home), "GOVBRIDGE_DATABASE_URL":
+           settings.database_url, "COLUMNS": "200"}
+    done = CliRunner().invoke(app, ["incident", "commit", "INC-2026-0001-D01", "-r", "pumps=²",
+                                    "--arrive-by", "2030-01-01T08:00:00+08:00"], env=env)
+    assert done.exit_code == 1 and "pumps=²" in done.output, done.output
+    assert "Traceback" not in done.output
