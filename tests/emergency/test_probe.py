@@ -136,3 +136,30 @@ def test_a_quantity_of_unicode_digits_on_the_command_line_is_a_message(world, se
                                     "--arrive-by", "2030-01-01T08:00:00+08:00"], env=env)
     assert done.exit_code == 1 and "pumps=²" in done.output, done.output
     assert "Traceback" not in done.output
+
+
+def test_a_note_naming_a_person_reaches_no_notification_ledger_entry_or_board(flooded):
+    """The notes a department writes on a commit or a report may name people (a team
+    leader, an evacuee's ID number): they stay in the department's step, nowhere else."""
+    from govbridge.emergency.schemas import CommitIn, ReportIn
+    from govbridge.ledger.models import LedgerEntry
+    from govbridge.notifications.models import Notification
+
+    secret, person = "11010519491231002X", "李四"
+    fire = flooded.depts["fire"].officer
+    with flooded.rt.context() as ctx:
+        [mine] = incidents.list_dispatches(ctx, fire)
+        incidents.commit_dispatch(ctx, fire, mine.code, CommitIn(
+            resources={"pumps": 2}, arrive_by=mine.respond_by, note=f"{person} {secret}"))
+        incidents.report_dispatch(ctx, fire, mine.code, ReportIn(
+            status="on_scene", deployed={"pumps": 2}, note=f"转移群众 {person} {secret}"))
+        incidents.release_dispatch(ctx, flooded.admin, mine.code)
+        board = incidents.board(ctx, flooded.admin, mine.incident).model_dump_json()
+        texts = [board, incidents.get_dispatch(ctx, fire, mine.code).model_dump_json()]
+        texts += list(ctx.db.scalars(select(LedgerEntry.entry)))
+        texts += [f"{n.subject} {n.body}" for n in ctx.db.scalars(select(Notification))]
+        kinds = set(ctx.db.scalars(select(Notification.kind)))
+    assert {"emergency.commit", "emergency.report", "emergency.release"} <= kinds
+    assert any('"step":"report"' in t for t in texts)  # the steps were ledgered
+    for text in texts:
+        assert secret not in text and person not in text and "officer.fire" not in text
