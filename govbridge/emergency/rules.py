@@ -31,7 +31,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field
+from pydantic_core import PydanticCustomError
 
 from govbridge.core.errors import FieldProblem
 from govbridge.core.inputs import NO_CONTROLS
@@ -49,7 +50,29 @@ Severity = Literal["Extreme", "Severe", "Moderate", "Minor", "Unknown"]
 Certainty = Literal["Observed", "Likely", "Possible", "Unlikely", "Unknown"]
 Category = Literal["Geo", "Met", "Safety", "Security", "Rescue", "Fire", "Health", "Env",
                    "Transport", "Infra", "CBRNE", "Other"]
-Text = Annotated[str, Field(min_length=1, max_length=500), NO_CONTROLS]
+
+
+def _xml_char(ch: str) -> bool:
+    """XML 1.0's Char production (the controls NO_CONTROLS refuses are already gone)."""
+    o = ord(ch)
+    if ch in "\t\n\r":
+        return True
+    return o >= 0x20 and not 0xD800 <= o <= 0xDFFF and o not in (0xFFFE, 0xFFFF)
+
+
+def _xml_text(value: str) -> str:
+    for i, ch in enumerate(value):
+        if not _xml_char(ch):
+            raise PydanticCustomError(
+                "xml_character", "character U+{code} at position {position} cannot be "
+                "carried by a CAP (XML) alert", {"code": f"{ord(ch):04X}", "position": i})
+    return value
+
+
+# Words that go into a CAP alert: lxml refuses U+FFFE, U+FFFF and lone surrogates, which
+# NO_CONTROLS lets through; at firing time that raised in every consumer run.
+XML_TEXT = AfterValidator(_xml_text)
+Text = Annotated[str, Field(min_length=1, max_length=500), NO_CONTROLS, XML_TEXT]
 
 
 class Condition(BaseModel):

@@ -8,6 +8,7 @@ from typing import Annotated, Any, Literal
 from pydantic import AfterValidator, AwareDatetime, BaseModel, ConfigDict, Field
 
 from govbridge.core.inputs import NO_CONTROLS
+from govbridge.emergency.rules import Text
 
 ResourceKind = Literal["people", "vehicles", "pumps", "sandbags", "shelters", "boats"]
 RESOURCE_KINDS: tuple[str, ...] = ("people", "vehicles", "pumps", "sandbags", "shelters", "boats")
@@ -95,8 +96,8 @@ class AlertChangeIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     msg_type: Literal["Update", "Cancel"]
-    headline: Annotated[str, Field(min_length=1, max_length=500), NO_CONTROLS] | None = None
-    instruction: Annotated[str, Field(min_length=1, max_length=500), NO_CONTROLS] | None = None
+    headline: Text | None = None
+    instruction: Text | None = None
     severity: Literal["Extreme", "Severe", "Moderate", "Minor", "Unknown"] | None = None
 
 

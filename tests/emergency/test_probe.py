@@ -163,3 +163,31 @@ def test_a_note_naming_a_person_reaches_no_notification_ledger_entry_or_board(fl
     assert any('"step":"report"' in t for t in texts)  # the steps were ledgered
     for text in texts:
         assert secret not in text and person not in text and "officer.fire" not in text
+
+
+@pytest.mark.parametrize(("field", "text"), [("headline", "暴雨\ufffe预警"),
+                                             ("name", "雨量\ud800规则"),
+                                             ("instruction", "远离\uffff低洼地带")])
+def test_rule_text_that_xml_cannot_carry_is_refused_not_a_stuck_consumer(world, field, text):
+    """NO_CONTROLS lets U+FFFE, U+FFFF and lone surrogates through; a CAP alert cannot hold
+    them, so the first firing of such a rule raised in every consumer run, and no reading
+    of any rule was evaluated again."""
+    with world.rt.context() as ctx, pytest.raises(InvalidInput) as bad:
+        rulebook.create_rule(ctx, world.admin, rain_window(world, **{field: text}))
+    assert [p.field for p in bad.value.problems] == [field]
+    world.send(world.rain, [rain_row("G-GUSU-1", m, 10.0) for m in range(0, 60, 10)])
+    evaluate_pending(world.rt)  # nothing stuck
+
+
+def test_an_alert_update_with_text_xml_cannot_carry_is_a_422(world):
+    from govbridge.emergency import alerts
+    from govbridge.emergency.schemas import AlertChangeIn
+
+    with world.rt.context() as ctx:
+        rulebook.create_rule(ctx, world.admin, rain_window(world))
+    world.send(world.rain, [rain_row("G-GUSU-1", m, 10.0) for m in range(0, 60, 10)])
+    [identifier] = evaluate_pending(world.rt).alerts
+    with world.rt.context() as ctx, pytest.raises(InvalidInput) as bad:
+        alerts.change_alert(ctx, world.admin, identifier, AlertChangeIn.model_construct(
+            msg_type="Update", headline="更新\ufffe", instruction=None, severity=None))
+    assert [p.field for p in bad.value.problems] == ["headline"]
