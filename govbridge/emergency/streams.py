@@ -14,12 +14,15 @@ gauge sends one message per reading. Then: a reading for a station not registere
 than `MAX_CLOCK_SKEW` (10 minutes) after the time it is evaluated, or dated before
 `EARLIEST_EVENT_TIME` (2000-01-01 UTC: a gauge whose clock was reset reports 1970 or year 1,
 which ingest accepts as a date but which no storm is, and year 1 in China time is year 0 in
-UTC, past what Python's datetime can hold) is refused with a problem naming the field and
+UTC, past what Python's datetime can hold), or with a value beyond a float (an element
+without bounds takes "1e400": Infinity, which a rule's JSON state cannot hold on
+PostgreSQL) is refused with a problem naming the field and
 the value.
 """
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping
 from datetime import UTC, datetime, timedelta, timezone
 from typing import Any
@@ -137,7 +140,11 @@ def reading_of(dataset: str, data: Mapping[str, Any], districts: Mapping[str, st
         if name in (STATION_FIELD, TIME_FIELD) or isinstance(value, bool):
             continue
         try:
-            values[name] = None if value is None else float(value)
+            number = None if value is None else float(value)
         except (TypeError, ValueError):
             continue
+        if number is not None and not math.isfinite(number):  # "1e400" is a finite Decimal
+            return FieldProblem(name, "too large for the rules (not a finite number)",
+                                str(value)[:40], "not_finite")
+        values[name] = number
     return Reading(dataset, station, districts[station], at, values)

@@ -191,3 +191,21 @@ def test_an_alert_update_with_text_xml_cannot_carry_is_a_422(world):
         alerts.change_alert(ctx, world.admin, identifier, AlertChangeIn.model_construct(
             msg_type="Update", headline="更新\ufffe", instruction=None, severity=None))
     assert [p.field for p in bad.value.problems] == ["headline"]
+
+
+@pytest.mark.parametrize("value", ["1e400", "-1e400", 1e308 * 10])
+def test_a_reading_too_large_for_a_float_is_refused_by_the_rules(value):
+    """Ingest checks a decimal against its element, and an element without bounds takes
+    "1e400" (a finite Decimal); as a float it is Infinity, which the rule's state cannot
+    store as JSON on PostgreSQL (every later consumer run would fail) and a sum of
+    +Infinity and -Infinity is NaN."""
+    from datetime import UTC, datetime
+
+    from govbridge.core.errors import FieldProblem
+    from govbridge.emergency.streams import reading_of
+
+    got = reading_of("302001001000001", {"station_code": "G-1",
+                                         "observed_at": "2026-07-10T08:00:00+08:00",
+                                         "level_m": value},
+                     {"G-1": "320508"}, datetime(2026, 7, 10, tzinfo=UTC))
+    assert isinstance(got, FieldProblem) and (got.field, got.code) == ("level_m", "not_finite")
