@@ -209,3 +209,38 @@ def test_a_reading_too_large_for_a_float_is_refused_by_the_rules(value):
                                          "level_m": value},
                      {"G-1": "320508"}, datetime(2026, 7, 10, tzinfo=UTC))
     assert isinstance(got, FieldProblem) and (got.field, got.code) == ("level_m", "not_finite")
+
+
+def _cap_document() -> str:
+    from datetime import UTC, datetime
+
+    from govbridge.emergency import cap
+
+    return cap.build(cap.CapAlert(
+        identifier="probe-1", sender="113205000000000015@govbridge",
+        sent=datetime(2026, 7, 10, tzinfo=UTC), msg_type="Alert", category="Met",
+        event="暴雨", urgency="Expected", severity="Severe", certainty="Likely",
+        headline="暴雨橙色预警", description="d", instruction="i", sender_name="苏州市气象局",
+        area=cap.Area(desc="姑苏区", circle=(31.3, 120.6, 5.0)))).decode()
+
+
+@pytest.mark.parametrize("hostile", ["midnight", "late-doctype", "late-xxe"])
+def test_a_cap_document_that_breaks_in_a_new_way_is_cap_invalid(hostile):
+    """xs:dateTime takes 24:00:00 (Python does not); a DOCTYPE after the first 2 kB passed the
+    prefix check, and its unexpanded entity broke the schema check with an lxml internal
+    error. Each must be the one CapInvalid, never an entity's content."""
+    from govbridge.emergency import cap
+
+    doc = _cap_document()
+    body = doc.split("?>", 1)[1]
+    if hostile == "midnight":
+        text = doc.replace("2026-07-10T08:00:00+08:00", "2026-07-10T24:00:00+08:00")
+    else:
+        entity = ('SYSTEM "file:///etc/passwd"' if hostile == "late-xxe"
+                  else '"aaaaaaaaaa"')
+        text = ('<?xml version="1.0"?>' + "<!--" + "x" * 3000 + "-->"
+                f"<!DOCTYPE cap:alert [<!ENTITY a {entity}>]>"
+                + body.replace("暴雨橙色预警<", "&a;<"))
+    with pytest.raises(cap.CapInvalid) as bad:
+        cap.parse(text.encode())
+    assert "root:" not in str(bad.value.problems[0].reason)
