@@ -244,3 +244,22 @@ def test_a_cap_document_that_breaks_in_a_new_way_is_cap_invalid(hostile):
     with pytest.raises(cap.CapInvalid) as bad:
         cap.parse(text.encode())
     assert "root:" not in str(bad.value.problems[0].reason)
+
+
+def test_a_department_cannot_learn_which_incidents_exist_from_the_dispatch_filter(client,
+                                                                                   flooded):
+    """Departments do not read incidents (403 on /incidents); filtering dispatches by an
+    incident answered 404 for a code that does not exist and [] for one that does."""
+    with flooded.rt.context() as ctx:
+        other = incidents.open_incident(ctx, flooded.admin, checked(IncidentIn, {
+            "title": "危化品泄漏", "district": "320509",
+            "command_code": flooded.depts["ema"].code}))
+    cma = login(client, "officer.cma")  # dispatched nothing
+    real = client.get("/api/v1/dispatches", params={"incident": other.code}, headers=cma)
+    made_up = client.get("/api/v1/dispatches", params={"incident": "INC-2026-0999"},
+                         headers=cma)
+    assert (real.status_code, real.json()) == (made_up.status_code, made_up.json()) == (200, [])
+    fire = login(client, "officer.fire")
+    [mine] = client.get("/api/v1/dispatches", headers=fire).json()
+    assert [d["code"] for d in client.get("/api/v1/dispatches", headers=fire, params={
+        "incident": mine["incident"]}).json()] == [mine["code"]]
