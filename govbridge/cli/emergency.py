@@ -280,7 +280,8 @@ def _quantities(items: list[str], what: str) -> dict[str, int]:
     res: dict[str, int] = {}
     for item in items:
         kind, sep, qty = item.partition("=")
-        if not sep or not qty.strip().isdigit():
+        qty = qty.strip()
+        if not sep or not (qty.isascii() and qty.isdigit()):  # "²".isdigit(): int() raises
             raise fail(f"{what}: expected kind=quantity (e.g. pumps=4), not {item!r}")
         res[kind.strip()] = int(qty)
     return res

@@ -173,7 +173,11 @@ def collection(documents: list[bytes]) -> bytes:
 
 def _validate(root: etree._Element) -> None:
     s = schema()
-    if not s.validate(root):
+    try:
+        valid = s.validate(root)
+    except etree.Error as exc:  # e.g. an entity reference left unexpanded
+        raise CapInvalid(f"cannot be checked against the CAP 1.2 schema: {exc}") from None
+    if not valid:
         err = s.error_log.last_error
         raise CapInvalid(f"does not meet the CAP 1.2 schema: {err.message}", err.line or None)
 
@@ -187,6 +191,8 @@ def _root_of(document: bytes) -> etree._Element:
         root = etree.fromstring(document, _parser())
     except etree.XMLSyntaxError as exc:
         raise CapInvalid(f"not well-formed XML: {exc.msg}") from None
+    if root.getroottree().docinfo.doctype:  # one placed after the first 2 kB
+        raise CapInvalid("a document type declaration is not allowed in an alert")
     if root.tag != _C + "alert":
         raise CapInvalid(f"the root element is {root.tag}, not a CAP 1.2 alert "
                          f"({{{NS}}}alert)", root.sourceline)
@@ -237,9 +243,14 @@ def parse(document: bytes) -> CapAlert:
         raise CapInvalid(f"a polygon, circle or reference cannot be read: {exc}") from None
     params = tuple((p.findtext(_C + "valueName") or "", p.findtext(_C + "value") or "")
                    for p in info.findall(_C + "parameter"))
+    try:
+        sent = datetime.fromisoformat(text(root, "sent") or "")
+        onset, expires = _time(text(info, "onset")), _time(text(info, "expires"))
+    except ValueError as exc:  # xs:dateTime takes 24:00:00, Python does not
+        raise CapInvalid(f"a time cannot be read: {exc}") from None
     return CapAlert(
         identifier=text(root, "identifier") or "", sender=text(root, "sender") or "",
-        sent=datetime.fromisoformat(text(root, "sent") or ""),
+        sent=sent,
         msg_type=text(root, "msgType") or "", status=text(root, "status") or "",
         category=text(info, "category") or "", event=text(info, "event") or "",
         urgency=text(info, "urgency") or "", severity=text(info, "severity") or "",
@@ -247,7 +258,7 @@ def parse(document: bytes) -> CapAlert:
         description=text(info, "description") or "",
         instruction=text(info, "instruction") or "",
         sender_name=text(info, "senderName") or "", language=text(info, "language") or "",
-        onset=_time(text(info, "onset")), expires=_time(text(info, "expires")),
+        onset=onset, expires=expires,
         area=area, references=tuple(refs),
         incidents=tuple((text(root, "incidents") or "").split()), parameters=params,
     )

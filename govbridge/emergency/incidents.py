@@ -399,12 +399,15 @@ def list_dispatches(ctx: Ctx, actor: Actor, *, incident: str | None = None
                     ) -> list[DispatchOut]:
     """The board's readers see every dispatch; a department only its own."""
     stmt = select(Dispatch).order_by(Dispatch.id)
-    if (Permission.INCIDENT_READ not in actor.permissions
-            and Permission.DISPATCH_RESPOND not in actor.permissions):
+    reader = Permission.INCIDENT_READ in actor.permissions
+    if not reader and Permission.DISPATCH_RESPOND not in actor.permissions:
         require(actor, Permission.DISPATCH_RESPOND, organization_id=actor.organization_id)
         stmt = stmt.where(Dispatch.organization_id == actor.organization_id)
-    if incident:
+    if incident and reader:
         stmt = stmt.where(Dispatch.incident_id == _incident(ctx, incident).id)
+    elif incident:  # a department: an unknown incident is no dispatch, not "not found"
+        stmt = stmt.join(Incident, Incident.id == Dispatch.incident_id).where(
+            Incident.code == incident)
     now = ctx.now()
     return [_dispatch_out(ctx, d, now) for d in ctx.db.scalars(stmt)]
 

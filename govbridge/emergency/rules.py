@@ -19,6 +19,8 @@ each other by event time (rain high AND a river near its warning level).
 A rule must terminate and hold bounded state, so: every window and the join have a
 finite size of at most `MAX_WINDOW_MINUTES` (7 days); an aggregate without a window is
 refused ("an unbounded window never closes"); the hold-down time is at most 7 days.
+Bounds are finite numbers: a NaN bound never fires (a dead rule that looks live) and
+-Infinity fires on every reading, so both are refused with the field named.
 A rule naming a field its dataset does not publish, or one that is not numeric, is
 refused at creation (`field_problems`, given the datasets' published fields).
 Readings carry their station in `STATION_FIELD` and their event time in `TIME_FIELD`.
@@ -29,7 +31,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field
+from pydantic_core import PydanticCustomError
 
 from govbridge.core.errors import FieldProblem
 from govbridge.core.inputs import NO_CONTROLS
@@ -47,7 +50,29 @@ Severity = Literal["Extreme", "Severe", "Moderate", "Minor", "Unknown"]
 Certainty = Literal["Observed", "Likely", "Possible", "Unlikely", "Unknown"]
 Category = Literal["Geo", "Met", "Safety", "Security", "Rescue", "Fire", "Health", "Env",
                    "Transport", "Infra", "CBRNE", "Other"]
-Text = Annotated[str, Field(min_length=1, max_length=500), NO_CONTROLS]
+
+
+def _xml_char(ch: str) -> bool:
+    """XML 1.0's Char production (the controls NO_CONTROLS refuses are already gone)."""
+    o = ord(ch)
+    if ch in "\t\n\r":
+        return True
+    return o >= 0x20 and not 0xD800 <= o <= 0xDFFF and o not in (0xFFFE, 0xFFFF)
+
+
+def _xml_text(value: str) -> str:
+    for i, ch in enumerate(value):
+        if not _xml_char(ch):
+            raise PydanticCustomError(
+                "xml_character", "character U+{code} at position {position} cannot be "
+                "carried by a CAP (XML) alert", {"code": f"{ord(ch):04X}", "position": i})
+    return value
+
+
+# Words that go into a CAP alert: lxml refuses U+FFFE, U+FFFF and lone surrogates, which
+# NO_CONTROLS lets through; at firing time that raised in every consumer run.
+XML_TEXT = AfterValidator(_xml_text)
+Text = Annotated[str, Field(min_length=1, max_length=500), NO_CONTROLS, XML_TEXT]
 
 
 class Condition(BaseModel):
@@ -62,10 +87,12 @@ class Condition(BaseModel):
     window_minutes: int | None = Field(default=None, ge=1,
                                        description="sliding window (rise / sum / max / min / avg)")
     op: Op
-    value: float | None = Field(default=None, description="the bound, or the offset base")
+    value: float | None = Field(default=None, allow_inf_nan=False,
+                                description="the bound, or the offset base")
     ref_field: str | None = Field(default=None, max_length=64,
                                   description="compare with this field of the same reading")
-    offset: float = Field(default=0.0, description="bound = ref_field - offset")
+    offset: float = Field(default=0.0, allow_inf_nan=False,
+                          description="bound = ref_field - offset")
 
     def bound(self, ref: float | None) -> float | None:
         if self.ref_field is not None:

@@ -2,18 +2,32 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import AfterValidator, AwareDatetime, BaseModel, ConfigDict, Field
 
 from govbridge.core.inputs import NO_CONTROLS
+from govbridge.emergency.rules import Text
 
 ResourceKind = Literal["people", "vehicles", "pumps", "sandbags", "shelters", "boats"]
 RESOURCE_KINDS: tuple[str, ...] = ("people", "vehicles", "pumps", "sandbags", "shelters", "boats")
 MAX_QUANTITY = 1_000_000
 Quantity = Annotated[int, Field(ge=0, le=MAX_QUANTITY)]
 Note = Annotated[str, Field(max_length=1000), NO_CONTROLS]
+EARLIEST = datetime(2000, 1, 1, tzinfo=UTC)
+LATEST = datetime(2100, 1, 1, tzinfo=UTC)
+
+
+def _in_range(at: datetime) -> datetime:
+    if not EARLIEST <= at < LATEST:
+        raise ValueError("must lie between 2000 and 2099")
+    return at
+
+
+# A time a person gives (arrival, start): with its UTC offset (a time without one was a
+# 500 when stored) and within 2000-2099 (9999-12-31T23:59-14:00 overflows in UTC).
+Moment = Annotated[AwareDatetime, AfterValidator(_in_range)]
 
 
 class RuleOut(BaseModel):
@@ -82,8 +96,8 @@ class AlertChangeIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     msg_type: Literal["Update", "Cancel"]
-    headline: Annotated[str, Field(min_length=1, max_length=500), NO_CONTROLS] | None = None
-    instruction: Annotated[str, Field(min_length=1, max_length=500), NO_CONTROLS] | None = None
+    headline: Text | None = None
+    instruction: Text | None = None
     severity: Literal["Extreme", "Severe", "Moderate", "Minor", "Unknown"] | None = None
 
 
@@ -118,7 +132,7 @@ class IncidentIn(BaseModel):
     title: Annotated[str, Field(min_length=1, max_length=200), NO_CONTROLS]
     district: str = Field(pattern=r"^\d{6}$")
     command_code: str = Field(min_length=18, max_length=18)
-    started_at: datetime | None = None
+    started_at: Moment | None = None
 
 
 class ResourceLine(BaseModel):
@@ -192,7 +206,7 @@ class CommitIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     resources: dict[ResourceKind, Quantity] = Field(min_length=1)
-    arrive_by: datetime
+    arrive_by: Moment
     note: Note = ""
 
 

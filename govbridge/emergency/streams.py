@@ -10,15 +10,21 @@ here once) and quarantines what breaks one; what the rules add is the station ch
 the clock check (`reading_of`). A station is the record key: each reading is a version
 of its station's record (ingest keeps every version, late ones too); a message carrying
 the same station twice with other values is refused by ingest as a duplicate key, so a
-gauge sends one message per reading. Then: a reading for a station not registered, or dated more
-than `MAX_CLOCK_SKEW` (10 minutes) after the time it is evaluated, is refused with a
-problem naming the field and the value.
+gauge sends one message per reading. Then: a reading for a station not registered, dated more
+than `MAX_CLOCK_SKEW` (10 minutes) after the time it is evaluated, or dated before
+`EARLIEST_EVENT_TIME` (2000-01-01 UTC: a gauge whose clock was reset reports 1970 or year 1,
+which ingest accepts as a date but which no storm is, and year 1 in China time is year 0 in
+UTC, past what Python's datetime can hold), or with a value beyond a float (an element
+without bounds takes "1e400": Infinity, which a rule's JSON state cannot hold on
+PostgreSQL) is refused with a problem naming the field and
+the value.
 """
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta, timezone
 from typing import Any
 
 from sqlalchemy import select
@@ -35,6 +41,7 @@ from govbridge.standards.usecases import register_element
 
 CHINA = timezone(timedelta(hours=8))
 MAX_CLOCK_SKEW = timedelta(minutes=10)
+EARLIEST_EVENT_TIME = datetime(2000, 1, 1, tzinfo=UTC)
 
 ELEMENTS: tuple[ElementIn, ...] = (
     ElementIn(code="DE0301", name_zh="测站编码", name_en="Station code", data_type="string",
@@ -119,6 +126,10 @@ def reading_of(dataset: str, data: Mapping[str, Any], districts: Mapping[str, st
     except (TypeError, ValueError):
         return FieldProblem(TIME_FIELD, "not a date-time", str(data.get(TIME_FIELD))[:40],
                             "format")
+    if at < EARLIEST_EVENT_TIME:
+        return FieldProblem(TIME_FIELD, f"before {EARLIEST_EVENT_TIME.date().isoformat()}: "
+                            "the gauge's clock is wrong", str(data.get(TIME_FIELD))[:40],
+                            "clock_skew")
     if at - now > max_skew:
         return FieldProblem(TIME_FIELD, f"{at.isoformat()} is more than "
                             f"{int(max_skew.total_seconds() // 60)} minutes after "
@@ -129,7 +140,11 @@ def reading_of(dataset: str, data: Mapping[str, Any], districts: Mapping[str, st
         if name in (STATION_FIELD, TIME_FIELD) or isinstance(value, bool):
             continue
         try:
-            values[name] = None if value is None else float(value)
+            number = None if value is None else float(value)
         except (TypeError, ValueError):
             continue
+        if number is not None and not math.isfinite(number):  # "1e400" is a finite Decimal
+            return FieldProblem(name, "too large for the rules (not a finite number)",
+                                str(value)[:40], "not_finite")
+        values[name] = number
     return Reading(dataset, station, districts[station], at, values)

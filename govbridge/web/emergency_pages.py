@@ -116,7 +116,7 @@ def _quantities(fields: dict[str, str], prefix: str) -> dict[str, int]:
         raw = fields.get(f"{prefix}{kind}", "").strip()
         if not raw:
             continue
-        if not raw.isdigit():
+        if not (raw.isascii() and raw.isdigit()):  # "²".isdigit(), but int("²") raises
             problems.append(FieldProblem(f"{prefix}{kind}", "a whole number", raw[:20], "format"))
             continue
         out[kind] = int(raw)
