@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 from dataclasses import asdict, dataclass
 from datetime import timedelta
 from pathlib import Path
@@ -330,6 +331,19 @@ def transcript_path(home: Path, code: str) -> Path:
     return home / "privacy" / f"{code}.jsonl"
 
 
+def write_private(path: Path, text: str) -> None:
+    """Write a transcript readable by the hub's own account alone (file 0600, folder 0700):
+    a psi.sum transcript holds the other side's subjects as tokens and values masked under
+    the pair key the receiver holds, so with the file the receiver could unmask anyone it
+    can name."""
+    path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+    os.chmod(path.parent, 0o700)
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    os.fchmod(fd, 0o600)
+    with os.fdopen(fd, "w", encoding="utf-8") as fh:
+        fh.write(text)
+
+
 def finish_run(ctx: Ctx, actor: Actor, code: str, result: relay.RunResult) -> JobOut:
     """Record the outcome: the result sealed for the receiver, the disclosure receipt."""
     job = find_job(ctx, code)
@@ -337,9 +351,7 @@ def finish_run(ctx: Ctx, actor: Actor, code: str, result: relay.RunResult) -> Jo
         raise Conflict(f"privacy job {job.code} is {job.state}, not running", "state", job.state)
     text = "".join(json.dumps(m, ensure_ascii=False, sort_keys=True) + "\n"
                    for m in result.transcript)
-    path = transcript_path(ctx.settings.home, job.code)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(text, "utf-8")
+    write_private(transcript_path(ctx.settings.home, job.code), text)
     job.transcript_sha256 = hashlib.sha256(text.encode()).hexdigest()
     outcome = result.outcome
     revealed: list[str] = []

@@ -1,0 +1,67 @@
+"""An attacker's probes of privacy jobs: each test is a way a party, the hub's disk or the
+receiver could learn another party's raw input or a small group the output controls are
+meant to hide, written before its fix."""
+
+from __future__ import annotations
+
+import stat
+from decimal import Decimal
+
+from govbridge.privacy.usecases import transcript_path
+from tests.privacy.test_jobs import _aggregate, _psi, _run
+
+
+def test_the_transcript_on_the_hubs_disk_is_readable_by_the_hub_alone(rt, city, settings):
+    """A psi.sum transcript holds every one of the other side's subjects as a token and its
+    value masked under the pair key the receiver holds: with the file, the receiver unmasks
+    the value of anyone it can name, not only the intersection. Nobody but the hub's own
+    account may read it (nor list the folder of transcripts)."""
+    run = _run(rt, city, _psi(city, "psi.sum"))
+    path = transcript_path(settings.home, run.job.code)
+    assert "masked" in path.read_text("utf-8")
+    assert stat.S_IMODE(path.stat().st_mode) & 0o077 == 0, oct(path.stat().st_mode)
+    assert stat.S_IMODE(path.parent.stat().st_mode) & 0o077 == 0, oct(path.parent.stat().st_mode)
+
+
+def _values(city) -> list[Decimal]:
+    rows = city["mca"].rows + city["nrp"].rows + city["hrss"].rows
+    return [Decimal(r.get("amount") or r.get("area")) for r in rows]
+
+
+def test_a_suppressed_histogram_bin_cannot_be_recovered_from_the_released_count(rt, city):
+    """Edges chosen so the top bin holds 3 values: the bin is suppressed, but a total count
+    released beside the other bins gives it back (count - sum of the others = 3)."""
+    values = sorted(_values(city))
+    edge = float(values[-3])  # the top bin [edge, top] holds the three largest values
+    top = float(values[-1]) + 1
+    assert values[-4] < values[-3]
+    run = _run(rt, city, _aggregate(city, "aggregate.histogram", edges=[0, edge, top]))
+    result = run.job.result
+    assert result is not None and result["counts"] == [len(values) - 3, None]
+    shown = sum(c for c in result["counts"] if c is not None)
+    assert result["count"] == shown, "the suppressed bin is the count less the shown bins"
+
+
+def test_a_receiver_that_is_a_party_cannot_subtract_its_own_rows_to_see_a_small_group(
+        rt, city, settings):
+    """mca (60 rows) receives the sum over mca, edu (20) and hrss (80): 160 values clear a
+    floor of 150, but mca knows its own 60 and so learns the sum over the other 100, a group
+    below the floor (with a floor of 10 the same holds for a party of 1 beside empty ones).
+    Each party holds its own contribution to the floor; a short one suppresses the job."""
+    settings.privacy_min_group = 150
+    data = _aggregate(city, "aggregate.sum")
+    data["parties"][1] = {"org_code": city["edu"].code,
+                          "resource_code": city["edu"].resource_code, "value_field": "amount"}
+    run = _run(rt, city, data)
+    assert run.job.result is None
+    assert run.job.state == "suppressed", run.job.outcome_reason
+    assert "minimum group" in (run.job.outcome_reason or "")
+
+
+def test_parties_above_the_floor_still_release_the_exact_sum(rt, city, settings):
+    """The per-party floor refuses nothing it should not: each of mca (60), nrp (100) and
+    hrss (80) clears a floor of 60."""
+    settings.privacy_min_group = 60
+    run = _run(rt, city, _aggregate(city, "aggregate.sum"))
+    assert run.job.state == "completed", run.job.outcome_reason
+    assert run.job.result == {"sum": float(sum(_values(city))), "count": 240}
