@@ -87,9 +87,13 @@ def release(h: Hub, total: list[int]) -> Outcome:
         if rules.small(count, h.min_group):
             return Outcome(rules.SUPPRESSED, None, f"fewer than {h.min_group} values")
         shown = [max(round(noisy(b, 1)), 0) for b in bins] if eps else list(bins)
+        counts = rules.suppress_bins(shown, h.min_group)
+        # the count released is that of the released bins: the total of every value would
+        # give back a suppressed bin (total less the shown bins), or the few values outside
+        # the edges
         return Outcome(rules.COMPLETED, {
-            "edges": h.params["edges"], "counts": rules.suppress_bins(shown, h.min_group),
-            "count": round(noisy(count, 1)) if eps else count}, epsilon=eps)
+            "edges": h.params["edges"], "counts": counts,
+            "count": sum(c for c in counts if c is not None)}, epsilon=eps)
     count = total[-1]
     if rules.small(count, h.min_group):
         return Outcome(rules.SUPPRESSED, None, f"fewer than {h.min_group} values")

@@ -25,7 +25,9 @@ Output controls, decided here and applied by the hub before anything is stored:
 - minimum group size (`min_group`, settings `privacy_min_group`, default 10): a released
   count, sum or mean over fewer subjects is refused (the job ends `suppressed`, nothing
   revealed); a histogram's bins below it are suppressed (shown as null), and the whole
-  histogram refused when its total is below it;
+  histogram refused when its total is below it; the count it releases is that of its
+  released bins (the total would give back a suppressed bin, or the values outside the
+  edges);
 - a budget per dataset: at most `privacy_job_budget` runs (default 20) in any
   `privacy_budget_days` (default 30) may read a dataset, so a sequence of overlapping
   counts cannot difference a person out;

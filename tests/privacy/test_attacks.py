@@ -40,6 +40,11 @@ def test_a_suppressed_histogram_bin_cannot_be_recovered_from_the_released_count(
     assert result is not None and result["counts"] == [len(values) - 3, None]
     shown = sum(c for c in result["counts"] if c is not None)
     assert result["count"] == shown, "the suppressed bin is the count less the shown bins"
+    # the two largest as values beyond the last edge (which is inclusive), in no bin
+    run = _run(rt, city, _aggregate(city, "aggregate.histogram", edges=[0, edge]))
+    result = run.job.result
+    assert result is not None and result["counts"] == [len(values) - 2]
+    assert result["count"] == len(values) - 2, "the count less the bins is the values outside"
 
 
 def test_a_receiver_that_is_a_party_cannot_subtract_its_own_rows_to_see_a_small_group(
