@@ -10,6 +10,11 @@ hub the sum of the shares it holds, and the hub interpolates the total. What eac
 - the hub: the public keys, ciphertexts, and the summed shares, which determine only the
   total: the released result, which it checks against the minimum group size (and noises
   under differential privacy) before storing it for the receiver.
+Each party also adds to its vector a 1 when its own count is below the minimum group size
+(`short_flag`): a receiver that is a party knows its own input and subtracts it, so a
+total over 160 with the receiver's 60 would otherwise release a sum over the other 100
+(or, with a floor of 10, over one person beside empty datasets). The hub learns how many
+parties are short, never which, and releases nothing if any is.
 Dropout: a party that stops after handing out its shares is recovered from the other
 n - 1 (the result stays exact); one that stops before ends the job, nothing released.
 """
@@ -30,6 +35,7 @@ from govbridge.privacy.protocol import (
     hub_secure_vector,
     party_keys,
     party_secure_vector,
+    short_flag,
     value_of,
 )
 
@@ -61,6 +67,7 @@ def local_vector(computation: str, rows: list[dict[str, Any]], field: str | None
 def party(me: Me) -> PartyGen:
     inbox = yield from party_keys(me)
     vector = local_vector(me.computation, me.rows, me.party.value_field, me.params)
+    vector.append(short_flag(me, vector[-1]))  # the last entry is the party's own count
     yield from party_secure_vector(me, [sharing.encode(v) for v in vector], inbox)
     return None
 
@@ -69,6 +76,10 @@ def hub(h: Hub) -> HubGen:
     msgs = yield []  # the keys
     msgs = yield []  # the shares
     total = yield from hub_secure_vector(h, msgs)
+    short = total.pop()
+    if short:
+        return Outcome(rules.SUPPRESSED, None, f"{short} of the parties hold fewer values "
+                       f"of their own than the minimum group of {h.min_group}")
     return release(h, total)
 
 

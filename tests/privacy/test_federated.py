@@ -81,3 +81,22 @@ def test_fedavg_matches_the_pooled_model_and_releases_only_the_model(rt, hospita
                                                           "scale", "model"}
     with rt.context() as ctx:
         assert usecases.get_job(ctx, parties[0]["officer"], code).result is None
+
+
+def test_a_hospital_short_of_the_floor_suppresses_the_model(rt, hospitals, settings):
+    """675 training rows clear a floor of 300, but each hospital trains on 225 of its own: a
+    receiver holding two hospitals' updates would read the third's off the average."""
+    settings.privacy_min_group = 300
+    parties, receiver = hospitals
+    data = {"computation": "federated.svm", "receiver": receiver["code"],
+            "purpose": "糖尿病风险预测模型联合训练（测试）", "params": {"rounds": 1},
+            "parties": [{"org_code": p["code"], "resource_code": p["resource_code"],
+                         "features": FEATURES, "label": LABEL} for p in parties]}
+    with rt.context() as ctx:
+        code = usecases.create_job(ctx, receiver["officer"], data).code
+    for p in parties:
+        with rt.context() as ctx:
+            usecases.decide(ctx, p["officer"], code, {"decision": "approve"})
+    run = usecases.run_job(rt, receiver["officer"], code)
+    assert run.job.state == "suppressed" and run.job.result is None
+    assert "minimum group" in (run.job.outcome_reason or "")
