@@ -31,6 +31,10 @@ Output controls, decided here and applied by the hub before anything is stored:
 - a budget per dataset: at most `privacy_job_budget` runs (default 20) in any
   `privacy_budget_days` (default 30) may read a dataset, so a sequence of overlapping
   counts cannot difference a person out;
+- a sum over a set intersection (`psi.sum`) is suppressed when its intersection differs
+  from that of an earlier released sum of the same column by fewer than `min_group`
+  subjects (`differences_too_small`): the receiver adds one person to its own dataset,
+  runs the job again and subtracts; the budget alone allows that twice over;
 - optional differential privacy: Laplace noise of scale sensitivity/epsilon on every
   released number (sensitivity 1 for counts and histogram bins, the clip bound for sums),
   epsilon recorded in the receipt.
@@ -39,7 +43,7 @@ Output controls, decided here and applied by the hub before anything is stored:
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -282,6 +286,14 @@ def small(count: int | None, min_group: int) -> bool:
     """A group too small to release (a count of 0 is released: it singles nobody out...
     except that it confirms a guess about everyone, so it is held to the same floor)."""
     return count is None or count < min_group
+
+
+def differences_too_small(members: Iterable[str], earlier: Iterable[Iterable[str]],
+                          min_group: int) -> bool:
+    """Whether a released set differs from one released before by 1 to min_group - 1
+    members: the two sums over them, subtracted, would give those few persons' values."""
+    now = set(members)
+    return any(0 < len(now ^ set(e)) < min_group for e in earlier)
 
 
 def suppress_bins(counts: Sequence[int], min_group: int) -> list[int | None]:

@@ -344,6 +344,29 @@ def write_private(path: Path, text: str) -> None:
         fh.write(text)
 
 
+def _differences_an_earlier_sum(ctx: Ctx, job: PrivacyJob, result: dict[str, Any]) -> bool:
+    """A psi.sum whose intersection is a few subjects from an earlier released one over the
+    same dataset and column (`rules.differences_too_small`); the earlier intersections are
+    read from their sealed results, on the hub that sealed them."""
+    if job.computation != "psi.sum":
+        return False
+
+    def column(j: PrivacyJob) -> set[tuple[str, str | None]]:
+        return {(p.resource_code, p.value_field) for p in _parties(j) if p.value_field}
+
+    mine = column(job)
+    earlier = []
+    for other in ctx.db.scalars(select(PrivacyJob).where(
+            PrivacyJob.computation == "psi.sum", PrivacyJob.state == rules.COMPLETED,
+            PrivacyJob.result_enc.is_not(None), PrivacyJob.id != job.id)):
+        if column(other) & mine:
+            sealed = json.loads(at_rest.unseal(ctx.settings.secret_key,
+                                               _purpose_key(other.code), other.result_enc))
+            earlier.append(sealed.get("intersection") or [])
+    return rules.differences_too_small(result.get("intersection") or [], earlier,
+                                       job.min_group)
+
+
 def finish_run(ctx: Ctx, actor: Actor, code: str, result: relay.RunResult) -> JobOut:
     """Record the outcome: the result sealed for the receiver, the disclosure receipt."""
     job = find_job(ctx, code)
@@ -362,7 +385,12 @@ def finish_run(ctx: Ctx, actor: Actor, code: str, result: relay.RunResult) -> Jo
         job.state = outcome.state
         job.outcome_reason = outcome.reason
         job.epsilon = outcome.epsilon
-        if outcome.state == rules.COMPLETED and outcome.result is not None:
+        if outcome.state == rules.COMPLETED and outcome.result is not None and \
+                _differences_an_earlier_sum(ctx, job, outcome.result):
+            job.state = rules.SUPPRESSED
+            job.outcome_reason = (f"the intersection differs from an earlier released sum's by "
+                                  f"fewer than {job.min_group} subjects")
+        elif outcome.state == rules.COMPLETED and outcome.result is not None:
             revealed = rules.revealed(job.computation, _parties(job), job.receiver.code)
             job.result_enc = at_rest.seal(ctx.settings.secret_key, _purpose_key(job.code),
                                           json.dumps(outcome.result).encode())

@@ -70,3 +70,29 @@ def test_parties_above_the_floor_still_release_the_exact_sum(rt, city, settings)
     run = _run(rt, city, _aggregate(city, "aggregate.sum"))
     assert run.job.state == "completed", run.job.outcome_reason
     assert run.job.result == {"sum": float(sum(_values(city))), "count": 240}
+
+
+def test_two_set_sums_whose_intersections_differ_by_one_person_do_not_both_release(
+        rt, city):
+    """mca runs psi.sum against nrp's areas over its 30 shared persons, adds one person
+    (60, an nrp owner) to its own dataset and runs it again: the second sum less the first
+    is that person's area. Each job clears the floor and the budget; their difference is a
+    group of 1. The second is suppressed."""
+    from govbridge.ingest.pipeline import ingest_rows
+    from tests.ingest_helpers import person_id
+
+    first = _run(rt, city, _psi(city, "psi.sum"))
+    assert first.job.state == "completed" and first.job.result["count"] == 30
+    target = person_id(60)
+    assert target in {r["id_number"] for r in city["nrp"].rows}
+    with rt.context() as ctx:
+        row = {**city["mca"].rows[0], "id_number": target}
+        assert ingest_rows(ctx, city["mca"].officer, city["mca"].resource_code, [row],
+                           source="rest").accepted == 1
+    second = _run(rt, city, _psi(city, "psi.sum"))
+    assert second.job.result is None, "second sum less the first = one person's area"
+    assert second.job.state == "suppressed"
+    assert "earlier" in (second.job.outcome_reason or "")
+    # and again: still one person from the first
+    third = _run(rt, city, _psi(city, "psi.sum"))
+    assert third.job.state == "suppressed" and third.job.result is None
