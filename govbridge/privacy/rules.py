@@ -97,9 +97,12 @@ def family(computation: str) -> str:
 
 def spec_problems(computation: str, parties: Sequence[Party], receiver: str,
                   params: Mapping[str, Any],
-                  published: Mapping[str, Sequence[str]]) -> list[FieldProblem]:
+                  published: Mapping[str, Sequence[str]],
+                  subject_keys: Mapping[str, str | None] | None = None) -> list[FieldProblem]:
     """What is wrong with a job's definition; `published` maps each party's resource code to
-    its published field names."""
+    its published field names, `subject_keys` to its subject field (ID number or credit
+    code), the only key a set intersection joins on: on a value column the receiver would
+    learn which of its values the other side holds, i.e. the other side's raw values."""
     problems: list[FieldProblem] = []
     if computation not in COMPUTATIONS:
         return [FieldProblem("computation", "use one of " + ", ".join(COMPUTATIONS),
@@ -130,6 +133,12 @@ def spec_problems(computation: str, parties: Sequence[Party], receiver: str,
                 problems.append(FieldProblem(f"{where}.fields", "not a published field of "
                                              f"{p.resource_code}", name, "unknown_field"))
         problems += _party_problems(computation, p, where, receiver)
+        subject_key = (subject_keys or {}).get(p.resource_code)
+        if family(computation) == "psi" and p.key_field and subject_keys is not None and \
+                p.key_field != subject_key:
+            problems.append(FieldProblem(f"{where}.key_field", "a set intersection joins on "
+                                         f"the dataset's subject key ({subject_key or 'none'})",
+                                         p.key_field, "not_subject_key"))
     if kind == "federated" and len({(p.features, p.label) for p in parties}) > 1:
         problems.append(FieldProblem("parties", "every party of a federated model names the "
                                      "same features and label, in the same order", None,

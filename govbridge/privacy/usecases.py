@@ -179,6 +179,7 @@ def create_job(ctx: Ctx, actor: Actor, data: JobIn | dict[str, Any]) -> JobOut:
                            value_field=p.value_field, features=tuple(p.features),
                            label=p.label) for p in data.parties]
     published: dict[str, list[str]] = {}
+    subject_keys: dict[str, str | None] = {}
     datasets: list[tuple[Dataset, Organization]] = []
     problems: list[FieldProblem] = []
     for i, p in enumerate(parties):
@@ -193,9 +194,10 @@ def create_job(ctx: Ctx, actor: Actor, data: JobIn | dict[str, Any]) -> JobOut:
                                          "this department's", p.resource_code, "not_provider"))
             continue
         published[p.resource_code] = fields
+        subject_keys[p.resource_code] = ds.subject_field
         datasets.append((ds, org))
     problems += rules.spec_problems(data.computation, parties, receiver.code, data.params,
-                                    published)
+                                    published, subject_keys)
     if problems:
         raise InvalidInput(problems)
     job = PrivacyJob(code=_next_code(ctx), computation=data.computation, params=data.params,

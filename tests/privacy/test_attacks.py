@@ -96,3 +96,22 @@ def test_two_set_sums_whose_intersections_differ_by_one_person_do_not_both_relea
     # and again: still one person from the first
     third = _run(rt, city, _psi(city, "psi.sum"))
     assert third.job.state == "suppressed" and third.job.result is None
+
+
+def test_a_set_intersection_joins_on_the_subject_key_not_on_a_value_column(rt, city):
+    """psi.intersection with mca's key set to its amounts and nrp's to its areas: mca would
+    learn which of its amounts are one of nrp's areas, i.e. nrp's raw values (a dataset of
+    every amount a cent apart gives them all). The key is the dataset's subject field."""
+    import pytest
+
+    from govbridge.core.errors import InvalidInput
+    from govbridge.privacy import usecases
+
+    data = _psi(city, "psi.intersection")
+    data["parties"][0]["key_field"] = "amount"
+    data["parties"][1]["key_field"] = "area"
+    with rt.context() as ctx, pytest.raises(InvalidInput) as exc:
+        usecases.create_job(ctx, city["mca"].officer, data)
+    fields = {p.field for p in exc.value.problems}
+    assert fields == {"parties[0].key_field", "parties[1].key_field"}, exc.value.problems
+    assert "id_number" in str(exc.value.problems)
