@@ -37,7 +37,8 @@ Output controls, decided here and applied by the hub before anything is stored:
   runs the job again and subtracts; the budget alone allows that twice over;
 - optional differential privacy: Laplace noise of scale sensitivity/epsilon on every
   released number (sensitivity 1 for counts and histogram bins, the clip bound for sums),
-  epsilon recorded in the receipt.
+  epsilon recorded in the receipt; clip bounds come with epsilon only (without noise, a
+  sum clipped to [t, t + 0.01] is a count of the values above t, below any floor).
 """
 
 from __future__ import annotations
@@ -195,6 +196,10 @@ def _param_problems(computation: str, params: Mapping[str, Any]) -> list[FieldPr
     if eps is not None and (not _number(eps) or not 0 < eps <= 10):
         out.append(FieldProblem("params.epsilon", "epsilon must be a number in (0, 10]",
                                 str(eps), "range"))
+    if clip is not None and eps is None:
+        out.append(FieldProblem("params.clip", "clip bounds only bound the noise: give epsilon "
+                                "too (a sum clipped to [t, t + 0.01] counts the values above "
+                                "t, with no minimum group)", str(clip)[:100], "needs_epsilon"))
     if eps is not None and clip is None and computation in ("aggregate.sum", "aggregate.mean",
                                                             "psi.sum"):
         out.append(FieldProblem("params.clip", "noise on a sum needs clip bounds [low, high]",

@@ -7,6 +7,8 @@ from __future__ import annotations
 import stat
 from decimal import Decimal
 
+import pytest
+
 from govbridge.privacy.usecases import transcript_path
 from tests.privacy.test_jobs import _aggregate, _psi, _run
 
@@ -102,8 +104,6 @@ def test_a_set_intersection_joins_on_the_subject_key_not_on_a_value_column(rt, c
     """psi.intersection with mca's key set to its amounts and nrp's to its areas: mca would
     learn which of its amounts are one of nrp's areas, i.e. nrp's raw values (a dataset of
     every amount a cent apart gives them all). The key is the dataset's subject field."""
-    import pytest
-
     from govbridge.core.errors import InvalidInput
     from govbridge.privacy import usecases
 
@@ -115,3 +115,24 @@ def test_a_set_intersection_joins_on_the_subject_key_not_on_a_value_column(rt, c
     fields = {p.field for p in exc.value.problems}
     assert fields == {"parties[0].key_field", "parties[1].key_field"}, exc.value.problems
     assert "id_number" in str(exc.value.problems)
+
+
+@pytest.mark.parametrize("computation", ["aggregate.sum", "aggregate.mean", "psi.sum"])
+def test_clip_bounds_without_noise_cannot_count_a_small_cell(rt, city, computation):
+    """A sum clipped to [t, t + 0.01] is n·t plus 0.01 for each value above t + 0.01: a
+    count of the values above t, with no floor on it (one person above an income of t).
+    Clip bounds only bound the noise's sensitivity: without epsilon they are refused."""
+    from govbridge.core.errors import InvalidInput
+    from govbridge.privacy import usecases
+
+    values = sorted(_values(city))
+    t = float(values[-2])
+    data = (_psi(city, computation) if computation == "psi.sum"
+            else _aggregate(city, computation))
+    data["params"] = {"clip": [t, t + 0.01]}
+    with rt.context() as ctx, pytest.raises(InvalidInput) as exc:
+        usecases.create_job(ctx, city["mca"].officer, data)
+    assert {p.field for p in exc.value.problems} == {"params.clip"}
+    data["params"] = {"clip": [t, t + 0.01], "epsilon": 1}
+    with rt.context() as ctx:
+        assert usecases.create_job(ctx, city["mca"].officer, data).state == "proposed"
