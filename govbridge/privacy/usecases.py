@@ -28,7 +28,7 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import func, or_, select, update
 
 from govbridge.audit.record import record
 from govbridge.catalog.models import Dataset
@@ -78,8 +78,19 @@ def _can(actor: Actor, permission: Permission, org_id: int | None) -> bool:
                   target_org_id=org_id)
 
 
-def find_job(ctx: Ctx, code: str) -> PrivacyJob:
-    job = ctx.db.scalar(select(PrivacyJob).where(PrivacyJob.code == code.strip()))
+def find_job(ctx: Ctx, code: str, *, lock: bool = False) -> PrivacyJob:
+    """The job by code; `lock` holds its row until commit, so two runs (or decisions) at
+    the same moment are taken one after the other, the second seeing what the first did."""
+    query = select(PrivacyJob).where(PrivacyJob.code == code.strip())
+    if lock and ctx.db.get_bind().dialect.name == "postgresql":
+        query = query.with_for_update(of=PrivacyJob).execution_options(populate_existing=True)
+    elif lock:
+        # SQLite has no FOR UPDATE: an UPDATE takes the write lock before the row is read
+        ctx.db.execute(update(PrivacyJob).where(PrivacyJob.code == code.strip())
+                       .values(state=PrivacyJob.state)
+                       .execution_options(synchronize_session=False))
+        query = query.execution_options(populate_existing=True)
+    job = ctx.db.scalar(query)
     if job is None:
         raise NotFound("privacy job", code)
     return job
@@ -230,7 +241,7 @@ def decide(ctx: Ctx, actor: Actor, code: str, data: DecisionIn | dict[str, Any])
     """A party approves (what is revealed, to whom) or refuses with a reason; the last
     approval makes the job runnable, a refusal ends it."""
     data = checked(DecisionIn, data)
-    job = find_job(ctx, code)
+    job = find_job(ctx, code, lock=True)
     party_code = data.party or None
     if party_code is None:
         if actor.organization_id is None:
@@ -304,7 +315,7 @@ def _source(ctx: Ctx, ds: Dataset, org: Organization) -> dict[str, Any]:
 
 def start_run(ctx: Ctx, actor: Actor, code: str) -> RunPlan:
     """Check that every party approved and every dataset has budget left; mark running."""
-    job = find_job(ctx, code)
+    job = find_job(ctx, code, lock=True)
     require(actor, Permission.AGREEMENT_REQUEST, organization_id=job.receiver_org_id)
     if not can_read(ctx, actor, job):
         raise NotFound("privacy job", code)
@@ -371,7 +382,7 @@ def _differences_an_earlier_sum(ctx: Ctx, job: PrivacyJob, result: dict[str, Any
 
 def finish_run(ctx: Ctx, actor: Actor, code: str, result: relay.RunResult) -> JobOut:
     """Record the outcome: the result sealed for the receiver, the disclosure receipt."""
-    job = find_job(ctx, code)
+    job = find_job(ctx, code, lock=True)
     if job.state != rules.RUNNING:
         raise Conflict(f"privacy job {job.code} is {job.state}, not running", "state", job.state)
     text = "".join(json.dumps(m, ensure_ascii=False, sort_keys=True) + "\n"

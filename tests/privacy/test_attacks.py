@@ -136,3 +136,34 @@ def test_clip_bounds_without_noise_cannot_count_a_small_cell(rt, city, computati
     data["params"] = {"clip": [t, t + 0.01], "epsilon": 1}
     with rt.context() as ctx:
         assert usecases.create_job(ctx, city["mca"].officer, data).state == "proposed"
+
+
+def test_two_runs_at_the_same_moment_start_one_computation(rt, city):
+    """Two run requests in overlapping transactions: both read the job approved and both
+    started the parties (the job computed twice; on SQLite the second died on a stale
+    snapshot). The second waits for the first's lock and finds the job running."""
+    import threading
+    import time
+
+    from govbridge.core.errors import Conflict
+    from govbridge.privacy import usecases
+    from tests.privacy.test_jobs import _approved
+
+    code = _approved(rt, city, _psi(city, "psi.count"))
+    errors: list[BaseException] = []
+
+    def second() -> None:
+        try:
+            with rt.context() as ctx:
+                usecases.start_run(ctx, city["mca"].officer, code)
+        except BaseException as exc:  # noqa: BLE001 - checked below
+            errors.append(exc)
+
+    with rt.context() as ctx:
+        usecases.start_run(ctx, city["mca"].officer, code)
+        worker = threading.Thread(target=second)
+        worker.start()
+        time.sleep(0.3)  # the second run is now waiting
+    worker.join(timeout=20)
+    assert [type(e) for e in errors] == [Conflict], errors
+
