@@ -310,9 +310,12 @@ def differences_too_small(members: Iterable[str], earlier: Iterable[Iterable[str
     return any(0 < len(now ^ set(e)) < min_group for e in earlier)
 
 
-def suppress_bins(counts: Sequence[int], min_group: int) -> list[int | None]:
-    """A histogram with every bin below the floor suppressed (None)."""
-    return [c if c >= min_group else None for c in counts]
+def suppress_bins(counts: Sequence[int], min_group: int,
+                  small_parts: Sequence[int] | None = None) -> list[int | None]:
+    """A histogram with every bin below the floor suppressed (None), and every bin where
+    some party holds 1 to min_group - 1 values of its own (`small_parts[k]` > 0)."""
+    parts = small_parts or [0] * len(counts)
+    return [c if c >= min_group and not parts[k] else None for k, c in enumerate(counts)]
 
 
 def laplace(scale: float, uniform: float) -> float:

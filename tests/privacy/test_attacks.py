@@ -167,3 +167,23 @@ def test_two_runs_at_the_same_moment_start_one_computation(rt, city):
     worker.join(timeout=20)
     assert [type(e) for e in errors] == [Conflict], errors
 
+
+
+def test_a_receiver_that_is_a_party_cannot_read_a_small_count_of_the_others_in_a_bin(
+        rt, city):
+    """A bin of at least 10 values is released, but mca, a party and the receiver, knows
+    its own count in it: the rest is the others' count there, 1 to 9 persons. A bin where
+    any party holds 1 to min_group - 1 values of its own is suppressed."""
+    owned = sorted([(Decimal(r["amount"]), "mca") for r in city["mca"].rows]
+                   + [(Decimal(r["area"]), "nrp") for r in city["nrp"].rows]
+                   + [(Decimal(r["amount"]), "hrss") for r in city["hrss"].rows])
+    window = next((i, size) for size in range(10, 40) for i in range(1, len(owned) - size - 1)
+                  if 1 <= sum(1 for _, o in owned[i:i + size] if o != "mca") <= 9
+                  and owned[i - 1][0] < owned[i][0] and owned[i + size - 1][0] < owned[i + size][0])
+    i, size = window
+    lo, hi = float(owned[i][0]), float(owned[i + size][0])
+    edges = [0, lo, hi, float(owned[-1][0]) + 1]
+    run = _run(rt, city, _aggregate(city, "aggregate.histogram", edges=edges))
+    result = run.job.result
+    assert result is not None, run.job.outcome_reason
+    assert result["counts"][1] is None, f"{size} values, mca holds {result['counts'][1]}"
