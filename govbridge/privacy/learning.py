@@ -11,7 +11,10 @@ in which each party trains `local_epochs` epochs from the global model on its tr
 rows and the parties securely sum n_i·w_i, n_i and n_i·loss_i, so the hub learns only the
 average model (FedAvg) and the mean training loss, never a party's update; finally each
 party evaluates the model on its own held-out rows (a fixed fraction, chosen by a seeded
-permutation of its rows) and releases AUC and accuracy there.
+permutation of its rows) and releases AUC and accuracy there, withheld (null) when it holds
+fewer held-out rows than the minimum group size: over one patient, accuracy beside the
+released model is that patient's label. A party with fewer training rows than the floor
+suppresses the job, as in `aggregation.py`.
 
 Why not Flower (`flwr`): flwr 1.42 pins FastAPI < 0.139 and pip falls back to 1.32 beside
 our FastAPI 0.163; it would have to run in its own process with its own gRPC transport,
@@ -38,6 +41,7 @@ from govbridge.privacy.protocol import (
     of_kind,
     party_keys,
     party_secure_vector,
+    short_flag,
     value_of,
 )
 
@@ -134,7 +138,8 @@ def party(me: Me) -> PartyGen:
     held = holdout_mask(len(y), seed, frac)
     xt, yt = x[~held], y[~held]
     stats = [*xt.sum(axis=0), *(xt**2).sum(axis=0)]
-    vector = [sharing.encode(sharing.to_fixed(float(v), DECIMALS)) for v in stats] + [len(yt)]
+    vector = [sharing.encode(sharing.to_fixed(float(v), DECIMALS)) for v in stats] + [
+        len(yt), short_flag(me, len(yt))]
     inbox = yield from party_secure_vector(me, vector, inbox)
     scale = of_kind(inbox, "scale")
     if not scale:
@@ -151,7 +156,10 @@ def party(me: Me) -> PartyGen:
         if not model:
             raise Aborted("no model from the hub")
         w = np.array(model[0]["body"], dtype=float)
-    return {"metrics": evaluate(xh, y[held], w), "n_train": len(yt)}
+    metrics = evaluate(xh, y[held], w)
+    if len(y[held]) < me.min_group:  # over 1 patient, accuracy is that patient's label
+        metrics = {"auc": None, "accuracy": None, "n_holdout": metrics["n_holdout"]}
+    return {"metrics": metrics, "n_train": len(yt)}
 
 
 def hub(h: Hub) -> HubGen:
@@ -161,9 +169,13 @@ def hub(h: Hub) -> HubGen:
     msgs = yield []
     msgs = yield []
     total = yield from hub_secure_vector(h, msgs)
+    short = total.pop()
     n = total[-1]
     if rules.small(n, h.min_group):
         return Outcome(rules.SUPPRESSED, None, f"fewer than {h.min_group} training records")
+    if short:
+        return Outcome(rules.SUPPRESSED, None, f"{short} of the parties hold fewer training "
+                       f"records of their own than the minimum group of {h.min_group}")
     sums = np.array([sharing.from_fixed(v, DECIMALS) for v in total[:d]])
     squares = np.array([sharing.from_fixed(v, DECIMALS) for v in total[d:2 * d]])
     mean = sums / n

@@ -65,7 +65,7 @@ def serve(stdin: TextIO, stdout: TextIO) -> int:
              spec.resource_code)
     me = Me(job=config["job"], code=config["code"], parties=config["parties"],
             receiver=config["receiver"], computation=config["computation"],
-            params=config["params"], party=spec, rows=rows)
+            params=config["params"], party=spec, rows=rows, min_group=int(config["min_group"]))
     gen = computations.party_of(me.computation)(me)
     first = True
 

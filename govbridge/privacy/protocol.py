@@ -56,6 +56,7 @@ class Me:
     params: dict[str, Any]
     party: Party
     rows: list[dict[str, Any]]
+    min_group: int
     keys: dict[str, bytes] = field(default_factory=dict)
 
     @property
@@ -169,6 +170,15 @@ def hub_outputs(h: Hub, msgs: list[Message],
         if missing:
             raise Aborted("a party dropped out before its output")
         msgs = yield []
+
+
+def short_flag(me: Me, count: int) -> int:
+    """1 when this party's own contribution covers fewer subjects than the floor, else 0;
+    securely summed with its vector, so the hub learns how many parties are short, never
+    which. A receiver that is also a party (or colludes with one) knows that party's input
+    and subtracts it from the total: the rest must be a group of at least the floor too,
+    which holds when every party's own contribution is."""
+    return 1 if count < me.min_group else 0
 
 
 def value_of(row: Mapping[str, Any], name: str) -> Any:

@@ -92,7 +92,7 @@ def run(job: str, parties: list[PartyRun], receiver: str, computation: str,
             assert proc.stdin is not None
             proc.stdin.write(json.dumps({
                 "job": job, "code": p.code, "parties": codes, "receiver": receiver,
-                "computation": computation, "params": params,
+                "computation": computation, "params": params, "min_group": min_group,
                 "party": {**asdict(p.party), "features": list(p.party.features)},
                 "source": p.source}) + "\n")
             proc.stdin.flush()

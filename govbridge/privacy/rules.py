@@ -25,19 +25,26 @@ Output controls, decided here and applied by the hub before anything is stored:
 - minimum group size (`min_group`, settings `privacy_min_group`, default 10): a released
   count, sum or mean over fewer subjects is refused (the job ends `suppressed`, nothing
   revealed); a histogram's bins below it are suppressed (shown as null), and the whole
-  histogram refused when its total is below it;
+  histogram refused when its total is below it; the count it releases is that of its
+  released bins (the total would give back a suppressed bin, or the values outside the
+  edges);
 - a budget per dataset: at most `privacy_job_budget` runs (default 20) in any
   `privacy_budget_days` (default 30) may read a dataset, so a sequence of overlapping
   counts cannot difference a person out;
+- a sum over a set intersection (`psi.sum`) is suppressed when its intersection differs
+  from that of an earlier released sum of the same column by fewer than `min_group`
+  subjects (`differences_too_small`): the receiver adds one person to its own dataset,
+  runs the job again and subtracts; the budget alone allows that twice over;
 - optional differential privacy: Laplace noise of scale sensitivity/epsilon on every
   released number (sensitivity 1 for counts and histogram bins, the clip bound for sums),
-  epsilon recorded in the receipt.
+  epsilon recorded in the receipt; clip bounds come with epsilon only (without noise, a
+  sum clipped to [t, t + 0.01] is a count of the values above t, below any floor).
 """
 
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -91,9 +98,12 @@ def family(computation: str) -> str:
 
 def spec_problems(computation: str, parties: Sequence[Party], receiver: str,
                   params: Mapping[str, Any],
-                  published: Mapping[str, Sequence[str]]) -> list[FieldProblem]:
+                  published: Mapping[str, Sequence[str]],
+                  subject_keys: Mapping[str, str | None] | None = None) -> list[FieldProblem]:
     """What is wrong with a job's definition; `published` maps each party's resource code to
-    its published field names."""
+    its published field names, `subject_keys` to its subject field (ID number or credit
+    code), the only key a set intersection joins on: on a value column the receiver would
+    learn which of its values the other side holds, i.e. the other side's raw values."""
     problems: list[FieldProblem] = []
     if computation not in COMPUTATIONS:
         return [FieldProblem("computation", "use one of " + ", ".join(COMPUTATIONS),
@@ -124,6 +134,12 @@ def spec_problems(computation: str, parties: Sequence[Party], receiver: str,
                 problems.append(FieldProblem(f"{where}.fields", "not a published field of "
                                              f"{p.resource_code}", name, "unknown_field"))
         problems += _party_problems(computation, p, where, receiver)
+        subject_key = (subject_keys or {}).get(p.resource_code)
+        if family(computation) == "psi" and p.key_field and subject_keys is not None and \
+                p.key_field != subject_key:
+            problems.append(FieldProblem(f"{where}.key_field", "a set intersection joins on "
+                                         f"the dataset's subject key ({subject_key or 'none'})",
+                                         p.key_field, "not_subject_key"))
     if kind == "federated" and len({(p.features, p.label) for p in parties}) > 1:
         problems.append(FieldProblem("parties", "every party of a federated model names the "
                                      "same features and label, in the same order", None,
@@ -180,6 +196,10 @@ def _param_problems(computation: str, params: Mapping[str, Any]) -> list[FieldPr
     if eps is not None and (not _number(eps) or not 0 < eps <= 10):
         out.append(FieldProblem("params.epsilon", "epsilon must be a number in (0, 10]",
                                 str(eps), "range"))
+    if clip is not None and eps is None:
+        out.append(FieldProblem("params.clip", "clip bounds only bound the noise: give epsilon "
+                                "too (a sum clipped to [t, t + 0.01] counts the values above "
+                                "t, with no minimum group)", str(clip)[:100], "needs_epsilon"))
     if eps is not None and clip is None and computation in ("aggregate.sum", "aggregate.mean",
                                                             "psi.sum"):
         out.append(FieldProblem("params.clip", "noise on a sum needs clip bounds [low, high]",
@@ -282,9 +302,20 @@ def small(count: int | None, min_group: int) -> bool:
     return count is None or count < min_group
 
 
-def suppress_bins(counts: Sequence[int], min_group: int) -> list[int | None]:
-    """A histogram with every bin below the floor suppressed (None)."""
-    return [c if c >= min_group else None for c in counts]
+def differences_too_small(members: Iterable[str], earlier: Iterable[Iterable[str]],
+                          min_group: int) -> bool:
+    """Whether a released set differs from one released before by 1 to min_group - 1
+    members: the two sums over them, subtracted, would give those few persons' values."""
+    now = set(members)
+    return any(0 < len(now ^ set(e)) < min_group for e in earlier)
+
+
+def suppress_bins(counts: Sequence[int], min_group: int,
+                  small_parts: Sequence[int] | None = None) -> list[int | None]:
+    """A histogram with every bin below the floor suppressed (None), and every bin where
+    some party holds 1 to min_group - 1 values of its own (`small_parts[k]` > 0)."""
+    parts = small_parts or [0] * len(counts)
+    return [c if c >= min_group and not parts[k] else None for k, c in enumerate(counts)]
 
 
 def laplace(scale: float, uniform: float) -> float:

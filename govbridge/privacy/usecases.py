@@ -22,12 +22,13 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 from dataclasses import asdict, dataclass
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import func, or_, select, update
 
 from govbridge.audit.record import record
 from govbridge.catalog.models import Dataset
@@ -77,8 +78,19 @@ def _can(actor: Actor, permission: Permission, org_id: int | None) -> bool:
                   target_org_id=org_id)
 
 
-def find_job(ctx: Ctx, code: str) -> PrivacyJob:
-    job = ctx.db.scalar(select(PrivacyJob).where(PrivacyJob.code == code.strip()))
+def find_job(ctx: Ctx, code: str, *, lock: bool = False) -> PrivacyJob:
+    """The job by code; `lock` holds its row until commit, so two runs (or decisions) at
+    the same moment are taken one after the other, the second seeing what the first did."""
+    query = select(PrivacyJob).where(PrivacyJob.code == code.strip())
+    if lock and ctx.db.get_bind().dialect.name == "postgresql":
+        query = query.with_for_update(of=PrivacyJob).execution_options(populate_existing=True)
+    elif lock:
+        # SQLite has no FOR UPDATE: an UPDATE takes the write lock before the row is read
+        ctx.db.execute(update(PrivacyJob).where(PrivacyJob.code == code.strip())
+                       .values(state=PrivacyJob.state)
+                       .execution_options(synchronize_session=False))
+        query = query.execution_options(populate_existing=True)
+    job = ctx.db.scalar(query)
     if job is None:
         raise NotFound("privacy job", code)
     return job
@@ -178,6 +190,7 @@ def create_job(ctx: Ctx, actor: Actor, data: JobIn | dict[str, Any]) -> JobOut:
                            value_field=p.value_field, features=tuple(p.features),
                            label=p.label) for p in data.parties]
     published: dict[str, list[str]] = {}
+    subject_keys: dict[str, str | None] = {}
     datasets: list[tuple[Dataset, Organization]] = []
     problems: list[FieldProblem] = []
     for i, p in enumerate(parties):
@@ -192,9 +205,10 @@ def create_job(ctx: Ctx, actor: Actor, data: JobIn | dict[str, Any]) -> JobOut:
                                          "this department's", p.resource_code, "not_provider"))
             continue
         published[p.resource_code] = fields
+        subject_keys[p.resource_code] = ds.subject_field
         datasets.append((ds, org))
     problems += rules.spec_problems(data.computation, parties, receiver.code, data.params,
-                                    published)
+                                    published, subject_keys)
     if problems:
         raise InvalidInput(problems)
     job = PrivacyJob(code=_next_code(ctx), computation=data.computation, params=data.params,
@@ -227,7 +241,7 @@ def decide(ctx: Ctx, actor: Actor, code: str, data: DecisionIn | dict[str, Any])
     """A party approves (what is revealed, to whom) or refuses with a reason; the last
     approval makes the job runnable, a refusal ends it."""
     data = checked(DecisionIn, data)
-    job = find_job(ctx, code)
+    job = find_job(ctx, code, lock=True)
     party_code = data.party or None
     if party_code is None:
         if actor.organization_id is None:
@@ -301,7 +315,7 @@ def _source(ctx: Ctx, ds: Dataset, org: Organization) -> dict[str, Any]:
 
 def start_run(ctx: Ctx, actor: Actor, code: str) -> RunPlan:
     """Check that every party approved and every dataset has budget left; mark running."""
-    job = find_job(ctx, code)
+    job = find_job(ctx, code, lock=True)
     require(actor, Permission.AGREEMENT_REQUEST, organization_id=job.receiver_org_id)
     if not can_read(ctx, actor, job):
         raise NotFound("privacy job", code)
@@ -330,16 +344,50 @@ def transcript_path(home: Path, code: str) -> Path:
     return home / "privacy" / f"{code}.jsonl"
 
 
+def write_private(path: Path, text: str) -> None:
+    """Write a transcript readable by the hub's own account alone (file 0600, folder 0700):
+    a psi.sum transcript holds the other side's subjects as tokens and values masked under
+    the pair key the receiver holds, so with the file the receiver could unmask anyone it
+    can name."""
+    path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+    os.chmod(path.parent, 0o700)
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    os.fchmod(fd, 0o600)
+    with os.fdopen(fd, "w", encoding="utf-8") as fh:
+        fh.write(text)
+
+
+def _differences_an_earlier_sum(ctx: Ctx, job: PrivacyJob, result: dict[str, Any]) -> bool:
+    """A psi.sum whose intersection is a few subjects from an earlier released one over the
+    same dataset and column (`rules.differences_too_small`); the earlier intersections are
+    read from their sealed results, on the hub that sealed them."""
+    if job.computation != "psi.sum":
+        return False
+
+    def column(j: PrivacyJob) -> set[tuple[str, str | None]]:
+        return {(p.resource_code, p.value_field) for p in _parties(j) if p.value_field}
+
+    mine = column(job)
+    earlier = []
+    for other in ctx.db.scalars(select(PrivacyJob).where(
+            PrivacyJob.computation == "psi.sum", PrivacyJob.state == rules.COMPLETED,
+            PrivacyJob.result_enc.is_not(None), PrivacyJob.id != job.id)):
+        if column(other) & mine:
+            sealed = json.loads(at_rest.unseal(ctx.settings.secret_key,
+                                               _purpose_key(other.code), other.result_enc))
+            earlier.append(sealed.get("intersection") or [])
+    return rules.differences_too_small(result.get("intersection") or [], earlier,
+                                       job.min_group)
+
+
 def finish_run(ctx: Ctx, actor: Actor, code: str, result: relay.RunResult) -> JobOut:
     """Record the outcome: the result sealed for the receiver, the disclosure receipt."""
-    job = find_job(ctx, code)
+    job = find_job(ctx, code, lock=True)
     if job.state != rules.RUNNING:
         raise Conflict(f"privacy job {job.code} is {job.state}, not running", "state", job.state)
     text = "".join(json.dumps(m, ensure_ascii=False, sort_keys=True) + "\n"
                    for m in result.transcript)
-    path = transcript_path(ctx.settings.home, job.code)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(text, "utf-8")
+    write_private(transcript_path(ctx.settings.home, job.code), text)
     job.transcript_sha256 = hashlib.sha256(text.encode()).hexdigest()
     outcome = result.outcome
     revealed: list[str] = []
@@ -350,7 +398,12 @@ def finish_run(ctx: Ctx, actor: Actor, code: str, result: relay.RunResult) -> Jo
         job.state = outcome.state
         job.outcome_reason = outcome.reason
         job.epsilon = outcome.epsilon
-        if outcome.state == rules.COMPLETED and outcome.result is not None:
+        if outcome.state == rules.COMPLETED and outcome.result is not None and \
+                _differences_an_earlier_sum(ctx, job, outcome.result):
+            job.state = rules.SUPPRESSED
+            job.outcome_reason = (f"the intersection differs from an earlier released sum's by "
+                                  f"fewer than {job.min_group} subjects")
+        elif outcome.state == rules.COMPLETED and outcome.result is not None:
             revealed = rules.revealed(job.computation, _parties(job), job.receiver.code)
             job.result_enc = at_rest.seal(ctx.settings.secret_key, _purpose_key(job.code),
                                           json.dumps(outcome.result).encode())

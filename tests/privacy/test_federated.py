@@ -81,3 +81,48 @@ def test_fedavg_matches_the_pooled_model_and_releases_only_the_model(rt, hospita
                                                           "scale", "model"}
     with rt.context() as ctx:
         assert usecases.get_job(ctx, parties[0]["officer"], code).result is None
+
+
+def test_held_out_metrics_over_fewer_than_the_minimum_group_are_not_released(rt, hospitals,
+                                                                             settings):
+    """Accuracy over 15 held-out patients, beside a released model, says how many of those 15
+    the model gets right: over 1 it is that patient's label. A hospital's metrics over fewer
+    held-out rows than the floor are withheld (the model, trained on 285 each, is not)."""
+    settings.privacy_min_group = 20
+    parties, receiver = hospitals
+    data = {"computation": "federated.logistic", "receiver": receiver["code"],
+            "purpose": "糖尿病风险预测模型联合训练（测试）",
+            "params": {"rounds": 2, "local_epochs": 2, "seed": 3, "holdout": 0.05},
+            "parties": [{"org_code": p["code"], "resource_code": p["resource_code"],
+                         "features": FEATURES, "label": LABEL} for p in parties]}
+    with rt.context() as ctx:
+        code = usecases.create_job(ctx, receiver["officer"], data).code
+    for p in parties:
+        with rt.context() as ctx:
+            usecases.decide(ctx, p["officer"], code, {"decision": "approve"})
+    run = usecases.run_job(rt, receiver["officer"], code)
+    assert run.job.state == "completed", run.job.outcome_reason
+    assert run.job.result is not None and run.job.result["model"]["weights"]
+    for p in parties:
+        metrics = run.job.result["metrics"][p["code"]]
+        assert metrics["n_holdout"] == 15
+        assert metrics["auc"] is None and metrics["accuracy"] is None, metrics
+
+
+def test_a_hospital_short_of_the_floor_suppresses_the_model(rt, hospitals, settings):
+    """675 training rows clear a floor of 300, but each hospital trains on 225 of its own: a
+    receiver holding two hospitals' updates would read the third's off the average."""
+    settings.privacy_min_group = 300
+    parties, receiver = hospitals
+    data = {"computation": "federated.svm", "receiver": receiver["code"],
+            "purpose": "糖尿病风险预测模型联合训练（测试）", "params": {"rounds": 1},
+            "parties": [{"org_code": p["code"], "resource_code": p["resource_code"],
+                         "features": FEATURES, "label": LABEL} for p in parties]}
+    with rt.context() as ctx:
+        code = usecases.create_job(ctx, receiver["officer"], data).code
+    for p in parties:
+        with rt.context() as ctx:
+            usecases.decide(ctx, p["officer"], code, {"decision": "approve"})
+    run = usecases.run_job(rt, receiver["officer"], code)
+    assert run.job.state == "suppressed" and run.job.result is None
+    assert "minimum group" in (run.job.outcome_reason or "")

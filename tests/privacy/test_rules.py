@@ -126,3 +126,12 @@ def test_the_pair_channel_is_the_same_secret_on_both_sides_and_opaque_to_others(
         channel.open_sealed(a.shared(c.public, "J1", "A", "C"), sealed)
     assert channel.token(ab, "X") == channel.token(ab, "X") != channel.token(ab, "Y")
     assert 0 <= channel.mask(ab, "X") < sharing.P
+
+
+def test_an_intersection_a_few_subjects_from_an_earlier_one_is_too_small_a_difference():
+    base = [f"p{i}" for i in range(30)]
+    assert rules.differences_too_small([*base, "p30"], [base], 10)
+    assert rules.differences_too_small(base[1:], [base], 10)
+    assert not rules.differences_too_small(base, [base], 10)  # nothing new
+    assert not rules.differences_too_small([*base, *(f"q{i}" for i in range(10))], [base], 10)
+    assert not rules.differences_too_small(base, [], 10)
