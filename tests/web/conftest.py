@@ -239,7 +239,7 @@ def browser_page(chromium, live_server) -> Iterator[object]:
         viewport={"width": 1280, "height": 860},
     )
     page = context.new_page()
-    page.set_default_timeout(10_000)
+    page.set_default_timeout(30_000)  # a loaded CI machine: a page may take seconds
     violations: list[str] = []
     page.on(
         "console",
