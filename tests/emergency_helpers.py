@@ -80,3 +80,12 @@ def flood_join(world: World, **kw: Any) -> dict[str, Any]:
                      "ref_field": "warning_level_m", "offset": 0.5}]
     base.update(kw)
     return base
+
+
+def login(client: Any, username: str) -> dict[str, str]:
+    """Sign in over the API with the shared test password; the bearer header."""
+    from support import PASSWORD
+
+    resp = client.post("/api/v1/sessions", json={"username": username, "password": PASSWORD})
+    assert resp.status_code == 200, resp.text
+    return {"Authorization": f"Bearer {resp.json()['session_token']}"}

@@ -3,12 +3,22 @@
 from __future__ import annotations
 
 import pytest
-from emergency_helpers import NAMES, Dept, World  # type: ignore[import-not-found]
+from emergency_helpers import (  # type: ignore[import-not-found]
+    NAMES,
+    Dept,
+    World,
+    flood_join,
+    rain_row,
+    river_row,
+)
+from fastapi.testclient import TestClient
 from sqlalchemy import select
 
+from govbridge.api.app import create_app
 from govbridge.catalog import usecases as catalog
 from govbridge.core.permissions import Role
 from govbridge.emergency import incidents, rulebook
+from govbridge.emergency.consumer import evaluate_pending
 from govbridge.emergency.schemas import PlanIn
 from govbridge.emergency.streams import ensure_elements, rain_dataset, river_dataset
 from govbridge.identity.actor import Actor
@@ -58,3 +68,19 @@ def world(rt, make_org, make_user, admin) -> World:
     return World(rt, admin, depts, codes["cma"], codes["water"])
 
 
+@pytest.fixture
+def client(rt):
+    """A TestClient on the whole app (API callers log in with `emergency_helpers.login`)."""
+    with TestClient(create_app(rt), raise_server_exceptions=False) as c:
+        yield c
+
+
+@pytest.fixture
+def flooded(world):
+    """The world after a flood-join rule fired on rain and a high river in 姑苏区."""
+    with world.rt.context() as ctx:
+        rulebook.create_rule(ctx, world.admin, flood_join(world))
+    world.send(world.rain, [rain_row("G-GUSU-1", m, 10.0) for m in range(0, 60, 10)])
+    world.send(world.river, [river_row("R-GUSU-1", m, 3.6) for m in range(0, 60, 15)])
+    assert evaluate_pending(world.rt).alerts
+    return world

@@ -3,37 +3,10 @@ only, an applicant reaches nothing, bad input is a problem document, CAP is serv
 
 from __future__ import annotations
 
-import pytest
-from emergency_helpers import flood_join, rain_row, river_row  # type: ignore[import-not-found]
-from fastapi.testclient import TestClient
+from emergency_helpers import login  # type: ignore[import-not-found]
 
-from govbridge.api.app import create_app
 from govbridge.core.permissions import Role
-from govbridge.emergency import cap, rulebook
-from govbridge.emergency.consumer import evaluate_pending
-from support import PASSWORD
-
-
-@pytest.fixture
-def client(rt):
-    with TestClient(create_app(rt), raise_server_exceptions=False) as c:
-        yield c
-
-
-def login(client, username: str) -> dict[str, str]:
-    resp = client.post("/api/v1/sessions", json={"username": username, "password": PASSWORD})
-    assert resp.status_code == 200, resp.text
-    return {"Authorization": f"Bearer {resp.json()['session_token']}"}
-
-
-@pytest.fixture
-def flooded(world):
-    with world.rt.context() as ctx:
-        rulebook.create_rule(ctx, world.admin, flood_join(world))
-    world.send(world.rain, [rain_row("G-GUSU-1", m, 10.0) for m in range(0, 60, 10)])
-    world.send(world.river, [river_row("R-GUSU-1", m, 3.6) for m in range(0, 60, 15)])
-    assert evaluate_pending(world.rt).alerts
-    return world
+from govbridge.emergency import cap
 
 
 def test_a_department_sees_and_acts_on_its_own_dispatches_only(client, flooded):

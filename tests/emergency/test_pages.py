@@ -5,14 +5,10 @@ from __future__ import annotations
 import re
 
 import pyotp
-import pytest
-from emergency_helpers import flood_join, rain_row, river_row  # type: ignore[import-not-found]
 from fastapi.testclient import TestClient
 
 from govbridge.api.app import create_app
 from govbridge.core.permissions import Role
-from govbridge.emergency import rulebook
-from govbridge.emergency.consumer import evaluate_pending
 from support import PASSWORD
 
 CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
@@ -30,16 +26,6 @@ def sign_in(client: TestClient, username: str, totp: str | None = None) -> None:
             "totp_code": pyotp.TOTP(totp).now(), "csrf_token": CSRF.search(form.text).group(1)},
             follow_redirects=False)
     assert resp.headers["location"] == "/", resp.text
-
-
-@pytest.fixture
-def flooded(world):
-    with world.rt.context() as ctx:
-        rulebook.create_rule(ctx, world.admin, flood_join(world))
-    world.send(world.rain, [rain_row("G-GUSU-1", m, 10.0) for m in range(0, 60, 10)])
-    world.send(world.river, [river_row("R-GUSU-1", m, 3.6) for m in range(0, 60, 15)])
-    evaluate_pending(world.rt)
-    return world
 
 
 def client_of(rt) -> TestClient:

@@ -7,7 +7,7 @@ from __future__ import annotations
 import re
 
 import pytest
-from emergency_helpers import flood_join, rain_row, rain_window, river_row  # type: ignore[import-not-found]
+from emergency_helpers import login, rain_row, rain_window  # type: ignore[import-not-found]
 from fastapi.testclient import TestClient
 from sqlalchemy import select
 
@@ -20,28 +20,6 @@ from govbridge.emergency.models import EvaluatedBatch
 from govbridge.emergency.schemas import IncidentIn
 from govbridge.ingest.models import QuarantinedRow
 from support import PASSWORD
-
-
-@pytest.fixture
-def client(rt):
-    with TestClient(create_app(rt), raise_server_exceptions=False) as c:
-        yield c
-
-
-def login(client, username: str) -> dict[str, str]:
-    resp = client.post("/api/v1/sessions", json={"username": username, "password": PASSWORD})
-    assert resp.status_code == 200, resp.text
-    return {"Authorization": f"Bearer {resp.json()['session_token']}"}
-
-
-@pytest.fixture
-def flooded(world):
-    with world.rt.context() as ctx:
-        rulebook.create_rule(ctx, world.admin, flood_join(world))
-    world.send(world.rain, [rain_row("G-GUSU-1", m, 10.0) for m in range(0, 60, 10)])
-    world.send(world.river, [river_row("R-GUSU-1", m, 3.6) for m in range(0, 60, 15)])
-    assert evaluate_pending(world.rt).alerts
-    return world
 
 
 @pytest.mark.parametrize("observed_at", ["0001-01-01T00:00:00+08:00", "0001-01-01T00:00:00",
