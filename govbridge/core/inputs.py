@@ -9,7 +9,10 @@ with "reason: String should have at most 2000 characters", and nothing is stored
 
 `NO_CONTROLS` is the rule for words people write (reasons, comments): no control
 characters other than tab, line feed and carriage return (a NUL or an escape sequence in
-a reason would reach the ledger, the audit trail and every page that shows it). A schema
+a reason would reach the ledger, the audit trail and every page that shows it), and no
+bidirectional embedding, override or isolate (U+202A-202E, U+2066-2069): they turn how
+a name reads on someone else's page ("Trojan Source"), and Chinese or English text never
+needs them. A schema
 puts it after the field's limits, `Annotated[str, Field(max_length=N), NO_CONTROLS]`, so
 the limits keep pydantic's usual wording ("String should have at most 2000 characters").
 """
@@ -34,13 +37,15 @@ SECRET_FIELDS = frozenset(
     {"password", "new_password", "old_password", "totp_code", "api_key", "secret", "token"}
 )
 _ALLOWED_CONTROLS = frozenset("\t\n\r")
+_BIDI_CONTROLS = frozenset(chr(c) for c in (*range(0x202A, 0x202F), *range(0x2066, 0x206A)))
 
 
 def _no_controls(value: object) -> object:
     if not isinstance(value, str):
         return value  # the str schema refuses it with its own message
     for i, ch in enumerate(value):
-        if ch not in _ALLOWED_CONTROLS and unicodedata.category(ch) == "Cc":
+        if ch in _BIDI_CONTROLS or (ch not in _ALLOWED_CONTROLS
+                                    and unicodedata.category(ch) == "Cc"):
             # Its own error type, so every edge words it (and none echoes the character).
             raise PydanticCustomError(
                 "control_character",
