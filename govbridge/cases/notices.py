@@ -26,6 +26,7 @@ from govbridge.identity.models import User
 from govbridge.identity.organizations import org_by_code
 from govbridge.notifications.outbox import notify, officers_of
 from govbridge.runtime import Ctx
+from govbridge.services import usecases as services
 from govbridge.services.engine import ProcessRun
 
 # State reached -> (kind, what the applicant is told); {reason} is the reason given.
@@ -48,16 +49,19 @@ def _applicant_user(ctx: Ctx, case: Case) -> list[int]:
     return [user_id] if user_id is not None else []
 
 
-def tell_applicant(ctx: Ctx, case: Case, item_name: str, event: str) -> None:
+def tell_applicant(ctx: Ctx, case: Case, event: str) -> None:
     """Tell the applicant their case reached `event` (a key of APPLICANT_NOTICES; others
-    are not theirs to hear)."""
+    are not theirs to hear). An applicant without an account here hears nothing, and the
+    item is read only when someone will be told."""
     notice = APPLICANT_NOTICES.get(event)
-    if notice is None:
+    recipients = _applicant_user(ctx, case) if notice is not None else []
+    if notice is None or not recipients:
         return
     kind, subject, body = notice
+    item_name = services.find_item(ctx, case.item_code).name
     words = {"code": case.code, "item": item_name, "reason": case.reason or "",
              "due": case.promised_due.isoformat() if case.promised_due else "—"}
-    notify(ctx, _applicant_user(ctx, case), kind, subject.format(**words),
+    notify(ctx, recipients, kind, subject.format(**words),
            body.format(**words), link=f"/my/cases/{case.code}")
 
 
@@ -72,16 +76,17 @@ def _acting_staff(ctx: Ctx, case: Case, run: ProcessRun | None, lead_org_id: int
     return users or officers_of(ctx, lead_org_id, Role.CLERK)
 
 
-def tell_departments(ctx: Ctx, case: Case, item_name: str, run: ProcessRun | None,
-                     lead_org_id: int, *, overdue: bool) -> None:
-    """The scheduler's reminder (at 80 % of the limit) or escalation (overdue, urgent)."""
+def tell_departments(ctx: Ctx, case: Case, run: ProcessRun | None, *, overdue: bool) -> None:
+    """The scheduler's reminder (at 80 % of the limit) or escalation (overdue, urgent);
+    `run`: the case's process run as the scheduler holds it (None before the back office)."""
+    item = services.find_item(ctx, case.item_code)
     due = case.promised_due.isoformat() if case.promised_due else "—"
     if overdue:
         kind, subject = "case.overdue", f"办件 {case.code} 已超期"
-        body = f"「{item_name}」承诺办结日期 {due} 已过，请立即办理。"
+        body = f"「{item.name}」承诺办结日期 {due} 已过，请立即办理。"
     else:
         kind, subject = "case.reminder", f"办件 {case.code} 临近办理时限"
-        body = f"「{item_name}」承诺办结日期 {due}，已用去八成时限。"
+        body = f"「{item.name}」承诺办结日期 {due}，已用去八成时限。"
     link = f"/tasks/{case.code}" if case.state == "in_progress" else f"/desk/cases/{case.code}"
-    notify(ctx, _acting_staff(ctx, case, run, lead_org_id), kind, subject, body,
+    notify(ctx, _acting_staff(ctx, case, run, item.lead_org_id), kind, subject, body,
            urgent=overdue, link=link)

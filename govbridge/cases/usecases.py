@@ -106,8 +106,7 @@ def _move(ctx: Ctx, case: Case, actor: Actor | str, target: str, **detail: Any) 
                subjects=[case.applicant_id])
     ctx.emit("cases.state", {"case": case.code, "state": target})
     event = "returned" if target == "accepted" and "correction" in detail else target
-    if event in notices.APPLICANT_NOTICES:
-        notices.tell_applicant(ctx, case, services.find_item(ctx, case.item_code).name, event)
+    notices.tell_applicant(ctx, case, event)
 
 
 def _materials(ctx: Ctx, case: Case) -> list[CaseMaterial]:
@@ -577,12 +576,6 @@ def overdue_cases(ctx: Ctx, actor: Actor) -> list[CaseOut]:
             if _overdue(ctx, c)]
 
 
-def _tell_departments(ctx: Ctx, case: Case, *, overdue: bool) -> None:
-    item = services.find_item(ctx, case.item_code)
-    notices.tell_departments(ctx, case, item.name, _run(case) if case.state == "in_progress"
-                             else None, item.lead_org_id, overdue=overdue)
-
-
 def tick(ctx: Ctx, now: datetime | None = None) -> TickReport:
     """One round of the scheduler: fire due BPMN timers of in-progress cases, remind at 80 %
     of the promised limit and escalate when overdue (once each)."""
@@ -594,10 +587,10 @@ def tick(ctx: Ctx, now: datetime | None = None) -> TickReport:
         case = find_case(ctx, code, lock=True)
         if case.state not in OPEN_STATES:
             continue
-        if case.state == "in_progress":
-            run = _run(case)
-            fired = run.fire_timers() if run else 0
-            if run and fired:
+        run = _run(case) if case.state == "in_progress" else None
+        if run is not None:
+            fired = run.fire_timers()
+            if fired:
                 report.timers_fired += fired
                 _save(case, run)
                 _event(ctx, case, "scheduler", "timer", fired=fired)
@@ -619,12 +612,12 @@ def tick(ctx: Ctx, now: datetime | None = None) -> TickReport:
             ctx.emit("cases.reminded", {"case": case.code})
             report.reminded.append(case.code)
             if status == "remind":  # an overdue case hears the escalation instead
-                _tell_departments(ctx, case, overdue=False)
+                notices.tell_departments(ctx, case, run, overdue=False)
         if status == "overdue" and case.escalated_at is None:
             case.escalated_at = at
             _event(ctx, case, "scheduler", "escalated", due=case.promised_due.isoformat())
             ctx.emit("cases.escalated", {"case": case.code})
             report.escalated.append(case.code)
-            _tell_departments(ctx, case, overdue=True)
+            notices.tell_departments(ctx, case, run, overdue=True)
     ctx.db.flush()
     return report
