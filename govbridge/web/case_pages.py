@@ -20,6 +20,7 @@ from fastapi.responses import Response
 from pydantic import BaseModel, ConfigDict
 
 from govbridge.api.deps import runtime
+from govbridge.api.headers import diagram_response
 from govbridge.cases import review
 from govbridge.cases import usecases as cases
 from govbridge.cases.diagram import case_diagram
@@ -38,7 +39,6 @@ from govbridge.web.case_view import (
     CASES,
     CaseStage,
     certificates_of,
-    diagram_response,
     material_rows,
     org_names,
 )

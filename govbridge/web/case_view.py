@@ -6,8 +6,9 @@ service use cases, where a case stands from the case rules (`CaseStage`: templat
 never compare a state); this module only turns them into labelled rows for the templates.
 
 Processes are drawn by `services.process_diagram` and `cases.diagram.case_diagram` and
-served as their own SVG documents (`diagram_response`), shown with `<img>`: the pages' CSP
-allows no inline style, the SVG styles its marks inside, and an image never runs a script.
+served as their own SVG documents (`api.headers.diagram_response`), shown with `<img>`:
+the pages' CSP allows no inline style, the SVG styles its marks inside, and an image never
+runs a script.
 """
 
 from __future__ import annotations
@@ -15,15 +16,12 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from fastapi.responses import Response
-
 from govbridge.cases import rules
 from govbridge.cases.rules import awaits_acceptance
 from govbridge.cases.schemas import CaseDetail, MaterialOut
 from govbridge.core.errors import DomainError
 from govbridge.identity.organizations import org_by_code
 from govbridge.runtime import Ctx
-from govbridge.services.bpmn_diagram import DIAGRAM_CSP
 from govbridge.web import form_text
 from govbridge.web.forms import FormError, Wording, message
 from govbridge.web.translations import N_, Labels, Msg, text_for
@@ -152,7 +150,3 @@ def certificates_of(detail: CaseDetail) -> list[object]:
     return list(getattr(detail, "certificates", None) or [])
 
 
-def diagram_response(svg: str) -> Response:
-    """A drawn process as an image (`<img src>`), under its own strict CSP."""
-    return Response(svg, media_type="image/svg+xml", headers={
-        "Content-Security-Policy": DIAGRAM_CSP, "X-Content-Type-Options": "nosniff"})

@@ -19,6 +19,7 @@ from fastapi.responses import Response
 from pydantic import BaseModel, ConfigDict
 
 from govbridge.api.deps import runtime
+from govbridge.api.headers import diagram_response
 from govbridge.cases import figures, reports
 from govbridge.cases import usecases as cases
 from govbridge.cases.schemas import CaseSubmitIn
@@ -38,7 +39,6 @@ from govbridge.web import form_text, labels, session
 from govbridge.web.case_view import (
     CASES,
     SHARED_KINDS,
-    diagram_response,
     org_names,
 )
 from govbridge.web.forms import FormError, message

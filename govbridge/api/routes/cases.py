@@ -9,6 +9,7 @@ from fastapi import APIRouter, Request, Response, UploadFile
 from starlette.concurrency import run_in_threadpool
 
 from govbridge.api.deps import acting
+from govbridge.api.headers import diagram_response
 from govbridge.cases import review, usecases
 from govbridge.cases.diagram import case_diagram
 from govbridge.cases.schemas import (
@@ -22,7 +23,6 @@ from govbridge.cases.schemas import (
     SharedView,
     TaskOut,
 )
-from govbridge.services.bpmn_diagram import DIAGRAM_CSP
 
 router = APIRouter(prefix="/cases", tags=["cases"])
 
@@ -156,5 +156,4 @@ def material_file(code: str, key: str, request: Request) -> Response:
 def case_diagram_svg(code: str, request: Request) -> Response:
     with acting(request) as (ctx, actor):
         svg = case_diagram(ctx, actor, code[:40])
-    return Response(svg, media_type="image/svg+xml", headers={
-        "Content-Security-Policy": DIAGRAM_CSP, "X-Content-Type-Options": "nosniff"})
+    return diagram_response(svg)

@@ -9,9 +9,9 @@ from starlette.concurrency import run_in_threadpool
 
 from govbridge.api.bodies import Id, upload_or_body
 from govbridge.api.deps import acting
+from govbridge.api.headers import diagram_response
 from govbridge.core.errors import InvalidInput
 from govbridge.services import usecases
-from govbridge.services.bpmn_diagram import DIAGRAM_CSP
 from govbridge.services.schemas import (
     HolidayIn,
     HolidayOut,
@@ -111,8 +111,7 @@ def get_version_file(code: str, version: Id, request: Request) -> Response:
 def get_version_diagram(code: str, version: Id, request: Request) -> Response:
     with acting(request) as (ctx, actor):
         svg = usecases.process_diagram(ctx, actor, code, version)
-    return Response(svg, media_type="image/svg+xml",
-                    headers={"Content-Security-Policy": DIAGRAM_CSP})
+    return diagram_response(svg)
 
 
 @holidays.get("", response_model=list[HolidayOut], summary="The bureau's holiday calendar")
